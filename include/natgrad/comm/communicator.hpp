@@ -1,0 +1,60 @@
+#pragma once
+/// @file The collectives natgrad needs, behind a small interface.
+///
+/// A world of one (SerialCommunicator) is the normal case, not a branch; the
+/// MPI implementation lives in mpi_communicator.hpp and is the only code that
+/// includes <mpi.h>.
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+
+#include "natgrad/error.hpp"
+
+namespace natgrad::comm {
+
+/// A group of ranks that run the same program on different shards of the data.
+class Communicator {
+ public:
+  virtual ~Communicator() = default;
+  /// This process's rank, 0 ≤ rank < size.
+  virtual int rank() const = 0;
+  /// Number of ranks.
+  virtual int size() const = 0;
+  /// In-place element-wise sum over all ranks; every rank ends with the sum.
+  virtual void allreduce_sum(std::span<double> data) = 0;
+  /// Minimum of one value over all ranks.
+  virtual std::int64_t allreduce_min(std::int64_t value) = 0;
+  /// Copies `text` from rank `root` to every rank.
+  virtual void broadcast(std::string& text, int root) = 0;
+  /// Ends every process of the job at once with `code`; for errors that the
+  /// other ranks cannot be told about in an orderly way.
+  [[noreturn]] virtual void abort(int code) = 0;
+};
+
+/// The world of one process.
+class SerialCommunicator final : public Communicator {
+ public:
+  int rank() const override { return 0; }
+  int size() const override { return 1; }
+  void allreduce_sum(std::span<double>) override {}
+  std::int64_t allreduce_min(std::int64_t value) override { return value; }
+  void broadcast(std::string&, int) override {}
+  [[noreturn]] void abort(int code) override;
+};
+
+/// An error that every rank of the job knows about: thrown on all ranks at once
+/// by agree(), so the job can end cleanly with rank 0 printing it once.
+class AgreedError : public Error {
+ public:
+  using Error::Error;
+};
+
+/// Runs `body` on every rank, then agrees on the outcome: if it threw on any
+/// rank, every rank throws AgreedError with the message of the lowest failing
+/// rank. A collective that follows can therefore never be skipped by one rank
+/// alone. `body` itself must not call collectives.
+void agree(Communicator& comm, const std::function<void()>& body);
+
+}  // namespace natgrad::comm

@@ -1,0 +1,97 @@
+#pragma once
+/// @file The parsed parameters of each command, as plain structs.
+///
+/// Job files are INI files; `[section] key = value` is the option
+/// `section.key`, and every key can be given on the command line as
+/// `--section.key value`, which wins over the file. Unknown keys, values of
+/// the wrong type and values out of range are errors naming the key.
+/// This is the only code that uses Boost.Program_options.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace natgrad::config {
+
+struct ModelConfig {
+  std::string type = "lda";  ///< model.type: lda
+  std::int64_t topics = 0;   ///< model.topics K ≥ 1 (required)
+  double alpha = 0.0;        ///< model.alpha > 0, Dirichlet prior on θ; default 1/K
+  double eta = 0.0;          ///< model.eta > 0, Dirichlet prior on β; default 1/K
+};
+
+struct DataConfig {
+  std::string train;    ///< data.train: corpus HDF5 (required)
+  std::string heldout;  ///< data.heldout: corpus HDF5 for held-out perplexity (optional)
+};
+
+enum class Schedule { kRobbinsMonro, kConstant };
+
+struct SolverConfig {
+  std::int64_t batch_size = 256;  ///< solver.batch_size ≥ 1, over all ranks; capped at D
+  Schedule schedule = Schedule::kRobbinsMonro;  ///< solver.schedule: robbins_monro | constant
+  double tau0 = 10.0;             ///< solver.tau0 ≥ 0
+  double kappa = 0.7;             ///< solver.kappa in (0.5, 1]
+  double rho = 1.0;               ///< solver.rho in (0, 1], the constant step
+  std::int64_t epochs = 1;        ///< solver.epochs ≥ 1 (unless max_steps is set)
+  std::int64_t max_steps = 0;     ///< solver.max_steps ≥ 1 if set; 0: run `epochs` passes
+  std::uint64_t seed = 1;         ///< solver.seed
+  std::int64_t local_max_iters = 100;  ///< solver.local_max_iters ≥ 1
+  double local_tol = 1e-3;        ///< solver.local_tol > 0: mean |Δγ| that stops the local step
+};
+
+struct EvalConfig {
+  std::int64_t every_steps = 10;  ///< eval.every_steps ≥ 0; 0: only at the start and the end
+};
+
+struct OutputConfig {
+  std::string model = "model.h5";  ///< output.model: path of the final model file
+};
+
+/// Everything `natgrad fit` needs.
+struct FitConfig {
+  std::string config_file;  ///< --config, if any
+  ModelConfig model;
+  DataConfig data;
+  SolverConfig solver;
+  EvalConfig eval;
+  OutputConfig output;
+};
+
+/// Parses the arguments that follow `natgrad fit` (and the --config file they name).
+/// @throws natgrad::Error naming the key and value at fault.
+FitConfig parse_fit(const std::vector<std::string>& args);
+
+/// Checks every range rule; called by parse_fit, and by code that builds a
+/// FitConfig itself. @throws natgrad::Error naming the key, value and rule.
+void validate(const FitConfig& config);
+
+/// The whole resolved configuration as (section.key, value) pairs, in a fixed order.
+std::vector<std::pair<std::string, std::string>> resolved(const FitConfig& config);
+
+/// Help text for `natgrad fit --help`.
+std::string fit_help();
+
+/// Everything `natgrad convert` needs.
+struct ConvertConfig {
+  std::string format;       ///< uci | ldac
+  std::string input;        ///< DOCWORD (uci) or FILE (ldac)
+  std::string vocab;        ///< VOCAB
+  std::string out;          ///< --out
+  std::int64_t split_every = 0;  ///< --split-every N ≥ 2, or 0 for no split
+  std::string heldout_out;  ///< --heldout-out, required with --split-every
+};
+
+/// Parses the arguments that follow `natgrad convert`.
+/// @throws natgrad::Error naming the argument at fault.
+ConvertConfig parse_convert(const std::vector<std::string>& args);
+
+/// Help text for `natgrad convert --help`.
+std::string convert_help();
+
+/// True if `args` asks for help (-h or --help).
+bool wants_help(const std::vector<std::string>& args);
+
+}  // namespace natgrad::config

@@ -1,0 +1,43 @@
+#pragma once
+/// @file Counter-based random numbers (Random123's Philox4x64-10).
+///
+/// A stream is a pure function of (seed, purpose, a, b): the same numbers come
+/// out whatever rank, thread or process asks, which is what makes a run on any
+/// number of ranks visit the same data with the same initial values.
+
+#include <array>
+#include <cstdint>
+
+namespace natgrad::expfam {
+
+/// What a stream is used for; part of its key so that streams never overlap.
+enum class Purpose : std::uint64_t {
+  kGlobalInit = 1,   ///< initial global parameters λ (a = row)
+  kLocalInit = 2,    ///< initial local parameters of a datum (a = datum id, b = step)
+  kPermutation = 3,  ///< minibatch order of an epoch (a = epoch)
+};
+
+/// A stream of random numbers keyed by (seed, purpose, a, b).
+class CounterRng {
+ public:
+  CounterRng(std::uint64_t seed, Purpose purpose, std::uint64_t a, std::uint64_t b = 0);
+
+  /// 64 uniformly random bits.
+  std::uint64_t bits();
+  /// Uniform on the open interval (0, 1), 53 bits of resolution.
+  double uniform();
+  /// Uniform integer in [0, n), exact (Lemire's multiply-and-reject); n ≥ 1.
+  std::uint64_t below(std::uint64_t n);
+  /// Standard normal (Box–Muller).
+  double normal();
+  /// Gamma(shape, 1), shape > 0 (Marsaglia & Tsang 2000).
+  double gamma(double shape);
+
+ private:
+  std::array<std::uint64_t, 2> key_;
+  std::array<std::uint64_t, 4> counter_;
+  std::array<std::uint64_t, 4> block_{};
+  int used_ = 4;
+};
+
+}  // namespace natgrad::expfam

@@ -1,0 +1,58 @@
+#pragma once
+/// @file A bag-of-words corpus in compressed sparse row (CSR) form, and its HDF5 file.
+///
+/// File layout (format "natgrad.corpus", schema_version 1):
+///   /indptr   int64 [D + 1]  document d's entries are indptr[d] .. indptr[d+1]−1
+///   /indices  int32 [NNZ]    0-based word ids, strictly increasing within a document
+///   /counts   int32 [NNZ]    occurrences of the word in the document, ≥ 1
+///   /doc_ids  int64 [D]      0-based index of each document in the source file
+///   /vocab    UTF-8 strings [V]
+///   root attributes: format, schema_version, num_docs, vocab_size, num_tokens, source
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace natgrad::io {
+
+inline constexpr const char* kCorpusFormat = "natgrad.corpus";
+inline constexpr std::int64_t kCorpusSchemaVersion = 1;
+
+/// Documents first_doc .. first_doc + num_docs() − 1 of a corpus (all of it, or one shard).
+struct Corpus {
+  std::int64_t first_doc = 0;        ///< global id of the first document held
+  std::int64_t total_docs = 0;       ///< D of the whole corpus
+  std::int32_t vocab_size = 0;       ///< V
+  std::vector<std::int64_t> indptr{0};  ///< local CSR offsets, size num_docs() + 1, indptr[0] == 0
+  std::vector<std::int32_t> indices;    ///< word ids
+  std::vector<std::int32_t> counts;     ///< counts ≥ 1
+  std::vector<std::int64_t> doc_ids;    ///< source index of each document held
+  std::vector<std::string> vocab;       ///< V words (may be empty for a shard read without it)
+
+  std::int64_t num_docs() const { return static_cast<std::int64_t>(indptr.size()) - 1; }
+  std::int64_t num_tokens() const;
+  /// Appends a document: ids strictly increasing, counts ≥ 1 (checked by the readers).
+  void add_document(const std::vector<std::int32_t>& ids, const std::vector<std::int32_t>& cnts,
+                    std::int64_t source_id);
+};
+
+/// Sizes of a corpus file, read from its attributes.
+struct CorpusInfo {
+  std::int64_t num_docs = 0;
+  std::int32_t vocab_size = 0;
+  std::int64_t num_tokens = 0;
+};
+
+/// Writes `corpus` (whole, first_doc == 0) to `path` as described above.
+void write_corpus(const std::string& path, const Corpus& corpus, const std::string& source);
+
+/// Reads and checks the header of a corpus file.
+/// @throws natgrad::Error naming the file and what is wrong with it.
+CorpusInfo read_corpus_info(const std::string& path);
+
+/// Reads documents [begin, end) of a corpus file, and the vocabulary if `with_vocab`.
+/// Checks the shard's content (offsets, word ids in range, counts ≥ 1).
+/// @throws natgrad::Error naming the file, dataset and value at fault.
+Corpus read_corpus(const std::string& path, std::int64_t begin, std::int64_t end, bool with_vocab);
+
+}  // namespace natgrad::io

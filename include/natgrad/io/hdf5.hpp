@@ -1,0 +1,107 @@
+#pragma once
+/// @file RAII wrappers over the HDF5 C API, with errors that name the file and
+/// the object at fault. Only code under src/io and its tests include this.
+
+#include <hdf5.h>
+
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace natgrad::io::h5 {
+
+/// Owns an HDF5 identifier and closes it with the matching H5?close.
+class Handle {
+ public:
+  using Closer = herr_t (*)(hid_t);
+  Handle() = default;
+  Handle(hid_t id, Closer closer) : id_(id), closer_(closer) {}
+  Handle(Handle&& other) noexcept;
+  Handle& operator=(Handle&& other) noexcept;
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  ~Handle();
+  hid_t get() const { return id_; }
+
+ private:
+  hid_t id_ = H5I_INVALID_HID;
+  Closer closer_ = nullptr;
+};
+
+/// One named column of a table (a 1-D compound dataset, one row per entry).
+struct Column {
+  std::string name;
+  std::variant<std::vector<std::int64_t>, std::vector<double>> values;
+};
+
+/// An open HDF5 file. Object names are absolute paths such as "/model/lambda".
+class File {
+ public:
+  /// Opens an existing file read-only.
+  /// @throws natgrad::Error naming the path if it is missing, unreadable or not HDF5.
+  static File open_read(const std::string& path);
+  /// Creates (truncates) a file for writing.
+  /// @throws natgrad::Error naming the path if it cannot be created.
+  static File create(const std::string& path);
+
+  const std::string& path() const { return path_; }
+  /// Flushes buffers to the operating system.
+  void flush();
+
+  bool exists(const std::string& name) const;
+  void create_group(const std::string& name);
+
+  /// Writes a dataset of `dims` (row-major) from `data`; product(dims) == data.size().
+  template <class T>
+  void write(const std::string& name, std::span<const T> data, const std::vector<std::uint64_t>& dims);
+  /// Writes a scalar dataset.
+  template <class T>
+  void write_scalar(const std::string& name, T value);
+  /// Writes a 1-D dataset of variable-length UTF-8 strings.
+  void write_strings(const std::string& name, const std::vector<std::string>& values);
+  /// Writes a table as a 1-D compound dataset; all columns have the same length.
+  void write_table(const std::string& name, const std::vector<Column>& columns);
+
+  /// Shape of a dataset. @throws natgrad::Error if it does not exist.
+  std::vector<std::uint64_t> shape(const std::string& name) const;
+  /// Reads `count` elements from `offset` of a 1-D numeric dataset, converting
+  /// to T. @throws natgrad::Error if the dataset is missing, not 1-D, shorter
+  /// than offset + count, or not of T's class (integer or floating point).
+  template <class T>
+  std::vector<T> read(const std::string& name, std::uint64_t offset, std::uint64_t count) const;
+  /// Reads a whole numeric dataset of any rank, flattened row-major.
+  template <class T>
+  std::vector<T> read_all(const std::string& name) const;
+  /// Reads a 1-D dataset of strings.
+  std::vector<std::string> read_strings(const std::string& name) const;
+
+  /// Attributes on the object `object` ("/" for the root).
+  void set_attr(const std::string& object, const std::string& attr, std::int64_t value);
+  void set_attr(const std::string& object, const std::string& attr, double value);
+  void set_attr(const std::string& object, const std::string& attr, const std::string& value);
+  bool has_attr(const std::string& object, const std::string& attr) const;
+  std::int64_t attr_int(const std::string& object, const std::string& attr) const;
+  double attr_double(const std::string& object, const std::string& attr) const;
+  std::string attr_string(const std::string& object, const std::string& attr) const;
+
+ private:
+  File(std::string path, Handle handle) : path_(std::move(path)), handle_(std::move(handle)) {}
+  [[noreturn]] void fail(const std::string& what) const;
+  Handle open_dataset(const std::string& name) const;
+  Handle open_attr(const std::string& object, const std::string& attr) const;
+  Handle create_attr(const std::string& object, const std::string& attr, hid_t type);
+
+  std::string path_;
+  Handle handle_;
+};
+
+/// Creates `path` atomically: `body` writes `path`.tmp, which is flushed,
+/// synced to disk and renamed over `path`; on any error the temporary file is
+/// removed and `path` is left as it was.
+/// @throws natgrad::Error naming the path if it cannot be written.
+void write_file_atomically(const std::string& path, const std::function<void(File&)>& body);
+
+}  // namespace natgrad::io::h5

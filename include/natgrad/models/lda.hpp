@@ -1,0 +1,97 @@
+#pragma once
+/// @file Latent Dirichlet allocation (Blei, Ng & Jordan 2003) for SVI
+/// (Hoffman, Blei & Bach 2010).
+///
+/// Global factors: q(β_k) = Dir(λ_k) for each topic k over the V words; λ is
+/// K × V, stored column-major in the flat vector (column w, the K topics'
+/// parameters for word w, is contiguous). Local factors of document d:
+/// q(θ_d) = Dir(γ_d), q(z_dn) = Cat(φ_dn). The statistics s have λ's layout:
+/// s_kw = Σ_d c_dw φ_dwk.
+
+#include <optional>
+#include <vector>
+
+#include "natgrad/io/corpus.hpp"
+#include "natgrad/models/model.hpp"
+
+namespace natgrad::models {
+
+struct LdaOptions {
+  std::int64_t topics = 0;        ///< K ≥ 1
+  double alpha = 0.0;             ///< symmetric Dirichlet prior on θ, > 0
+  double eta = 0.0;               ///< symmetric Dirichlet prior on β, > 0
+  int local_max_iters = 100;      ///< most iterations of the per-document step
+  double local_tol = 1e-3;        ///< stop when mean |Δγ| < local_tol
+};
+
+/// Scratch space of the per-document step, reused across documents.
+struct LdaWorkspace {
+  Eigen::MatrixXd beta_d;     ///< K × n: exp(E[log β]) of the document's words
+  Eigen::ArrayXd counts;      ///< n
+  Eigen::ArrayXd phinorm;     ///< n: Σ_k exp(E[log θ_k] + E[log β_kw])
+  Eigen::ArrayXd elog_theta;  ///< K
+  Eigen::ArrayXd exp_theta;   ///< K: exp(E[log θ])
+  Eigen::ArrayXd last_gamma;  ///< K
+};
+
+/// The per-document mean-field iteration of Hoffman, Blei & Bach (2010):
+///     φ_wk ∝ exp(E[log θ_k] + E[log β_kw]),  γ = α + Σ_w c_w φ_w,
+/// repeated from the given γ until mean |Δγ| < tol or max_iters iterations.
+/// @param exp_elog_beta K × V, exp(E_q[log β_kw])
+/// @param ids, counts   the document's distinct word ids and their counts (n each)
+/// @param gamma         in: initial γ (K); out: the final γ
+/// @param stats         if not null, K × V: adds c_w φ_wk (from the final γ) at column w
+/// @return the document's ELBO terms at the final γ, with φ optimal:
+///     Σ_w c_w log Σ_k exp(E[log θ_k] + E[log β_kw]) − KL(Dir(γ) ‖ Dir(α)).
+double lda_local_step(const Eigen::MatrixXd& exp_elog_beta, std::span<const std::int32_t> ids,
+                      std::span<const std::int32_t> counts, double alpha, int max_iters, double tol,
+                      Eigen::ArrayXd& gamma, Eigen::Map<Eigen::MatrixXd>* stats, LdaWorkspace& ws);
+
+/// The document-completion split of a held-out document: its tokens expanded
+/// in increasing word-id order, position i held out when i % 5 == 4.
+/// Writes the observed and held-out count of each of the document's words.
+void lda_completion_split(std::span<const std::int32_t> counts, std::vector<std::int32_t>& observed,
+                          std::vector<std::int32_t>& heldout);
+
+class LdaModel final : public Model {
+ public:
+  /// @param train   this rank's shard of the training corpus
+  /// @param heldout this rank's shard of the held-out corpus, if any (same V)
+  LdaModel(io::Corpus train, std::optional<io::Corpus> heldout, const LdaOptions& options);
+
+  std::string type() const override { return "lda"; }
+  std::int64_t num_train() const override { return train_.total_docs; }
+  Range train_shard() const override { return {train_.first_doc, train_.first_doc + train_.num_docs()}; }
+  Eigen::Index global_size() const override { return topics_ * vocab_size_; }
+  Eigen::VectorXd prior() const override;
+  Eigen::VectorXd initial_global(std::uint64_t seed) const override;
+  void set_global(const Eigen::VectorXd& lambda) override;
+  void add_local_stats(std::span<const std::int64_t> ids, std::uint64_t seed, std::int64_t step,
+                       Eigen::Ref<Eigen::VectorXd> stats) override;
+  ScoreSum heldout_partial() override;
+  double heldout_metric(const ScoreSum& total) const override;
+  std::string heldout_name() const override { return "perplexity"; }
+  double elbo_local_partial() override;
+  double elbo_global() const override;
+
+  Eigen::Index topics() const { return topics_; }
+  Eigen::Index vocab_size() const { return vocab_size_; }
+  const LdaOptions& options() const { return options_; }
+
+ private:
+  Eigen::Index topics_;
+  Eigen::Index vocab_size_;
+  LdaOptions options_;
+  io::Corpus train_;
+  std::optional<io::Corpus> heldout_;
+  Eigen::MatrixXd lambda_;         ///< K × V, the current λ
+  Eigen::MatrixXd exp_elog_beta_;  ///< K × V, exp(E[log β])
+  LdaWorkspace ws_;
+};
+
+/// λ (or s) as the K × V matrix it is.
+inline Eigen::Map<const Eigen::MatrixXd> lda_topics(const Eigen::VectorXd& flat, Eigen::Index topics) {
+  return {flat.data(), topics, flat.size() / topics};
+}
+
+}  // namespace natgrad::models

@@ -1,0 +1,65 @@
+#pragma once
+/// @file What the SVI solver needs of a conjugate-exponential model.
+///
+/// The global variational factor q(β) has natural parameter λ and the prior
+/// has natural parameter η, both flat vectors of global_size(); a model gives
+/// them named views. The solver owns λ and the update
+///     λ ← λ + ρ_t (η + N/|B| · s − λ);
+/// a model turns a minibatch and the current mean parameters into the
+/// expected sufficient statistics s (the local step), and scores held-out data.
+/// Virtual calls happen once per minibatch, never per datum.
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace natgrad::models {
+
+/// Global datum ids [begin, end).
+struct Range {
+  std::int64_t begin = 0;
+  std::int64_t end = 0;
+};
+
+/// A held-out score summed over data: Σ of per-item log scores and the item count.
+struct ScoreSum {
+  double log_score = 0.0;
+  double count = 0.0;
+};
+
+class Model {
+ public:
+  virtual ~Model() = default;
+  /// Name of the model type, as in model.type.
+  virtual std::string type() const = 0;
+  /// N: training data over all ranks.
+  virtual std::int64_t num_train() const = 0;
+  /// The training data held by this rank.
+  virtual Range train_shard() const = 0;
+  /// Length of λ, η and s.
+  virtual Eigen::Index global_size() const = 0;
+  /// Prior natural parameter η.
+  virtual Eigen::VectorXd prior() const = 0;
+  /// Initial λ; a function of the seed only, identical on every rank.
+  virtual Eigen::VectorXd initial_global(std::uint64_t seed) const = 0;
+  /// Makes λ current: recomputes the mean parameters that the local step uses.
+  virtual void set_global(const Eigen::VectorXd& lambda) = 0;
+  /// Local step: adds Σ_{n ∈ ids} E_q(z_n)[t(x_n, z_n)] to `stats`. `ids` are
+  /// global ids inside train_shard(); per-datum randomness is keyed by (seed, id, step).
+  virtual void add_local_stats(std::span<const std::int64_t> ids, std::uint64_t seed, std::int64_t step,
+                               Eigen::Ref<Eigen::VectorXd> stats) = 0;
+  /// This rank's part of the held-out score at the current λ (zero without held-out data).
+  virtual ScoreSum heldout_partial() = 0;
+  /// The held-out metric from the score summed over all ranks.
+  virtual double heldout_metric(const ScoreSum& total) const = 0;
+  /// Name of that metric ("perplexity", ...).
+  virtual std::string heldout_name() const = 0;
+  /// This rank's share of the ELBO's data terms at the current λ, with the
+  /// local factors of its training data optimised.
+  virtual double elbo_local_partial() = 0;
+  /// The ELBO's global terms at the current λ: E_q[log p(β)] − E_q[log q(β)].
+  virtual double elbo_global() const = 0;
+};
+
+}  // namespace natgrad::models

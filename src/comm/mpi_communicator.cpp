@@ -1,0 +1,64 @@
+#include "natgrad/comm/mpi_communicator.hpp"
+
+#include <mpi.h>
+
+#include <algorithm>
+#include <climits>
+#include <cstdlib>
+
+namespace natgrad::comm {
+
+namespace {
+
+class MpiCommunicator final : public Communicator {
+ public:
+  explicit MpiCommunicator(MPI_Comm comm) : comm_(comm) {
+    MPI_Comm_rank(comm_, &rank_);
+    MPI_Comm_size(comm_, &size_);
+  }
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+
+  void allreduce_sum(std::span<double> data) override {
+    // MPI counts are int: reduce very large buffers in pieces.
+    constexpr std::size_t kMaxChunk = std::size_t{1} << 30;
+    for (std::size_t done = 0; done < data.size(); done += kMaxChunk) {
+      const auto count = static_cast<int>(std::min(kMaxChunk, data.size() - done));
+      MPI_Allreduce(MPI_IN_PLACE, data.data() + done, count, MPI_DOUBLE, MPI_SUM, comm_);
+    }
+  }
+
+  std::int64_t allreduce_min(std::int64_t value) override {
+    MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_INT64_T, MPI_MIN, comm_);
+    return value;
+  }
+
+  void broadcast(std::string& text, int root) override {
+    auto length = static_cast<std::int64_t>(text.size());
+    MPI_Bcast(&length, 1, MPI_INT64_T, root, comm_);
+    text.resize(static_cast<std::size_t>(length));
+    if (length > 0) MPI_Bcast(text.data(), static_cast<int>(length), MPI_CHAR, root, comm_);
+  }
+
+  [[noreturn]] void abort(int code) override {
+    MPI_Abort(comm_, code);
+    std::_Exit(code);
+  }
+
+ private:
+  MPI_Comm comm_;
+  int rank_ = 0;
+  int size_ = 1;
+};
+
+}  // namespace
+
+MpiEnvironment::MpiEnvironment(int& argc, char**& argv) { MPI_Init(&argc, &argv); }
+
+MpiEnvironment::~MpiEnvironment() { MPI_Finalize(); }
+
+std::unique_ptr<Communicator> MpiEnvironment::world() const {
+  return std::make_unique<MpiCommunicator>(MPI_COMM_WORLD);
+}
+
+}  // namespace natgrad::comm

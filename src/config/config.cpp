@@ -1,0 +1,241 @@
+#include "natgrad/config/config.hpp"
+
+#include <boost/program_options.hpp>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "natgrad/error.hpp"
+
+namespace po = boost::program_options;
+
+namespace natgrad::config {
+
+namespace {
+
+po::options_description fit_options() {
+  po::options_description job("Job keys (INI [section] key = value, or --section.key value)");
+  job.add_options()
+      ("model.type", po::value<std::string>()->default_value("lda"), "model: lda")
+      ("model.topics", po::value<std::int64_t>(), "number of topics K >= 1 (required)")
+      ("model.alpha", po::value<double>(), "Dirichlet prior on topic proportions, > 0 (default 1/K)")
+      ("model.eta", po::value<double>(), "Dirichlet prior on topics, > 0 (default 1/K)")
+      ("data.train", po::value<std::string>(), "training corpus HDF5 (required)")
+      ("data.heldout", po::value<std::string>()->default_value(""), "held-out corpus HDF5 (optional)")
+      ("solver.batch_size", po::value<std::int64_t>()->default_value(256),
+       "documents per step over all ranks, >= 1 (capped at D)")
+      ("solver.schedule", po::value<std::string>()->default_value("robbins_monro"),
+       "step size: robbins_monro, rho_t = (tau0 + t)^-kappa, or constant, rho_t = solver.rho")
+      ("solver.tau0", po::value<double>()->default_value(10.0), "delay tau0 >= 0")
+      ("solver.kappa", po::value<double>()->default_value(0.7), "forgetting rate kappa in (0.5, 1]")
+      ("solver.rho", po::value<double>()->default_value(1.0), "constant step in (0, 1]")
+      ("solver.epochs", po::value<std::int64_t>()->default_value(1), "passes over the training data >= 1")
+      ("solver.max_steps", po::value<std::int64_t>(), "number of steps >= 1 (instead of solver.epochs)")
+      ("solver.seed", po::value<std::uint64_t>()->default_value(1), "random seed")
+      ("solver.local_max_iters", po::value<std::int64_t>()->default_value(100),
+       "most iterations of the per-document step >= 1")
+      ("solver.local_tol", po::value<double>()->default_value(1e-3),
+       "mean absolute change of gamma that ends the per-document step, > 0")
+      ("eval.every_steps", po::value<std::int64_t>()->default_value(10),
+       "steps between evaluations >= 0 (0: at the start and the end only)")
+      ("output.model", po::value<std::string>()->default_value("model.h5"), "path of the final model file");
+  return job;
+}
+
+[[noreturn]] void bad(const std::string& key, const std::string& value, const std::string& rule) {
+  throw Error(key + " = " + value + ": expected " + rule);
+}
+
+// Shortest text that reads back as the same double.
+std::string number(double v) {
+  char text[32];
+  const auto result = std::to_chars(text, text + sizeof text, v);
+  return {text, result.ptr};
+}
+
+}  // namespace
+
+bool wants_help(const std::vector<std::string>& args) {
+  return std::any_of(args.begin(), args.end(), [](const std::string& a) { return a == "-h" || a == "--help"; });
+}
+
+std::string fit_help() {
+  std::ostringstream out;
+  out << "usage: natgrad fit --config JOB.ini [--section.key value ...]\n\n" << fit_options();
+  return out.str();
+}
+
+FitConfig parse_fit(const std::vector<std::string>& args) {
+  po::options_description cli("fit");
+  cli.add_options()("config", po::value<std::string>(), "INI job file");
+  cli.add(fit_options());
+  po::variables_map vm;
+  FitConfig c;
+  try {
+    po::store(po::command_line_parser(args).options(cli).run(), vm);
+  } catch (const po::error& e) {
+    throw Error(std::string("command line: ") + e.what());
+  }
+  if (vm.count("config") != 0) {
+    c.config_file = vm["config"].as<std::string>();
+    std::ifstream in(c.config_file);
+    if (!in) throw Error(c.config_file + ": cannot open the job file");
+    try {
+      po::store(po::parse_config_file(in, fit_options(), false), vm);
+    } catch (const po::error& e) {
+      throw Error(c.config_file + ": " + e.what());
+    }
+  }
+  po::notify(vm);
+
+  const auto get_int = [&](const char* key) { return vm[key].as<std::int64_t>(); };
+  const auto get_double = [&](const char* key) { return vm[key].as<double>(); };
+  const auto get_string = [&](const char* key) { return vm[key].as<std::string>(); };
+  if (vm.count("model.topics") == 0) throw Error("model.topics is required (the number of topics K >= 1)");
+  if (vm.count("data.train") == 0) throw Error("data.train is required (a corpus made by 'natgrad convert')");
+  c.model.type = get_string("model.type");
+  c.model.topics = get_int("model.topics");
+  const double default_prior = c.model.topics > 0 ? 1.0 / static_cast<double>(c.model.topics) : 1.0;
+  c.model.alpha = vm.count("model.alpha") != 0 ? get_double("model.alpha") : default_prior;
+  c.model.eta = vm.count("model.eta") != 0 ? get_double("model.eta") : default_prior;
+  c.data.train = get_string("data.train");
+  c.data.heldout = get_string("data.heldout");
+  c.solver.batch_size = get_int("solver.batch_size");
+  const std::string schedule = get_string("solver.schedule");
+  if (schedule == "robbins_monro") {
+    c.solver.schedule = Schedule::kRobbinsMonro;
+  } else if (schedule == "constant") {
+    c.solver.schedule = Schedule::kConstant;
+  } else {
+    bad("solver.schedule", schedule, "robbins_monro or constant");
+  }
+  c.solver.tau0 = get_double("solver.tau0");
+  c.solver.kappa = get_double("solver.kappa");
+  c.solver.rho = get_double("solver.rho");
+  c.solver.epochs = get_int("solver.epochs");
+  if (vm.count("solver.max_steps") != 0) {
+    if (!vm["solver.epochs"].defaulted()) {
+      throw Error("solver.epochs and solver.max_steps are both set; set one of them");
+    }
+    c.solver.max_steps = get_int("solver.max_steps");
+    if (c.solver.max_steps < 1) bad("solver.max_steps", std::to_string(c.solver.max_steps), "an integer >= 1");
+  }
+  c.solver.seed = vm["solver.seed"].as<std::uint64_t>();
+  c.solver.local_max_iters = get_int("solver.local_max_iters");
+  c.solver.local_tol = get_double("solver.local_tol");
+  c.eval.every_steps = get_int("eval.every_steps");
+  c.output.model = get_string("output.model");
+  validate(c);
+  return c;
+}
+
+void validate(const FitConfig& c) {
+  const auto positive = [](const char* key, double v) {
+    if (!(std::isfinite(v) && v > 0)) bad(key, number(v), "a finite number > 0");
+  };
+  if (c.model.type != "lda") bad("model.type", c.model.type, "lda");
+  if (c.model.topics < 1) bad("model.topics", std::to_string(c.model.topics), "an integer >= 1");
+  positive("model.alpha", c.model.alpha);
+  positive("model.eta", c.model.eta);
+  if (c.data.train.empty()) bad("data.train", "''", "the path of a corpus file");
+  if (c.solver.batch_size < 1) bad("solver.batch_size", std::to_string(c.solver.batch_size), "an integer >= 1");
+  if (!(std::isfinite(c.solver.tau0) && c.solver.tau0 >= 0)) bad("solver.tau0", number(c.solver.tau0), "a number >= 0");
+  if (!(c.solver.kappa > 0.5 && c.solver.kappa <= 1.0)) {
+    bad("solver.kappa", number(c.solver.kappa), "a number in (0.5, 1]");
+  }
+  if (!(c.solver.rho > 0 && c.solver.rho <= 1.0)) bad("solver.rho", number(c.solver.rho), "a number in (0, 1]");
+  if (c.solver.epochs < 1) bad("solver.epochs", std::to_string(c.solver.epochs), "an integer >= 1");
+  if (c.solver.max_steps < 0) bad("solver.max_steps", std::to_string(c.solver.max_steps), "an integer >= 1");
+  if (c.solver.local_max_iters < 1) {
+    bad("solver.local_max_iters", std::to_string(c.solver.local_max_iters), "an integer >= 1");
+  }
+  positive("solver.local_tol", c.solver.local_tol);
+  if (c.eval.every_steps < 0) bad("eval.every_steps", std::to_string(c.eval.every_steps), "an integer >= 0");
+  if (c.output.model.empty()) bad("output.model", "''", "a file path");
+}
+
+std::vector<std::pair<std::string, std::string>> resolved(const FitConfig& c) {
+  return {
+      {"model.type", c.model.type},
+      {"model.topics", std::to_string(c.model.topics)},
+      {"model.alpha", number(c.model.alpha)},
+      {"model.eta", number(c.model.eta)},
+      {"data.train", c.data.train},
+      {"data.heldout", c.data.heldout},
+      {"solver.batch_size", std::to_string(c.solver.batch_size)},
+      {"solver.schedule", c.solver.schedule == Schedule::kConstant ? "constant" : "robbins_monro"},
+      {"solver.tau0", number(c.solver.tau0)},
+      {"solver.kappa", number(c.solver.kappa)},
+      {"solver.rho", number(c.solver.rho)},
+      {"solver.epochs", std::to_string(c.solver.epochs)},
+      {"solver.max_steps", std::to_string(c.solver.max_steps)},
+      {"solver.seed", std::to_string(c.solver.seed)},
+      {"solver.local_max_iters", std::to_string(c.solver.local_max_iters)},
+      {"solver.local_tol", number(c.solver.local_tol)},
+      {"eval.every_steps", std::to_string(c.eval.every_steps)},
+      {"output.model", c.output.model},
+  };
+}
+
+namespace {
+
+po::options_description convert_options() {
+  po::options_description opts("convert options");
+  opts.add_options()
+      ("out", po::value<std::string>(), "output corpus HDF5 (required)")
+      ("split-every", po::value<std::int64_t>(), "send document i to --heldout-out when i % N == N-1 (N >= 2)")
+      ("heldout-out", po::value<std::string>(), "output corpus HDF5 of the held-out documents");
+  return opts;
+}
+
+}  // namespace
+
+std::string convert_help() {
+  std::ostringstream out;
+  out << "usage: natgrad convert uci DOCWORD VOCAB --out CORPUS.h5 [--split-every N --heldout-out TEST.h5]\n"
+         "       natgrad convert ldac FILE VOCAB --out CORPUS.h5 [--split-every N --heldout-out TEST.h5]\n"
+         "Inputs may be plain text or gzip-compressed.\n\n"
+      << convert_options();
+  return out.str();
+}
+
+ConvertConfig parse_convert(const std::vector<std::string>& args) {
+  po::options_description all;
+  all.add(convert_options());
+  all.add_options()("positional", po::value<std::vector<std::string>>(), "");
+  po::positional_options_description positional;
+  positional.add("positional", -1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+  } catch (const po::error& e) {
+    throw Error(std::string("convert: ") + e.what());
+  }
+  const auto pos = vm.count("positional") != 0 ? vm["positional"].as<std::vector<std::string>>()
+                                                : std::vector<std::string>{};
+  if (pos.size() != 3 || (pos[0] != "uci" && pos[0] != "ldac")) {
+    throw Error("convert: expected 'uci DOCWORD VOCAB' or 'ldac FILE VOCAB', got " + std::to_string(pos.size()) +
+                " arguments" + (pos.empty() ? std::string() : " starting with '" + pos[0] + "'"));
+  }
+  ConvertConfig c;
+  c.format = pos[0];
+  c.input = pos[1];
+  c.vocab = pos[2];
+  if (vm.count("out") == 0) throw Error("convert: --out CORPUS.h5 is required");
+  c.out = vm["out"].as<std::string>();
+  if (vm.count("split-every") != 0) {
+    c.split_every = vm["split-every"].as<std::int64_t>();
+    if (c.split_every < 2) throw Error("convert: --split-every " + std::to_string(c.split_every) + ": expected an integer >= 2");
+    if (vm.count("heldout-out") == 0) throw Error("convert: --split-every needs --heldout-out TEST.h5");
+    c.heldout_out = vm["heldout-out"].as<std::string>();
+  } else if (vm.count("heldout-out") != 0) {
+    throw Error("convert: --heldout-out needs --split-every N");
+  }
+  return c;
+}
+
+}  // namespace natgrad::config

@@ -1,0 +1,124 @@
+#include "natgrad/io/corpus.hpp"
+
+#include <numeric>
+
+#include "natgrad/error.hpp"
+#include "natgrad/io/hdf5.hpp"
+
+namespace natgrad::io {
+
+std::int64_t Corpus::num_tokens() const {
+  return std::accumulate(counts.begin(), counts.end(), std::int64_t{0});
+}
+
+void Corpus::add_document(const std::vector<std::int32_t>& ids, const std::vector<std::int32_t>& cnts,
+                          std::int64_t source_id) {
+  indices.insert(indices.end(), ids.begin(), ids.end());
+  counts.insert(counts.end(), cnts.begin(), cnts.end());
+  indptr.push_back(static_cast<std::int64_t>(indices.size()));
+  doc_ids.push_back(source_id);
+}
+
+void write_corpus(const std::string& path, const Corpus& corpus, const std::string& source) {
+  h5::write_file_atomically(path, [&](h5::File& file) {
+  const auto d = static_cast<std::uint64_t>(corpus.num_docs());
+  const auto nnz = static_cast<std::uint64_t>(corpus.indices.size());
+  file.write<std::int64_t>("/indptr", corpus.indptr, {d + 1});
+  file.write<std::int32_t>("/indices", corpus.indices, {nnz});
+  file.write<std::int32_t>("/counts", corpus.counts, {nnz});
+  file.write<std::int64_t>("/doc_ids", corpus.doc_ids, {d});
+  file.write_strings("/vocab", corpus.vocab);
+  file.set_attr("/", "format", std::string(kCorpusFormat));
+  file.set_attr("/", "schema_version", kCorpusSchemaVersion);
+  file.set_attr("/", "num_docs", corpus.num_docs());
+  file.set_attr("/", "vocab_size", std::int64_t{corpus.vocab_size});
+  file.set_attr("/", "num_tokens", corpus.num_tokens());
+  file.set_attr("/", "source", source);
+  });
+}
+
+namespace {
+
+CorpusInfo check_header(const h5::File& file) {
+  const std::string& path = file.path();
+  if (!file.has_attr("/", "format") || file.attr_string("/", "format") != kCorpusFormat) {
+    throw Error(path + ": not a natgrad corpus (root attribute 'format' is not '" + kCorpusFormat +
+                "'; convert the data with 'natgrad convert')");
+  }
+  const std::int64_t version = file.attr_int("/", "schema_version");
+  if (version != kCorpusSchemaVersion) {
+    throw Error(path + ": corpus schema_version " + std::to_string(version) + "; this natgrad reads " +
+                std::to_string(kCorpusSchemaVersion));
+  }
+  CorpusInfo info;
+  info.num_docs = file.attr_int("/", "num_docs");
+  const std::int64_t v = file.attr_int("/", "vocab_size");
+  info.num_tokens = file.attr_int("/", "num_tokens");
+  if (info.num_docs < 0 || v < 1 || v > INT32_MAX) {
+    throw Error(path + ": num_docs = " + std::to_string(info.num_docs) + ", vocab_size = " +
+                std::to_string(v) + "; expected num_docs ≥ 0 and 1 ≤ vocab_size < 2^31");
+  }
+  info.vocab_size = static_cast<std::int32_t>(v);
+  const auto indptr_shape = file.shape("/indptr");
+  if (indptr_shape.size() != 1 || indptr_shape[0] != static_cast<std::uint64_t>(info.num_docs + 1)) {
+    throw Error(path + ": dataset '/indptr' must be 1-D of num_docs + 1 = " +
+                std::to_string(info.num_docs + 1) + " elements");
+  }
+  return info;
+}
+
+}  // namespace
+
+CorpusInfo read_corpus_info(const std::string& path) {
+  return check_header(h5::File::open_read(path));
+}
+
+Corpus read_corpus(const std::string& path, std::int64_t begin, std::int64_t end, bool with_vocab) {
+  const auto file = h5::File::open_read(path);
+  const CorpusInfo info = check_header(file);
+  if (begin < 0 || end < begin || end > info.num_docs) {
+    throw Error(path + ": documents [" + std::to_string(begin) + ", " + std::to_string(end) +
+                ") requested, the corpus has " + std::to_string(info.num_docs));
+  }
+  Corpus corpus;
+  corpus.first_doc = begin;
+  corpus.total_docs = info.num_docs;
+  corpus.vocab_size = info.vocab_size;
+  const auto n = static_cast<std::uint64_t>(end - begin);
+  corpus.indptr = file.read<std::int64_t>("/indptr", static_cast<std::uint64_t>(begin), n + 1);
+  const std::int64_t first = corpus.indptr.front();
+  const std::int64_t last = corpus.indptr.back();
+  for (std::size_t i = 0; i < corpus.indptr.size(); ++i) {
+    if (corpus.indptr[i] < first || (i > 0 && corpus.indptr[i] < corpus.indptr[i - 1])) {
+      throw Error(path + ": '/indptr' decreases at document " + std::to_string(begin + static_cast<std::int64_t>(i)));
+    }
+    corpus.indptr[i] -= first;
+  }
+  const auto nnz = static_cast<std::uint64_t>(last - first);
+  corpus.indices = file.read<std::int32_t>("/indices", static_cast<std::uint64_t>(first), nnz);
+  corpus.counts = file.read<std::int32_t>("/counts", static_cast<std::uint64_t>(first), nnz);
+  corpus.doc_ids = file.read<std::int64_t>("/doc_ids", static_cast<std::uint64_t>(begin), n);
+  for (std::int64_t d = 0; d < corpus.num_docs(); ++d) {
+    for (auto j = corpus.indptr[d]; j < corpus.indptr[d + 1]; ++j) {
+      const auto w = corpus.indices[j];
+      if (w < 0 || w >= info.vocab_size || (j > corpus.indptr[d] && w <= corpus.indices[j - 1])) {
+        throw Error(path + ": document " + std::to_string(begin + d) + " has word id " + std::to_string(w) +
+                    "; expected increasing ids in [0, " + std::to_string(info.vocab_size) + ")");
+      }
+      if (corpus.counts[j] < 1) {
+        throw Error(path + ": document " + std::to_string(begin + d) + " has count " +
+                    std::to_string(corpus.counts[j]) + " for word " + std::to_string(w) + "; expected ≥ 1");
+      }
+    }
+  }
+  if (with_vocab) {
+    corpus.vocab = file.read_strings("/vocab");
+    if (corpus.vocab.size() != static_cast<std::size_t>(info.vocab_size)) {
+      throw Error(path + ": '/vocab' has " + std::to_string(corpus.vocab.size()) + " words; vocab_size is " +
+                  std::to_string(info.vocab_size));
+    }
+  }
+  return corpus;
+}
+
+}  // namespace natgrad::io

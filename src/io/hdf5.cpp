@@ -1,0 +1,409 @@
+#include "natgrad/io/hdf5.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+#include <type_traits>
+
+#include "natgrad/error.hpp"
+
+namespace natgrad::io::h5 {
+
+namespace {
+
+// HDF5 prints its own error stack by default; natgrad reports errors itself.
+void silence_hdf5() {
+  static const bool silenced = [] {
+    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+    return true;
+  }();
+  (void)silenced;
+}
+
+template <class T>
+hid_t native_type() {
+  if constexpr (std::is_same_v<T, double>) return H5T_NATIVE_DOUBLE;
+  if constexpr (std::is_same_v<T, std::int64_t>) return H5T_NATIVE_INT64;
+  if constexpr (std::is_same_v<T, std::int32_t>) return H5T_NATIVE_INT32;
+}
+
+template <class T>
+H5T_class_t native_class() {
+  return std::is_floating_point_v<T> ? H5T_FLOAT : H5T_INTEGER;
+}
+
+const char* class_name(H5T_class_t c) {
+  switch (c) {
+    case H5T_INTEGER: return "integer";
+    case H5T_FLOAT: return "floating point";
+    case H5T_STRING: return "string";
+    case H5T_COMPOUND: return "compound";
+    default: return "other";
+  }
+}
+
+Handle string_type() {
+  Handle type(H5Tcopy(H5T_C_S1), H5Tclose);
+  H5Tset_size(type.get(), H5T_VARIABLE);
+  H5Tset_cset(type.get(), H5T_CSET_UTF8);
+  return type;
+}
+
+}  // namespace
+
+Handle::Handle(Handle&& other) noexcept : id_(other.id_), closer_(other.closer_) {
+  other.id_ = H5I_INVALID_HID;
+}
+
+Handle& Handle::operator=(Handle&& other) noexcept {
+  if (this != &other) {
+    if (id_ >= 0 && closer_ != nullptr) closer_(id_);
+    id_ = other.id_;
+    closer_ = other.closer_;
+    other.id_ = H5I_INVALID_HID;
+  }
+  return *this;
+}
+
+Handle::~Handle() {
+  if (id_ >= 0 && closer_ != nullptr) closer_(id_);
+}
+
+File File::open_read(const std::string& path) {
+  silence_hdf5();
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) throw Error(path + ": no such file");
+  if (std::filesystem::is_directory(path, ec)) throw Error(path + ": is a directory, expected an HDF5 file");
+  if (!std::ifstream(path).good()) throw Error(path + ": cannot be read (permission denied?)");
+  if (H5Fis_hdf5(path.c_str()) <= 0) throw Error(path + ": not an HDF5 file (or truncated)");
+  const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (id < 0) throw Error(path + ": cannot open as HDF5 (damaged or truncated file?)");
+  return File(path, Handle(id, H5Fclose));
+}
+
+File File::create(const std::string& path) {
+  silence_hdf5();
+  const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (id < 0) {
+    throw Error(path + ": cannot create file (does the folder exist, and is it writable?)");
+  }
+  return File(path, Handle(id, H5Fclose));
+}
+
+void File::fail(const std::string& what) const { throw Error(path_ + ": " + what); }
+
+void File::flush() {
+  if (H5Fflush(handle_.get(), H5F_SCOPE_GLOBAL) < 0) fail("cannot flush to disk");
+}
+
+bool File::exists(const std::string& name) const {
+  // Check each prefix: H5Lexists fails when an intermediate group is missing.
+  std::size_t pos = 0;
+  while ((pos = name.find('/', pos + 1)) != std::string::npos) {
+    if (H5Lexists(handle_.get(), name.substr(0, pos).c_str(), H5P_DEFAULT) <= 0) return false;
+  }
+  return H5Lexists(handle_.get(), name.c_str(), H5P_DEFAULT) > 0;
+}
+
+void File::create_group(const std::string& name) {
+  Handle group(H5Gcreate2(handle_.get(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), H5Gclose);
+  if (group.get() < 0) fail("cannot create group '" + name + "'");
+}
+
+template <class T>
+void File::write(const std::string& name, std::span<const T> data, const std::vector<std::uint64_t>& dims) {
+  std::vector<hsize_t> hdims(dims.begin(), dims.end());
+  Handle space(H5Screate_simple(static_cast<int>(hdims.size()), hdims.data(), nullptr), H5Sclose);
+  Handle set(H5Dcreate2(handle_.get(), name.c_str(), native_type<T>(), space.get(), H5P_DEFAULT,
+                        H5P_DEFAULT, H5P_DEFAULT),
+             H5Dclose);
+  if (set.get() < 0) fail("cannot create dataset '" + name + "'");
+  if (!data.empty() && H5Dwrite(set.get(), native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) < 0) {
+    fail("cannot write dataset '" + name + "' (disk full?)");
+  }
+}
+
+template <class T>
+void File::write_scalar(const std::string& name, T value) {
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle set(H5Dcreate2(handle_.get(), name.c_str(), native_type<T>(), space.get(), H5P_DEFAULT,
+                        H5P_DEFAULT, H5P_DEFAULT),
+             H5Dclose);
+  if (set.get() < 0 || H5Dwrite(set.get(), native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &value) < 0) {
+    fail("cannot write dataset '" + name + "'");
+  }
+}
+
+void File::write_strings(const std::string& name, const std::vector<std::string>& values) {
+  const hsize_t n = values.size();
+  std::vector<const char*> pointers;
+  pointers.reserve(values.size());
+  for (const auto& v : values) pointers.push_back(v.c_str());
+  const Handle type = string_type();
+  Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  Handle set(H5Dcreate2(handle_.get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT,
+                        H5P_DEFAULT),
+             H5Dclose);
+  if (set.get() < 0) fail("cannot create dataset '" + name + "'");
+  if (n > 0 && H5Dwrite(set.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()) < 0) {
+    fail("cannot write dataset '" + name + "'");
+  }
+}
+
+void File::write_table(const std::string& name, const std::vector<Column>& columns) {
+  const std::size_t rows =
+      columns.empty() ? 0 : std::visit([](const auto& v) { return v.size(); }, columns.front().values);
+  constexpr std::size_t kField = 8;  // int64 and double are both 8 bytes
+  const std::size_t row_size = kField * columns.size();
+  Handle type(H5Tcreate(H5T_COMPOUND, row_size), H5Tclose);
+  std::vector<unsigned char> buffer(rows * row_size);
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    std::visit(
+        [&](const auto& values) {
+          using T = typename std::decay_t<decltype(values)>::value_type;
+          if (values.size() != rows) fail("table '" + name + "': columns differ in length");
+          H5Tinsert(type.get(), columns[c].name.c_str(), c * kField, native_type<T>());
+          for (std::size_t r = 0; r < rows; ++r) {
+            std::memcpy(&buffer[r * row_size + c * kField], &values[r], kField);
+          }
+        },
+        columns[c].values);
+  }
+  const hsize_t n = rows;
+  Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  Handle set(H5Dcreate2(handle_.get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT,
+                        H5P_DEFAULT),
+             H5Dclose);
+  if (set.get() < 0) fail("cannot create dataset '" + name + "'");
+  if (rows > 0 && H5Dwrite(set.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()) < 0) {
+    fail("cannot write dataset '" + name + "'");
+  }
+}
+
+Handle File::open_dataset(const std::string& name) const {
+  if (!exists(name)) fail("dataset '" + name + "' is missing");
+  Handle set(H5Dopen2(handle_.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
+  if (set.get() < 0) fail("'" + name + "' is not a dataset");
+  return set;
+}
+
+std::vector<std::uint64_t> File::shape(const std::string& name) const {
+  const Handle set = open_dataset(name);
+  const Handle space(H5Dget_space(set.get()), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));
+  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+  return {dims.begin(), dims.end()};
+}
+
+template <class T>
+std::vector<T> File::read(const std::string& name, std::uint64_t offset, std::uint64_t count) const {
+  const Handle set = open_dataset(name);
+  const Handle file_type(H5Dget_type(set.get()), H5Tclose);
+  const H5T_class_t cls = H5Tget_class(file_type.get());
+  if (cls != native_class<T>()) {
+    fail("dataset '" + name + "' holds " + class_name(cls) + " values; expected " +
+         class_name(native_class<T>()));
+  }
+  const Handle space(H5Dget_space(set.get()), H5Sclose);
+  if (H5Sget_simple_extent_ndims(space.get()) != 1) {
+    fail("dataset '" + name + "' has " + std::to_string(H5Sget_simple_extent_ndims(space.get())) +
+         " dimensions; expected 1");
+  }
+  hsize_t length = 0;
+  H5Sget_simple_extent_dims(space.get(), &length, nullptr);
+  if (offset + count > length) {
+    fail("dataset '" + name + "' has " + std::to_string(length) + " elements; expected at least " +
+         std::to_string(offset + count));
+  }
+  std::vector<T> out(count);
+  if (count == 0) return out;
+  const hsize_t start = offset;
+  const hsize_t n = count;
+  H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &n, nullptr);
+  const Handle memory(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  if (H5Dread(set.get(), native_type<T>(), memory.get(), space.get(), H5P_DEFAULT, out.data()) < 0) {
+    fail("cannot read dataset '" + name + "' (damaged or truncated file?)");
+  }
+  return out;
+}
+
+template <class T>
+std::vector<T> File::read_all(const std::string& name) const {
+  const Handle set = open_dataset(name);
+  const Handle file_type(H5Dget_type(set.get()), H5Tclose);
+  const H5T_class_t cls = H5Tget_class(file_type.get());
+  if (cls != native_class<T>()) {
+    fail("dataset '" + name + "' holds " + class_name(cls) + " values; expected " +
+         class_name(native_class<T>()));
+  }
+  const auto dims = shape(name);
+  const std::uint64_t total =
+      std::accumulate(dims.begin(), dims.end(), std::uint64_t{1}, std::multiplies<>());
+  std::vector<T> out(total);
+  if (total > 0 && H5Dread(set.get(), native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0) {
+    fail("cannot read dataset '" + name + "' (damaged or truncated file?)");
+  }
+  return out;
+}
+
+std::vector<std::string> File::read_strings(const std::string& name) const {
+  const Handle set = open_dataset(name);
+  const Handle file_type(H5Dget_type(set.get()), H5Tclose);
+  if (H5Tget_class(file_type.get()) != H5T_STRING || H5Tis_variable_str(file_type.get()) <= 0) {
+    fail("dataset '" + name + "' does not hold variable-length strings");
+  }
+  const auto dims = shape(name);
+  if (dims.size() != 1) fail("dataset '" + name + "' is not 1-D");
+  std::vector<char*> pointers(dims[0], nullptr);
+  const Handle type = string_type();
+  if (!pointers.empty() &&
+      H5Dread(set.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()) < 0) {
+    fail("cannot read dataset '" + name + "'");
+  }
+  std::vector<std::string> out;
+  out.reserve(pointers.size());
+  for (char* p : pointers) out.emplace_back(p == nullptr ? "" : p);
+  if (!pointers.empty()) {
+    const Handle space(H5Dget_space(set.get()), H5Sclose);
+    H5Dvlen_reclaim(type.get(), space.get(), H5P_DEFAULT, pointers.data());
+  }
+  return out;
+}
+
+Handle File::create_attr(const std::string& object, const std::string& attr, hid_t type) {
+  if (H5Aexists_by_name(handle_.get(), object.c_str(), attr.c_str(), H5P_DEFAULT) > 0) {
+    H5Adelete_by_name(handle_.get(), object.c_str(), attr.c_str(), H5P_DEFAULT);
+  }
+  Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  Handle a(H5Acreate_by_name(handle_.get(), object.c_str(), attr.c_str(), type, space.get(), H5P_DEFAULT,
+                             H5P_DEFAULT, H5P_DEFAULT),
+           H5Aclose);
+  if (a.get() < 0) fail("cannot create attribute '" + attr + "' on '" + object + "'");
+  return a;
+}
+
+void File::set_attr(const std::string& object, const std::string& attr, std::int64_t value) {
+  const Handle a = create_attr(object, attr, H5T_NATIVE_INT64);
+  H5Awrite(a.get(), H5T_NATIVE_INT64, &value);
+}
+
+void File::set_attr(const std::string& object, const std::string& attr, double value) {
+  const Handle a = create_attr(object, attr, H5T_NATIVE_DOUBLE);
+  H5Awrite(a.get(), H5T_NATIVE_DOUBLE, &value);
+}
+
+void File::set_attr(const std::string& object, const std::string& attr, const std::string& value) {
+  const Handle type = string_type();
+  const Handle a = create_attr(object, attr, type.get());
+  const char* p = value.c_str();
+  H5Awrite(a.get(), type.get(), &p);
+}
+
+bool File::has_attr(const std::string& object, const std::string& attr) const {
+  if (object != "/" && !exists(object)) return false;
+  return H5Aexists_by_name(handle_.get(), object.c_str(), attr.c_str(), H5P_DEFAULT) > 0;
+}
+
+Handle File::open_attr(const std::string& object, const std::string& attr) const {
+  if (!has_attr(object, attr)) fail("attribute '" + attr + "' of '" + object + "' is missing");
+  Handle a(H5Aopen_by_name(handle_.get(), object.c_str(), attr.c_str(), H5P_DEFAULT, H5P_DEFAULT), H5Aclose);
+  if (a.get() < 0) fail("cannot open attribute '" + attr + "' of '" + object + "'");
+  return a;
+}
+
+std::int64_t File::attr_int(const std::string& object, const std::string& attr) const {
+  const Handle a = open_attr(object, attr);
+  const Handle type(H5Aget_type(a.get()), H5Tclose);
+  if (H5Tget_class(type.get()) != H5T_INTEGER) {
+    fail("attribute '" + attr + "' of '" + object + "' is not an integer");
+  }
+  std::int64_t value = 0;
+  H5Aread(a.get(), H5T_NATIVE_INT64, &value);
+  return value;
+}
+
+double File::attr_double(const std::string& object, const std::string& attr) const {
+  const Handle a = open_attr(object, attr);
+  const Handle type(H5Aget_type(a.get()), H5Tclose);
+  const H5T_class_t cls = H5Tget_class(type.get());
+  if (cls != H5T_FLOAT && cls != H5T_INTEGER) {
+    fail("attribute '" + attr + "' of '" + object + "' is not a number");
+  }
+  double value = 0;
+  H5Aread(a.get(), H5T_NATIVE_DOUBLE, &value);
+  return value;
+}
+
+std::string File::attr_string(const std::string& object, const std::string& attr) const {
+  const Handle a = open_attr(object, attr);
+  const Handle file_type(H5Aget_type(a.get()), H5Tclose);
+  if (H5Tget_class(file_type.get()) != H5T_STRING) {
+    fail("attribute '" + attr + "' of '" + object + "' is not a string");
+  }
+  if (H5Tis_variable_str(file_type.get()) > 0) {
+    const Handle type = string_type();
+    char* p = nullptr;
+    H5Aread(a.get(), type.get(), &p);
+    std::string out = p == nullptr ? "" : p;
+    H5free_memory(p);
+    return out;
+  }
+  std::string out(H5Tget_size(file_type.get()), '\0');
+  H5Aread(a.get(), file_type.get(), out.data());
+  return out.substr(0, out.find('\0'));
+}
+
+namespace {
+
+// Forces a written file's data to disk before it is renamed into place.
+void sync_file(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  const bool synced = fd >= 0 && ::fsync(fd) == 0;
+  if (fd >= 0) ::close(fd);
+  if (!synced) throw Error(path + ": cannot sync to disk");
+}
+
+}  // namespace
+
+void write_file_atomically(const std::string& path, const std::function<void(File&)>& body) {
+  const std::string tmp = path + ".tmp";
+  try {
+    {
+      auto file = File::create(tmp);
+      body(file);
+      file.flush();
+    }
+    sync_file(tmp);
+  } catch (...) {
+    std::remove(tmp.c_str());
+    throw;
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::remove(tmp.c_str());
+    throw Error(path + ": cannot rename the finished file into place: " + ec.message());
+  }
+}
+
+template void File::write<double>(const std::string&, std::span<const double>, const std::vector<std::uint64_t>&);
+template void File::write<std::int64_t>(const std::string&, std::span<const std::int64_t>,
+                                        const std::vector<std::uint64_t>&);
+template void File::write<std::int32_t>(const std::string&, std::span<const std::int32_t>,
+                                        const std::vector<std::uint64_t>&);
+template void File::write_scalar<double>(const std::string&, double);
+template std::vector<double> File::read<double>(const std::string&, std::uint64_t, std::uint64_t) const;
+template std::vector<std::int64_t> File::read<std::int64_t>(const std::string&, std::uint64_t,
+                                                            std::uint64_t) const;
+template std::vector<std::int32_t> File::read<std::int32_t>(const std::string&, std::uint64_t,
+                                                            std::uint64_t) const;
+template std::vector<double> File::read_all<double>(const std::string&) const;
+template std::vector<std::int64_t> File::read_all<std::int64_t>(const std::string&) const;
+
+}  // namespace natgrad::io::h5

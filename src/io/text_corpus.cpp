@@ -1,0 +1,214 @@
+#include "natgrad/io/text_corpus.hpp"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <charconv>
+#include <filesystem>
+#include <string_view>
+
+#include "natgrad/error.hpp"
+
+namespace natgrad::io {
+
+namespace {
+
+// Reads lines from a plain or gzip-compressed file (zlib reads both).
+class LineReader {
+ public:
+  explicit LineReader(std::string path) : path_(std::move(path)) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path_, ec)) throw Error(path_ + ": no such file");
+    file_ = gzopen(path_.c_str(), "rb");
+    if (file_ == nullptr) throw Error(path_ + ": cannot be opened for reading");
+  }
+  ~LineReader() { gzclose(file_); }
+  LineReader(const LineReader&) = delete;
+  LineReader& operator=(const LineReader&) = delete;
+
+  // Next line without its end-of-line characters; false at end of file.
+  bool next(std::string& line) {
+    line.clear();
+    char buffer[8192];
+    while (gzgets(file_, buffer, sizeof buffer) != nullptr) {
+      line += buffer;
+      if (!line.empty() && line.back() == '\n') break;
+    }
+    int errnum = 0;
+    gzerror(file_, &errnum);
+    if (errnum != Z_OK && errnum != Z_STREAM_END) {
+      throw Error(path_ + " line " + std::to_string(number_ + 1) + ": the file is damaged or truncated");
+    }
+    if (line.empty() && gzeof(file_)) return false;
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+    ++number_;
+    return true;
+  }
+
+  std::int64_t number() const { return number_; }
+  const std::string& path() const { return path_; }
+  [[noreturn]] void fail(const std::string& what) const {
+    throw Error(path_ + " line " + std::to_string(number_) + ": " + what);
+  }
+
+ private:
+  std::string path_;
+  gzFile file_ = nullptr;
+  std::int64_t number_ = 0;
+};
+
+std::vector<std::string_view> fields(std::string_view line) {
+  std::vector<std::string_view> out;
+  std::size_t pos = 0;
+  while (pos < line.size()) {
+    const std::size_t start = line.find_first_not_of(" \t", pos);
+    if (start == std::string_view::npos) break;
+    const std::size_t stop = std::min(line.find_first_of(" \t", start), line.size());
+    out.push_back(line.substr(start, stop - start));
+    pos = stop;
+  }
+  return out;
+}
+
+// Parses a whole field as an integer in [low, high], or fails naming `what`.
+std::int64_t parse_int(const LineReader& in, std::string_view field, const char* what, std::int64_t low,
+                       std::int64_t high) {
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(field.data(), field.data() + field.size(), value);
+  if (ec != std::errc() || end != field.data() + field.size()) {
+    in.fail(std::string(what) + " '" + std::string(field) + "' is not an integer");
+  }
+  if (value < low || value > high) {
+    in.fail(std::string(what) + " " + std::to_string(value) + " is out of range; expected " +
+            std::to_string(low) + " to " + std::to_string(high));
+  }
+  return value;
+}
+
+std::vector<std::string> read_vocab(const std::string& path) {
+  LineReader in(path);
+  std::vector<std::string> words;
+  std::string line;
+  while (in.next(line)) {
+    if (line.empty()) in.fail("empty word");
+    words.push_back(line);
+  }
+  if (words.empty()) throw Error(path + ": the vocabulary is empty");
+  return words;
+}
+
+// Sorts one document's entries by word id; a repeated id is an error.
+void finish_document(const LineReader& in, std::vector<std::pair<std::int32_t, std::int32_t>>& entries,
+                     std::int64_t doc, Corpus& corpus) {
+  std::sort(entries.begin(), entries.end());
+  std::vector<std::int32_t> ids;
+  std::vector<std::int32_t> counts;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (i > 0 && entries[i].first == entries[i - 1].first) {
+      throw Error(in.path() + ": document " + std::to_string(doc) + " lists word " +
+                  std::to_string(entries[i].first) + " twice");
+    }
+    ids.push_back(entries[i].first);
+    counts.push_back(entries[i].second);
+  }
+  corpus.add_document(ids, counts, corpus.num_docs());
+  entries.clear();
+}
+
+}  // namespace
+
+Corpus read_uci(const std::string& docword_path, const std::string& vocab_path) {
+  LineReader in(docword_path);
+  std::string line;
+  std::int64_t header[3] = {0, 0, 0};
+  const char* names[3] = {"document count D", "vocabulary size W", "entry count NNZ"};
+  for (int i = 0; i < 3; ++i) {
+    if (!in.next(line)) throw Error(docword_path + ": the header (D, W, NNZ on three lines) is incomplete");
+    const auto f = fields(line);
+    if (f.size() != 1) in.fail(std::string("expected the ") + names[i] + " alone on the line");
+    header[i] = parse_int(in, f[0], names[i], i == 2 ? 0 : 1, i == 1 ? INT32_MAX : INT64_MAX);
+  }
+  const auto [num_docs, vocab_size, nnz] = header;
+  Corpus corpus;
+  corpus.vocab_size = static_cast<std::int32_t>(vocab_size);
+  corpus.vocab = read_vocab(vocab_path);
+  if (static_cast<std::int64_t>(corpus.vocab.size()) != vocab_size) {
+    throw Error(vocab_path + ": has " + std::to_string(corpus.vocab.size()) + " words; the header of " +
+                docword_path + " says W = " + std::to_string(vocab_size));
+  }
+  std::vector<std::pair<std::int32_t, std::int32_t>> entries;
+  std::int64_t current = 1;
+  std::int64_t seen = 0;
+  while (in.next(line)) {
+    const auto f = fields(line);
+    if (f.empty()) continue;
+    if (f.size() != 3) in.fail("expected 'docID wordID count', found '" + line + "'");
+    const std::int64_t doc = parse_int(in, f[0], "docID", 1, num_docs);
+    const std::int64_t word = parse_int(in, f[1], "wordID", 1, vocab_size);
+    const std::int64_t count = parse_int(in, f[2], "count", 1, INT32_MAX);
+    if (doc < current) in.fail("docID " + std::to_string(doc) + " comes after docID " + std::to_string(current) + "; the file must be sorted by document");
+    while (current < doc) {
+      finish_document(in, entries, current, corpus);
+      ++current;
+    }
+    entries.emplace_back(static_cast<std::int32_t>(word - 1), static_cast<std::int32_t>(count));
+    ++seen;
+  }
+  if (seen != nnz) {
+    throw Error(docword_path + ": the header says NNZ = " + std::to_string(nnz) + " entries, the file has " +
+                std::to_string(seen));
+  }
+  while (current <= num_docs) {
+    finish_document(in, entries, current, corpus);
+    ++current;
+  }
+  corpus.total_docs = corpus.num_docs();
+  return corpus;
+}
+
+Corpus read_ldac(const std::string& path, const std::string& vocab_path) {
+  Corpus corpus;
+  corpus.vocab = read_vocab(vocab_path);
+  corpus.vocab_size = static_cast<std::int32_t>(corpus.vocab.size());
+  LineReader in(path);
+  std::string line;
+  std::vector<std::pair<std::int32_t, std::int32_t>> entries;
+  while (in.next(line)) {
+    const auto f = fields(line);
+    if (f.empty()) in.fail("empty line; every line must start with the number of distinct words");
+    const std::int64_t n = parse_int(in, f[0], "number of distinct words", 0, INT32_MAX);
+    if (static_cast<std::int64_t>(f.size()) - 1 != n) {
+      in.fail("says " + std::to_string(n) + " distinct words but lists " + std::to_string(f.size() - 1));
+    }
+    for (std::size_t i = 1; i < f.size(); ++i) {
+      const std::size_t colon = f[i].find(':');
+      if (colon == std::string_view::npos) in.fail("expected 'id:count', found '" + std::string(f[i]) + "'");
+      const std::int64_t word = parse_int(in, f[i].substr(0, colon), "word id", 0, corpus.vocab_size - 1);
+      const std::int64_t count = parse_int(in, f[i].substr(colon + 1), "count", 1, INT32_MAX);
+      entries.emplace_back(static_cast<std::int32_t>(word), static_cast<std::int32_t>(count));
+    }
+    finish_document(in, entries, in.number(), corpus);
+  }
+  corpus.total_docs = corpus.num_docs();
+  return corpus;
+}
+
+std::pair<Corpus, Corpus> split_every(const Corpus& corpus, std::int64_t every) {
+  if (every < 2) throw Error("--split-every " + std::to_string(every) + ": expected an integer ≥ 2");
+  std::pair<Corpus, Corpus> parts;
+  for (Corpus* part : {&parts.first, &parts.second}) {
+    part->vocab_size = corpus.vocab_size;
+    part->vocab = corpus.vocab;
+  }
+  for (std::int64_t d = 0; d < corpus.num_docs(); ++d) {
+    Corpus& part = d % every == every - 1 ? parts.second : parts.first;
+    const auto b = corpus.indptr[d];
+    const auto e = corpus.indptr[d + 1];
+    part.add_document({corpus.indices.begin() + b, corpus.indices.begin() + e},
+                      {corpus.counts.begin() + b, corpus.counts.begin() + e}, corpus.doc_ids[d]);
+  }
+  for (Corpus* part : {&parts.first, &parts.second}) part->total_docs = part->num_docs();
+  return parts;
+}
+
+}  // namespace natgrad::io

@@ -1,0 +1,201 @@
+#include "natgrad/models/lda.hpp"
+
+#include <cmath>
+
+#include "natgrad/error.hpp"
+#include "natgrad/expfam/dirichlet.hpp"
+#include "natgrad/expfam/random.hpp"
+#include "natgrad/expfam/special.hpp"
+
+namespace natgrad::models {
+
+namespace {
+
+// Keeps log(phinorm) finite when every topic gives a word negligible weight.
+constexpr double kTiny = 1e-100;
+
+// Shape of the Gamma used for initial γ and λ (Hoffman et al.'s Gamma(100, 1/100)).
+constexpr double kInitShape = 100.0;
+
+// −KL(Dir(γ) ‖ Dir(α·1)): the θ terms of a document's ELBO.
+double theta_terms(const Eigen::ArrayXd& gamma, const Eigen::ArrayXd& elog_theta, double alpha) {
+  const auto k = static_cast<double>(gamma.size());
+  double sum = std::lgamma(alpha * k) - std::lgamma(gamma.sum()) - k * std::lgamma(alpha);
+  for (Eigen::Index i = 0; i < gamma.size(); ++i) {
+    sum += (alpha - gamma[i]) * elog_theta[i] + std::lgamma(gamma[i]);
+  }
+  return sum;
+}
+
+}  // namespace
+
+double lda_local_step(const Eigen::MatrixXd& exp_elog_beta, std::span<const std::int32_t> ids,
+                      std::span<const std::int32_t> counts, double alpha, int max_iters, double tol,
+                      Eigen::ArrayXd& gamma, Eigen::Map<Eigen::MatrixXd>* stats, LdaWorkspace& ws) {
+  const Eigen::Index k = gamma.size();
+  const auto n = static_cast<Eigen::Index>(ids.size());
+  ws.beta_d.resize(k, n);
+  ws.counts.resize(n);
+  for (Eigen::Index j = 0; j < n; ++j) {
+    ws.beta_d.col(j) = exp_elog_beta.col(ids[static_cast<std::size_t>(j)]);
+    ws.counts[j] = counts[static_cast<std::size_t>(j)];
+  }
+  ws.elog_theta.resize(k);
+  const auto refresh = [&] {
+    expfam::dirichlet_expected_log(gamma, ws.elog_theta);
+    ws.exp_theta = ws.elog_theta.exp();
+    ws.phinorm = (ws.beta_d.transpose() * ws.exp_theta.matrix()).array() + kTiny;
+  };
+  refresh();
+  for (int it = 0; it < max_iters; ++it) {
+    ws.last_gamma = gamma;
+    gamma = alpha + ws.exp_theta * (ws.beta_d * (ws.counts / ws.phinorm).matrix()).array();
+    refresh();
+    if ((gamma - ws.last_gamma).abs().mean() < tol) break;
+  }
+  if (stats != nullptr) {
+    const Eigen::ArrayXd weight = ws.counts / ws.phinorm;
+    for (Eigen::Index j = 0; j < n; ++j) {
+      stats->col(ids[static_cast<std::size_t>(j)]).array() += ws.exp_theta * ws.beta_d.col(j).array() * weight[j];
+    }
+  }
+  return (ws.counts * ws.phinorm.log()).sum() + theta_terms(gamma, ws.elog_theta, alpha);
+}
+
+void lda_completion_split(std::span<const std::int32_t> counts, std::vector<std::int32_t>& observed,
+                          std::vector<std::int32_t>& heldout) {
+  observed.resize(counts.size());
+  heldout.resize(counts.size());
+  std::int64_t position = 0;  // tokens expanded so far
+  for (std::size_t j = 0; j < counts.size(); ++j) {
+    // Positions p in [position, position + c) with p % 5 == 4 are held out.
+    const std::int64_t next = position + counts[j];
+    heldout[j] = static_cast<std::int32_t>(next / 5 - position / 5);
+    observed[j] = counts[j] - heldout[j];
+    position = next;
+  }
+}
+
+LdaModel::LdaModel(io::Corpus train, std::optional<io::Corpus> heldout, const LdaOptions& options)
+    : topics_(options.topics),
+      vocab_size_(train.vocab_size),
+      options_(options),
+      train_(std::move(train)),
+      heldout_(std::move(heldout)) {
+  if (heldout_ && heldout_->vocab_size != train_.vocab_size) {
+    throw Error("held-out corpus has V = " + std::to_string(heldout_->vocab_size) +
+                " words, the training corpus V = " + std::to_string(train_.vocab_size) +
+                "; both must be converted with the same vocabulary");
+  }
+}
+
+Eigen::VectorXd LdaModel::prior() const { return Eigen::VectorXd::Constant(global_size(), options_.eta); }
+
+Eigen::VectorXd LdaModel::initial_global(std::uint64_t seed) const {
+  Eigen::VectorXd flat(global_size());
+  Eigen::Map<Eigen::MatrixXd> lambda(flat.data(), topics_, vocab_size_);
+  for (Eigen::Index k = 0; k < topics_; ++k) {
+    expfam::CounterRng rng(seed, expfam::Purpose::kGlobalInit, static_cast<std::uint64_t>(k));
+    for (Eigen::Index w = 0; w < vocab_size_; ++w) lambda(k, w) = rng.gamma(kInitShape) / kInitShape;
+  }
+  return flat;
+}
+
+void LdaModel::set_global(const Eigen::VectorXd& lambda) {
+  lambda_ = lda_topics(lambda, topics_);
+  exp_elog_beta_.resize(topics_, vocab_size_);
+  for (Eigen::Index k = 0; k < topics_; ++k) {
+    const double psi_total = expfam::digamma(lambda_.row(k).sum());
+    for (Eigen::Index w = 0; w < vocab_size_; ++w) {
+      exp_elog_beta_(k, w) = std::exp(expfam::digamma(lambda_(k, w)) - psi_total);
+    }
+  }
+}
+
+void LdaModel::add_local_stats(std::span<const std::int64_t> ids, std::uint64_t seed, std::int64_t step,
+                               Eigen::Ref<Eigen::VectorXd> stats) {
+  Eigen::Map<Eigen::MatrixXd> s(stats.data(), topics_, vocab_size_);
+  Eigen::ArrayXd gamma(topics_);
+  for (const std::int64_t id : ids) {
+    expfam::CounterRng rng(seed, expfam::Purpose::kLocalInit, static_cast<std::uint64_t>(id),
+                           static_cast<std::uint64_t>(step));
+    for (Eigen::Index k = 0; k < topics_; ++k) gamma[k] = rng.gamma(kInitShape) / kInitShape;
+    const std::int64_t d = id - train_.first_doc;
+    const auto b = static_cast<std::size_t>(train_.indptr[d]);
+    const auto e = static_cast<std::size_t>(train_.indptr[d + 1]);
+    lda_local_step(exp_elog_beta_, std::span(train_.indices).subspan(b, e - b),
+                   std::span(train_.counts).subspan(b, e - b), options_.alpha, options_.local_max_iters,
+                   options_.local_tol, gamma, &s, ws_);
+  }
+}
+
+ScoreSum LdaModel::heldout_partial() {
+  ScoreSum total;
+  if (!heldout_) return total;
+  const Eigen::ArrayXd inv_rowsum = lambda_.rowwise().sum().array().inverse();
+  std::vector<std::int32_t> observed;
+  std::vector<std::int32_t> held;
+  std::vector<std::int32_t> obs_ids;
+  std::vector<std::int32_t> obs_counts;
+  Eigen::ArrayXd gamma(topics_);
+  const io::Corpus& c = *heldout_;
+  for (std::int64_t d = 0; d < c.num_docs(); ++d) {
+    const auto b = static_cast<std::size_t>(c.indptr[d]);
+    const auto e = static_cast<std::size_t>(c.indptr[d + 1]);
+    const auto ids = std::span(c.indices).subspan(b, e - b);
+    lda_completion_split(std::span(c.counts).subspan(b, e - b), observed, held);
+    obs_ids.clear();
+    obs_counts.clear();
+    double held_tokens = 0;
+    for (std::size_t j = 0; j < ids.size(); ++j) {
+      if (observed[j] > 0) {
+        obs_ids.push_back(ids[j]);
+        obs_counts.push_back(observed[j]);
+      }
+      held_tokens += held[j];
+    }
+    if (held_tokens == 0) continue;
+    // A fixed start (γ_k = 1, the mean of the training start) makes the score
+    // a function of λ alone, comparable across runs and systems.
+    gamma.setOnes();
+    lda_local_step(exp_elog_beta_, obs_ids, obs_counts, options_.alpha, options_.local_max_iters,
+                   options_.local_tol, gamma, nullptr, ws_);
+    // Σ_k θ̄_k β̄_kw with θ̄ = γ/Σγ and β̄_k = λ_k / Σ_w λ_kw.
+    const Eigen::ArrayXd weights = gamma / gamma.sum() * inv_rowsum;
+    for (std::size_t j = 0; j < ids.size(); ++j) {
+      if (held[j] == 0) continue;
+      total.log_score += held[j] * std::log((weights * lambda_.col(ids[j]).array()).sum());
+    }
+    total.count += held_tokens;
+  }
+  return total;
+}
+
+double LdaModel::heldout_metric(const ScoreSum& total) const {
+  return total.count > 0 ? std::exp(-total.log_score / total.count) : std::nan("");
+}
+
+double LdaModel::elbo_local_partial() {
+  double sum = 0.0;
+  Eigen::ArrayXd gamma(topics_);
+  for (std::int64_t d = 0; d < train_.num_docs(); ++d) {
+    const auto b = static_cast<std::size_t>(train_.indptr[d]);
+    const auto e = static_cast<std::size_t>(train_.indptr[d + 1]);
+    gamma.setOnes();
+    sum += lda_local_step(exp_elog_beta_, std::span(train_.indices).subspan(b, e - b),
+                          std::span(train_.counts).subspan(b, e - b), options_.alpha, options_.local_max_iters,
+                          options_.local_tol, gamma, nullptr, ws_);
+  }
+  return sum;
+}
+
+double LdaModel::elbo_global() const {
+  const expfam::Dirichlet prior(Eigen::ArrayXd::Constant(vocab_size_, options_.eta));
+  double sum = 0.0;
+  for (Eigen::Index k = 0; k < topics_; ++k) {
+    sum -= expfam::Dirichlet(lambda_.row(k).transpose().array()).kl(prior);
+  }
+  return sum;
+}
+
+}  // namespace natgrad::models

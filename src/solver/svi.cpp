@@ -1,0 +1,93 @@
+#include "natgrad/solver/svi.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <span>
+
+#include "natgrad/solver/schedule.hpp"
+
+namespace natgrad::solver {
+
+namespace {
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+}  // namespace
+
+Svi::Svi(models::Model& model, comm::Communicator& comm, const config::SolverConfig& solver,
+         std::int64_t eval_every, std::ostream* progress)
+    : model_(model),
+      comm_(comm),
+      solver_(solver),
+      eval_every_(eval_every),
+      progress_(progress),
+      batches_(solver.seed, model.num_train(), solver.batch_size),
+      total_steps_(solver.max_steps > 0 ? solver.max_steps : solver.epochs * batches_.steps_per_epoch()),
+      eta_(model.prior()),
+      lambda_(model.initial_global(solver.seed)),
+      stats_(model.global_size()) {
+  model_.set_global(lambda_);
+}
+
+void Svi::run() {
+  if (history_.empty()) evaluate();
+  while (step_ < total_steps_) {
+    step();
+    if (step_ == total_steps_ || (eval_every_ > 0 && step_ % eval_every_ == 0)) evaluate();
+  }
+}
+
+void Svi::step() {
+  const auto start = std::chrono::steady_clock::now();
+  ++step_;
+  const std::vector<std::int64_t> batch = batches_.batch(step_);
+  const models::Range shard = model_.train_shard();
+  const auto first = std::lower_bound(batch.begin(), batch.end(), shard.begin);
+  const auto last = std::lower_bound(first, batch.end(), shard.end);
+  stats_.setZero();
+  model_.add_local_stats(std::span(first, last), solver_.seed, step_, stats_);
+  comm_.allreduce_sum(std::span(stats_.data(), static_cast<std::size_t>(stats_.size())));
+  rho_ = step_size(solver_, step_);
+  docs_seen_ += static_cast<std::int64_t>(batch.size());
+  const double scale = static_cast<double>(model_.num_train()) / static_cast<double>(batch.size());
+  // Natural gradient = gradient in the mean parameters: ĝ = η + N/|B|·s − λ.
+  lambda_ += rho_ * (eta_ + scale * stats_ - lambda_);
+  model_.set_global(lambda_);
+  train_seconds_ += seconds_since(start);
+}
+
+void Svi::evaluate() {
+  const models::ScoreSum partial = model_.heldout_partial();
+  double sums[2] = {partial.log_score, partial.count};
+  comm_.allreduce_sum(sums);
+  io::HistoryRow row;
+  row.step = step_;
+  row.epoch = epochs_done();
+  row.seconds = train_seconds_;
+  row.rho = step_ == 0 ? std::numeric_limits<double>::quiet_NaN() : rho_;
+  row.heldout = model_.heldout_metric({sums[0], sums[1]});
+  history_.push_back(row);
+  if (progress_ != nullptr) {
+    const double seconds = train_seconds_ - seconds_at_last_eval_;
+    const auto docs = static_cast<double>(docs_seen_ - docs_at_last_eval_);
+    char line[200];
+    std::snprintf(line, sizeof line, "step %7lld/%lld  epoch %6.2f  docs/s %9.0f  rho %6.4f  %s %.2f\n",
+                  static_cast<long long>(step_), static_cast<long long>(total_steps_), row.epoch,
+                  seconds > 0 ? docs / seconds : 0.0, step_ == 0 ? 0.0 : row.rho, model_.heldout_name().c_str(),
+                  row.heldout);
+    *progress_ << line << std::flush;
+  }
+  seconds_at_last_eval_ = train_seconds_;
+  docs_at_last_eval_ = docs_seen_;
+}
+
+double Svi::elbo() {
+  double local = model_.elbo_local_partial();
+  comm_.allreduce_sum(std::span(&local, 1));
+  return local + model_.elbo_global();
+}
+
+}  // namespace natgrad::solver
