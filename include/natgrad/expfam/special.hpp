@@ -4,7 +4,7 @@
 namespace natgrad::expfam {
 
 /// Digamma ψ(x) = d/dx log Γ(x) for x > 0, accurate to about 1e-14 relative.
-/// Uses the recurrence ψ(x) = ψ(x + 1) − 1/x up to x ≥ 6, then the asymptotic
+/// Uses the recurrence ψ(x) = ψ(x + 1) − 1/x up to x ≥ 10, then the asymptotic
 /// series ψ(x) ≈ log x − 1/(2x) − Σ B_2n / (2n x^2n).
 double digamma(double x);
 

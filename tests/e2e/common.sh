@@ -1,0 +1,14 @@
+# Shared set-up of the end-to-end tests: run by ctest with NATGRAD, MPIEXEC,
+# NATGRAD_PYTHON, NATGRAD_SHARED_DATA and NATGRAD_REPO in the environment.
+set -euo pipefail
+: "${NATGRAD:?path of the natgrad binary}" "${MPIEXEC:=mpiexec}" "${NATGRAD_PYTHON:=python3}"
+if [ "$(id -u)" = 0 ]; then
+  export OMPI_ALLOW_RUN_AS_ROOT=${OMPI_ALLOW_RUN_AS_ROOT:-1} OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=${OMPI_ALLOW_RUN_AS_ROOT_CONFIRM:-1}
+fi
+export OMPI_MCA_rmaps_base_oversubscribe=${OMPI_MCA_rmaps_base_oversubscribe:-1}
+HERE="$(cd "$(dirname "$0")" && pwd)"
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*"; exit 77; }

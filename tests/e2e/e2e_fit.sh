@@ -1,0 +1,26 @@
+# Convert the KOS corpus shipped in the repository with --split-every 10, fit
+# one epoch under mpirun -np 2, and check the model file and the perplexity.
+source "$(dirname "$0")/common.sh"
+KOS="$NATGRAD_REPO/jobs/data/kos"
+cd "$WORK"
+"$NATGRAD" convert uci "$KOS/docword.kos.txt.gz" "$KOS/vocab.kos.txt" --out kos.h5 \
+  --split-every 10 --heldout-out kos_test.h5
+cat > job.ini <<'INI'
+[model]
+topics = 20
+[data]
+train = kos.h5
+heldout = kos_test.h5
+[solver]
+epochs = 1
+[eval]
+every_steps = 5
+INI
+timeout 300 "$MPIEXEC" -np 2 "$NATGRAD" fit --config job.ini --output.model kos_model.h5 | tee fit.log
+grep -q "^done: 13 steps" fit.log || fail "no summary line for 13 steps"
+[ "$(grep -c "^step" fit.log)" = 4 ] || fail "expected progress lines at steps 0, 5, 10 and 13"
+"$NATGRAD_PYTHON" "$HERE/check_model.py" kos_model.h5 kos.h5 kos_test.h5
+# The topics tool reads the same file.
+"$NATGRAD_PYTHON" "$NATGRAD_REPO/tools/natgrad_topics.py" kos_model.h5 --top 10 > topics.txt
+[ "$(grep -c '^topic' topics.txt)" = 20 ] || fail "natgrad_topics.py did not print 20 topics"
+echo "e2e_fit: ok"

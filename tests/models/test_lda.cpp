@@ -1,0 +1,118 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numbers>
+
+#include "natgrad/models/lda.hpp"
+#include "test_data.hpp"
+
+namespace natgrad::models {
+namespace {
+
+// Digamma values worked out by hand from ψ(1) = −γ_E, ψ(1/2) = −γ_E − 2 log 2
+// and ψ(x + 1) = ψ(x) + 1/x.
+constexpr double kEuler = 0.57721566490153286061;
+const double kPsi4 = 1.0 + 1.0 / 2 + 1.0 / 3 - kEuler;                 // ψ(4)
+const double kPsi25 = -kEuler - 2 * std::numbers::ln2 + 2.0 + 2.0 / 3;  // ψ(2.5)
+const double kPsi15 = -kEuler - 2 * std::numbers::ln2 + 2.0;            // ψ(1.5)
+
+TEST(LdaLocalStep, OneIterationMatchesHandComputation) {
+  // K = 2 topics, a document with word 0 twice and word 1 once, α = 0.5.
+  Eigen::MatrixXd exp_elog_beta(2, 2);
+  exp_elog_beta << 0.5, 0.2,
+                   0.1, 0.4;
+  const std::vector<std::int32_t> ids = {0, 1};
+  const std::vector<std::int32_t> counts = {2, 1};
+  Eigen::ArrayXd gamma = Eigen::ArrayXd::Ones(2);
+  Eigen::VectorXd flat = Eigen::VectorXd::Zero(4);
+  Eigen::Map<Eigen::MatrixXd> stats(flat.data(), 2, 2);
+  LdaWorkspace ws;
+  const double elbo = lda_local_step(exp_elog_beta, ids, counts, 0.5, 1, 1e-12, gamma, &stats, ws);
+
+  // γ = (1, 1): E[log θ_k] = ψ(1) − ψ(2) = −1 for both topics, so φ_w ∝ β_kw:
+  // φ_0 = (0.5, 0.1)/0.6, φ_1 = (0.2, 0.4)/0.6 and
+  // γ = α + 2 φ_0 + φ_1 = (0.5 + 1.2/0.6, 0.5 + 0.6/0.6) = (2.5, 1.5).
+  EXPECT_NEAR(gamma[0], 2.5, 1e-14);
+  EXPECT_NEAR(gamma[1], 1.5, 1e-14);
+
+  // Statistics from the final γ: e_k = exp(ψ(γ_k) − ψ(4)), s_kw = c_w e_k β_kw / Σ_j e_j β_jw.
+  const double e0 = std::exp(kPsi25 - kPsi4);
+  const double e1 = std::exp(kPsi15 - kPsi4);
+  const double norm0 = e0 * 0.5 + e1 * 0.1;
+  const double norm1 = e0 * 0.2 + e1 * 0.4;
+  EXPECT_NEAR(stats(0, 0), 2 * e0 * 0.5 / norm0, 1e-13);
+  EXPECT_NEAR(stats(1, 0), 2 * e1 * 0.1 / norm0, 1e-13);
+  EXPECT_NEAR(stats(0, 1), 1 * e0 * 0.2 / norm1, 1e-13);
+  EXPECT_NEAR(stats(1, 1), 1 * e1 * 0.4 / norm1, 1e-13);
+
+  // ELBO terms: Σ_w c_w log norm_w − KL(Dir(γ) ‖ Dir(α)), with
+  // KL = log Γ(4) − log Γ(2.5) − log Γ(1.5) − log Γ(1) + 2 log Γ(0.5) + Σ_k (γ_k − α) E[log θ_k].
+  const double lgamma25 = std::log(1.5 * 0.5 * std::sqrt(std::numbers::pi));
+  const double lgamma15 = std::log(0.5 * std::sqrt(std::numbers::pi));
+  const double lgamma05 = std::log(std::sqrt(std::numbers::pi));
+  const double kl = std::log(6.0) - lgamma25 - lgamma15 + 2 * lgamma05 + 2.0 * (kPsi25 - kPsi4) +
+                    1.0 * (kPsi15 - kPsi4);
+  EXPECT_NEAR(elbo, 2 * std::log(norm0) + std::log(norm1) - kl, 1e-12);
+}
+
+TEST(LdaLocalStep, ConvergesToTheFixedPointAndConservesTokens) {
+  const io::Corpus corpus = testing::synthetic_corpus(4, 30, 1, 200, 9);
+  Eigen::MatrixXd exp_elog_beta = (Eigen::MatrixXd::Random(4, 30).array() * 0.4 + 0.5).matrix();
+  Eigen::ArrayXd gamma = Eigen::ArrayXd::Ones(4);
+  Eigen::VectorXd flat = Eigen::VectorXd::Zero(4 * 30);
+  Eigen::Map<Eigen::MatrixXd> stats(flat.data(), 4, 30);
+  LdaWorkspace ws;
+  lda_local_step(exp_elog_beta, corpus.indices, corpus.counts, 0.1, 1000, 1e-12, gamma, &stats, ws);
+  // Each token's φ sums to 1 over topics: the statistics of word w add up to its count.
+  for (std::size_t j = 0; j < corpus.indices.size(); ++j) {
+    EXPECT_NEAR(stats.col(corpus.indices[j]).sum(), corpus.counts[j], 1e-9);
+  }
+  // At the fixed point γ = α + Σ_w c_w φ_w, i.e. γ − α equals the row sums of s.
+  for (int k = 0; k < 4; ++k) EXPECT_NEAR(gamma[k] - 0.1, stats.row(k).sum(), 1e-8);
+}
+
+TEST(LdaCompletionSplit, HoldsOutEveryFifthTokenInWordOrder) {
+  // Tokens: w0 w0 w0 | w1 w1 w1 w1 | w2 w2 w2 w2 w2: positions 4 (w1) and 9 (w2) held out.
+  std::vector<std::int32_t> observed;
+  std::vector<std::int32_t> heldout;
+  lda_completion_split(std::vector<std::int32_t>{3, 4, 5}, observed, heldout);
+  EXPECT_EQ(heldout, (std::vector<std::int32_t>{0, 1, 1}));
+  EXPECT_EQ(observed, (std::vector<std::int32_t>{3, 3, 4}));
+  lda_completion_split(std::vector<std::int32_t>{1, 1, 1, 1}, observed, heldout);
+  EXPECT_EQ(heldout, (std::vector<std::int32_t>{0, 0, 0, 0}));
+  lda_completion_split(std::vector<std::int32_t>{12}, observed, heldout);
+  EXPECT_EQ(heldout, (std::vector<std::int32_t>{2}));
+}
+
+TEST(LdaModel, StatisticsAddUpToTheTokensOfTheBatch) {
+  io::Corpus corpus = testing::synthetic_corpus(3, 40, 20, 50, 3);
+  const std::int64_t tokens = corpus.num_tokens();
+  LdaOptions options;
+  options.topics = 3;
+  options.alpha = 0.2;
+  options.eta = 0.1;
+  LdaModel model(std::move(corpus), std::nullopt, options);
+  model.set_global(model.initial_global(5));
+  Eigen::VectorXd stats = Eigen::VectorXd::Zero(model.global_size());
+  std::vector<std::int64_t> all(20);
+  for (int i = 0; i < 20; ++i) all[static_cast<std::size_t>(i)] = i;
+  model.add_local_stats(all, 5, 1, stats);
+  EXPECT_NEAR(stats.sum(), static_cast<double>(tokens), 1e-8);
+  EXPECT_TRUE(std::isnan(model.heldout_metric(model.heldout_partial())));
+}
+
+TEST(LdaModel, PerplexityOfUniformTopicsIsTheVocabularySize) {
+  // With every λ_k uniform, β̄_kw = 1/V whatever γ is: perplexity = V exactly.
+  io::Corpus heldout = testing::synthetic_corpus(2, 25, 10, 40, 4);
+  io::Corpus train = testing::synthetic_corpus(2, 25, 4, 40, 5);
+  LdaOptions options;
+  options.topics = 2;
+  options.alpha = 0.5;
+  options.eta = 0.5;
+  LdaModel model(std::move(train), std::move(heldout), options);
+  model.set_global(Eigen::VectorXd::Constant(model.global_size(), 3.0));
+  EXPECT_NEAR(model.heldout_metric(model.heldout_partial()), 25.0, 1e-9);
+}
+
+}  // namespace
+}  // namespace natgrad::models

@@ -1,0 +1,94 @@
+// Run at 1, 2 and 4 ranks: the distributed fit equals a fit in one process
+// (a serial world) to a relative 1e-9, so any two rank counts agree.
+
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <filesystem>
+#include <sstream>
+
+#include "mpi_world.hpp"
+#include "natgrad/app/commands.hpp"
+#include "natgrad/io/corpus.hpp"
+#include "test_data.hpp"
+
+namespace natgrad {
+namespace {
+
+// Equal on every rank, bit for bit: a checksum of the bytes has one value.
+bool same_on_every_rank(const Eigen::VectorXd& v) {
+  std::uint64_t hash = 1469598103934665603ULL;
+  for (const double x : v) hash = (hash ^ std::bit_cast<std::uint64_t>(x)) * 1099511628211ULL;
+  const auto h = static_cast<std::int64_t>(hash >> 2);
+  comm::Communicator& world = testing::world();
+  return world.allreduce_min(h) == -world.allreduce_min(-h);
+}
+
+class RankAgreement : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    comm::Communicator& world = testing::world();
+    dir_ = std::filesystem::temp_directory_path() / ("natgrad_mpi_np" + std::to_string(world.size()));
+    comm::agree(world, [&] {
+      if (world.rank() != 0) return;
+      std::filesystem::remove_all(dir_);
+      std::filesystem::create_directories(dir_);
+      io::write_corpus((dir_ / "train.h5").string(), testing::synthetic_corpus(5, 150, 203, 60, 21), "synthetic");
+      io::write_corpus((dir_ / "test.h5").string(), testing::synthetic_corpus(5, 150, 37, 60, 22), "synthetic");
+    });
+  }
+
+  config::FitConfig job(const std::string& output) const {
+    config::FitConfig c;
+    c.model.topics = 5;
+    c.model.alpha = 0.2;
+    c.model.eta = 0.05;
+    c.data.train = (dir_ / "train.h5").string();
+    c.data.heldout = (dir_ / "test.h5").string();
+    c.solver.batch_size = 32;  // 7 steps an epoch, batches spread over every shard
+    c.solver.max_steps = 10;
+    c.solver.seed = 17;
+    c.eval.every_steps = 5;
+    c.output.model = (dir_ / output).string();
+    config::validate(c);
+    return c;
+  }
+
+  std::filesystem::path dir_;
+};
+
+TEST_F(RankAgreement, DistributedFitEqualsSerialFit) {
+  comm::Communicator& world = testing::world();
+  std::ostringstream quiet;
+  const app::FitResult distributed = app::run_fit(job("distributed.h5"), world, quiet);
+  EXPECT_TRUE(same_on_every_rank(distributed.lambda));
+
+  comm::SerialCommunicator alone;
+  const app::FitResult serial =
+      app::run_fit(job("serial_rank" + std::to_string(world.rank()) + ".h5"), alone, quiet);
+  const double scale = serial.lambda.cwiseAbs().maxCoeff();
+  EXPECT_LT((distributed.lambda - serial.lambda).cwiseAbs().maxCoeff(), 1e-9 * scale)
+      << "at " << world.size() << " ranks";
+  ASSERT_EQ(distributed.history.size(), serial.history.size());
+  for (std::size_t i = 0; i < serial.history.size(); ++i) {
+    EXPECT_EQ(distributed.history[i].step, serial.history[i].step);
+    EXPECT_NEAR(distributed.history[i].heldout, serial.history[i].heldout, 1e-9 * serial.history[i].heldout);
+  }
+}
+
+TEST(Agree, AnErrorOnOneRankReachesEveryRank) {
+  comm::Communicator& world = testing::world();
+  const int culprit = world.size() - 1;
+  try {
+    comm::agree(world, [&] {
+      if (world.rank() == culprit) throw Error("shard.h5: cannot be read");
+    });
+    FAIL() << "agree() did not throw";
+  } catch (const comm::AgreedError& e) {
+    EXPECT_NE(std::string(e.what()).find("shard.h5: cannot be read"), std::string::npos);
+  }
+  EXPECT_NO_THROW(comm::agree(world, [] {}));
+}
+
+}  // namespace
+}  // namespace natgrad

@@ -1,0 +1,66 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "natgrad/config/config.hpp"
+#include "natgrad/solver/minibatch.hpp"
+#include "natgrad/solver/schedule.hpp"
+
+namespace natgrad::solver {
+namespace {
+
+TEST(MinibatchSequence, EachEpochVisitsEveryDatumOnceInBalancedBatches) {
+  MinibatchSequence seq(3, 1000, 256);
+  ASSERT_EQ(seq.steps_per_epoch(), 4);
+  for (int epoch = 0; epoch < 3; ++epoch) {
+    std::vector<std::int64_t> seen;
+    for (int i = 1; i <= 4; ++i) {
+      const auto batch = seq.batch(epoch * 4 + i);
+      EXPECT_TRUE(std::is_sorted(batch.begin(), batch.end()));
+      EXPECT_LE(batch.size(), 256u);
+      EXPECT_GE(batch.size(), 249u);  // 1000 / 4 = 250: sizes differ by at most one
+      seen.insert(seen.end(), batch.begin(), batch.end());
+    }
+    std::sort(seen.begin(), seen.end());
+    ASSERT_EQ(seen.size(), 1000u);
+    for (std::int64_t i = 0; i < 1000; ++i) EXPECT_EQ(seen[static_cast<std::size_t>(i)], i);
+  }
+  EXPECT_DOUBLE_EQ(seq.epochs_after(4), 1.0);
+  EXPECT_DOUBLE_EQ(seq.epochs_after(6), 1.5);
+}
+
+TEST(MinibatchSequence, DependsOnSeedAndStepOnly) {
+  MinibatchSequence a(11, 500, 64);
+  MinibatchSequence b(11, 500, 64);
+  MinibatchSequence c(12, 500, 64);
+  // b is asked out of order first: the answer must not depend on the history of calls.
+  const auto late = b.batch(20);
+  for (int step = 1; step <= 20; ++step) EXPECT_EQ(a.batch(step), b.batch(step));
+  EXPECT_EQ(late, a.batch(20));
+  EXPECT_NE(a.batch(1), c.batch(1));
+  EXPECT_NE(a.batch(1), a.batch(9));  // epoch 2 has another order
+}
+
+TEST(MinibatchSequence, BatchLargerThanDataIsTheWholeData) {
+  MinibatchSequence seq(1, 10, 256);
+  EXPECT_EQ(seq.steps_per_epoch(), 1);
+  EXPECT_EQ(seq.batch(1).size(), 10u);
+}
+
+TEST(StepSize, RobbinsMonroAndConstant) {
+  config::SolverConfig solver;
+  solver.tau0 = 10;
+  solver.kappa = 0.7;
+  EXPECT_DOUBLE_EQ(step_size(solver, 1), std::pow(11.0, -0.7));
+  EXPECT_DOUBLE_EQ(step_size(solver, 90), std::pow(100.0, -0.7));
+  solver.tau0 = 0;
+  solver.kappa = 1.0;
+  EXPECT_DOUBLE_EQ(step_size(solver, 1), 1.0);
+  solver.schedule = config::Schedule::kConstant;
+  solver.rho = 0.25;
+  EXPECT_DOUBLE_EQ(step_size(solver, 7), 0.25);
+}
+
+}  // namespace
+}  // namespace natgrad::solver

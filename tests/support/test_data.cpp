@@ -1,0 +1,57 @@
+#include "test_data.hpp"
+
+#include <filesystem>
+#include <random>
+
+namespace natgrad::testing {
+
+std::string shared_data(const std::string& relative) {
+  const std::filesystem::path path = std::filesystem::path(NATGRAD_SHARED_DATA) / relative;
+  return std::filesystem::exists(path) ? path.string() : std::string();
+}
+
+std::string repo_data(const std::string& relative) {
+  return (std::filesystem::path(NATGRAD_REPO_DATA) / relative).string();
+}
+
+std::string temp_dir(const std::string& name) {
+  const auto path = std::filesystem::temp_directory_path() / ("natgrad_test_" + name);
+  std::filesystem::remove_all(path);
+  std::filesystem::create_directories(path);
+  return path.string();
+}
+
+io::Corpus synthetic_corpus(int topics, int vocab_size, int docs, int length, unsigned seed) {
+  std::mt19937_64 rng(seed);
+  std::gamma_distribution<double> topic_word(0.1, 1.0);
+  std::gamma_distribution<double> doc_topic(0.3, 1.0);
+  std::vector<std::discrete_distribution<int>> word_of_topic;
+  for (int k = 0; k < topics; ++k) {
+    std::vector<double> beta(static_cast<std::size_t>(vocab_size));
+    for (auto& b : beta) b = topic_word(rng) + 1e-12;
+    word_of_topic.emplace_back(beta.begin(), beta.end());
+  }
+  io::Corpus corpus;
+  corpus.vocab_size = vocab_size;
+  for (int w = 0; w < vocab_size; ++w) corpus.vocab.push_back("w" + std::to_string(w));
+  for (int d = 0; d < docs; ++d) {
+    std::vector<double> theta(static_cast<std::size_t>(topics));
+    for (auto& t : theta) t = doc_topic(rng) + 1e-12;
+    std::discrete_distribution<int> topic_of_token(theta.begin(), theta.end());
+    std::vector<std::int32_t> counts(static_cast<std::size_t>(vocab_size), 0);
+    for (int n = 0; n < length; ++n) ++counts[static_cast<std::size_t>(word_of_topic[static_cast<std::size_t>(topic_of_token(rng))](rng))];
+    std::vector<std::int32_t> ids;
+    std::vector<std::int32_t> cnts;
+    for (int w = 0; w < vocab_size; ++w) {
+      if (counts[static_cast<std::size_t>(w)] > 0) {
+        ids.push_back(w);
+        cnts.push_back(counts[static_cast<std::size_t>(w)]);
+      }
+    }
+    corpus.add_document(ids, cnts, d);
+  }
+  corpus.total_docs = corpus.num_docs();
+  return corpus;
+}
+
+}  // namespace natgrad::testing

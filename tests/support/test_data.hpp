@@ -1,0 +1,24 @@
+#pragma once
+// Locations of the corpora the tests read, and small helpers to make corpora.
+
+#include <string>
+
+#include "natgrad/io/corpus.hpp"
+
+namespace natgrad::testing {
+
+/// Path of a file of ../shared/data (e.g. "cora/docword.cora.txt.gz"), or ""
+/// when the shared folder is absent (a user's fresh clone): tests then skip.
+std::string shared_data(const std::string& relative);
+
+/// Path of a file of the corpus shipped in the repository (jobs/data/...).
+std::string repo_data(const std::string& relative);
+
+/// A fresh, empty temporary folder for one test.
+std::string temp_dir(const std::string& name);
+
+/// A small corpus drawn from LDA's generative model (K topics, V words, D
+/// documents of about `length` tokens), deterministic in `seed`.
+io::Corpus synthetic_corpus(int topics, int vocab_size, int docs, int length, unsigned seed);
+
+}  // namespace natgrad::testing
