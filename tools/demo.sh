@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The demo: build natgrad, convert the KOS corpus shipped in jobs/data/kos
-# (one document in ten held out), fit 20 topics for two epochs under
+# (one document in ten held out), fit 20 topics for ten epochs under
 # `mpirun -np 2`, then print the top 10 words of each topic and the held-out
 # perplexity. Work files go to build/demo/.
 set -euo pipefail
