@@ -2,9 +2,11 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <iostream>
 #include <memory>
 #include <optional>
 
@@ -44,10 +46,81 @@ std::string format_double(const char* format, double value) {
 
 }  // namespace
 
-FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std::ostream& out) {
+namespace {
+
+constexpr const char* kCheckpointPrefix = "ckpt-";
+
+// Checkpoint files of `folder` as (step, path), newest first.
+std::vector<std::pair<std::int64_t, std::string>> checkpoints_in(const std::string& folder) {
+  std::vector<std::pair<std::int64_t, std::string>> found;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
+    const std::string name = entry.path().filename().string();
+    long long step = 0;
+    int used = 0;
+    if (std::sscanf(name.c_str(), "ckpt-%lld.h5%n", &step, &used) == 1 && used == static_cast<int>(name.size())) {
+      found.emplace_back(step, entry.path().string());
+    }
+  }
+  std::sort(found.rbegin(), found.rend());
+  return found;
+}
+
+std::string checkpoint_path(const std::string& folder, std::int64_t step) {
+  char name[64];
+  std::snprintf(name, sizeof name, "%s%09lld.h5", kCheckpointPrefix, static_cast<long long>(step));
+  return (std::filesystem::path(folder) / name).string();
+}
+
+// Refuses a checkpoint that does not fit the job, naming the field that differs.
+void check_fits(const io::ModelFileContents& saved, const std::string& path, const config::FitConfig& config,
+                const io::DataFingerprint& data) {
+  const auto differs = [&](const std::string& field, const std::string& in_file, const std::string& in_job) {
+    if (in_file != in_job) {
+      throw Error(path + ": does not fit this job: " + field + " is " + in_file + " in the checkpoint and " +
+                  in_job + " in the job");
+    }
+  };
+  const auto resolved = config::resolved(config);
+  const auto job_value = [&](const std::string& key) {
+    for (const auto& [k, v] : resolved) {
+      if (k == key) return v;
+    }
+    return std::string();
+  };
+  differs("model.type", saved.type, config.model.type);
+  differs("model.topics", std::to_string(saved.lambda.rows()), std::to_string(config.model.topics));
+  for (const char* key : {"model.alpha", "model.eta", "solver.seed", "solver.batch_size"}) {
+    differs(key, saved.config_value(key), job_value(key));
+  }
+  differs("the vocabulary size V", std::to_string(saved.data.vocab_size), std::to_string(data.vocab_size));
+  differs("the number of training documents", std::to_string(saved.data.num_docs), std::to_string(data.num_docs));
+  differs("the number of training tokens", std::to_string(saved.data.num_tokens), std::to_string(data.num_tokens));
+  differs("the checksum of the training corpus", io::checksum_text(saved.data.checksum),
+          io::checksum_text(data.checksum));
+}
+
+}  // namespace
+
+std::string newest_checkpoint(const std::string& folder, std::ostream& warnings) {
+  for (const auto& [step, path] : checkpoints_in(folder)) {
+    try {
+      io::read_model_file(path);
+      return path;
+    } catch (const Error& e) {
+      warnings << "natgrad: warning: skipping checkpoint " << e.what() << "\n";
+    }
+  }
+  return "";
+}
+
+FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std::ostream& out,
+                  const volatile std::sig_atomic_t* stop) {
   const auto start = std::chrono::steady_clock::now();
   const bool root = comm.rank() == 0;
+  const std::string& folder = config.checkpoint.path;
   io::CorpusInfo train_info;
+  std::string restart = config.restart;
   comm::agree(comm, [&] {
     train_info = io::read_corpus_info(config.data.train);
     if (train_info.num_docs < comm.size()) {
@@ -62,8 +135,25 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
                     "; convert both with the same vocabulary");
       }
     }
-    if (root) check_writable("output.model", config.output.model);
+    if (!root) return;
+    check_writable("output.model", config.output.model);
+    if (!folder.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(folder, ec);
+      check_writable("checkpoint.path", (std::filesystem::path(folder) / "x").string());
+      // Left by a job killed while writing; never read.
+      for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
+        const std::string name = entry.path().filename().string();
+        if (name.starts_with(kCheckpointPrefix) && name.ends_with(".h5.tmp")) std::filesystem::remove(entry.path(), ec);
+      }
+      if (restart == "auto") {
+        restart = newest_checkpoint(folder, std::cerr);
+        out << (restart.empty() ? "no checkpoint in " + folder + ": starting afresh\n"
+                                : "restarting from " + restart + "\n");
+      }
+    }
   });
+  comm.broadcast(restart, 0);
 
   std::unique_ptr<models::LdaModel> model;
   std::vector<std::string> vocab;
@@ -84,34 +174,78 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
     options.local_tol = config.solver.local_tol;
     model = std::make_unique<models::LdaModel>(std::move(train_shard), std::move(heldout_shard), options);
   });
+  std::uint64_t checksum = model->train_checksum_partial();
+  comm.allreduce_sum(std::span(&checksum, 1));
+  const io::DataFingerprint data{train_info.num_docs, train_info.vocab_size, train_info.num_tokens, checksum};
 
   solver::Svi svi(*model, comm, config.solver, config.eval.every_steps, root ? &out : nullptr);
+  if (!restart.empty()) {
+    comm::agree(comm, [&] {
+      io::ModelFileContents saved = io::read_model_file(restart);
+      check_fits(saved, restart, config, data);
+      Eigen::VectorXd lambda = Eigen::Map<const Eigen::VectorXd>(saved.lambda.data(), saved.lambda.size());
+      svi.restore({std::move(lambda), saved.step, saved.docs_seen, saved.train_seconds, std::move(saved.history)});
+    });
+  }
   if (root) {
     out << "natgrad fit: lda, K = " << config.model.topics << ", " << train_info.num_docs << " documents, "
         << train_info.vocab_size << " words, " << train_info.num_tokens << " tokens, " << comm.size()
         << (comm.size() == 1 ? " rank" : " ranks") << "; " << svi.total_steps() << " steps of "
         << std::min(config.solver.batch_size, train_info.num_docs) << " documents\n";
   }
-  svi.run();
 
-  comm::agree(comm, [&] {
-    if (!root) return;
+  // The model file and every checkpoint hold the same: the state of the run.
+  const auto snapshot = [&] {
+    const solver::SviState state = svi.state();
     io::ModelFileContents contents;
     contents.type = model->type();
-    contents.lambda = models::lda_topics(svi.lambda(), model->topics());
+    contents.lambda = models::lda_topics(state.lambda, model->topics());
     contents.alpha = Eigen::VectorXd::Constant(model->topics(), config.model.alpha);
     contents.eta = config.model.eta;
     contents.vocab = vocab;
     contents.config = config::resolved(config);
-    contents.step = svi.steps_done();
+    contents.step = state.step;
     contents.epoch = svi.epochs_done();
     contents.seed = config.solver.seed;
+    contents.docs_seen = state.docs_seen;
+    contents.train_seconds = state.train_seconds;
     contents.train_path = config.data.train;
-    contents.train_docs = train_info.num_docs;
-    contents.train_tokens = train_info.num_tokens;
+    contents.data = data;
     contents.heldout_name = model->heldout_name();
-    contents.history = svi.history();
-    io::write_model_file(config.output.model, contents);
+    contents.history = state.history;
+    return contents;
+  };
+  solver::RunControl control;
+  control.stop = stop;
+  control.checkpoint_every_steps = config.checkpoint.every_steps;
+  control.checkpoint_every_seconds = config.checkpoint.every_seconds;
+  if (!folder.empty()) {
+    control.checkpoint = [&] {
+      comm::agree(comm, [&] {
+        if (!root) return;
+        io::write_model_file(checkpoint_path(folder, svi.steps_done()), snapshot());
+        // Older checkpoints go only once the new one is complete.
+        const auto all = checkpoints_in(folder);
+        for (std::size_t i = static_cast<std::size_t>(config.checkpoint.keep); i < all.size(); ++i) {
+          std::filesystem::remove(all[i].second);
+        }
+      });
+    };
+  }
+  const bool finished = svi.run(control);
+
+  if (!finished) {
+    if (root) {
+      out << "stopped at step " << svi.steps_done() << " on request"
+          << (folder.empty() ? " (no checkpoint.path: nothing saved)"
+                             : "; checkpoint written to " + checkpoint_path(folder, svi.steps_done()) +
+                                   "; continue with --restart auto")
+          << "\n";
+    }
+    return {svi.lambda(), svi.history(), false};
+  }
+  comm::agree(comm, [&] {
+    if (root) io::write_model_file(config.output.model, snapshot());
   });
   if (root) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -121,7 +255,7 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
         << " s training); held-out " << model->heldout_name() << " " << format_double("%.2f", last.heldout)
         << "; model written to " << config.output.model << "\n";
   }
-  return {svi.lambda(), svi.history()};
+  return {svi.lambda(), svi.history(), true};
 }
 
 void run_convert(const config::ConvertConfig& config, std::ostream& out) {
@@ -152,7 +286,8 @@ constexpr const char* kUsage =
 
 }  // namespace
 
-int dispatch(const std::vector<std::string>& args, comm::Communicator& comm, std::ostream& out) {
+int dispatch(const std::vector<std::string>& args, comm::Communicator& comm, std::ostream& out,
+             const volatile std::sig_atomic_t* stop) {
   const bool root = comm.rank() == 0;
   if (args.empty() || args[0] == "-h" || args[0] == "--help") {
     if (root) out << kUsage;
@@ -170,8 +305,7 @@ int dispatch(const std::vector<std::string>& args, comm::Communicator& comm, std
     }
     config::FitConfig config;
     comm::agree(comm, [&] { config = config::parse_fit(rest); });
-    run_fit(config, comm, out);
-    return 0;
+    return run_fit(config, comm, out, stop).finished ? 0 : kExitPreempted;
   }
   if (args[0] == "convert") {
     if (config::wants_help(rest)) {

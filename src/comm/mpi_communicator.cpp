@@ -19,14 +19,8 @@ class MpiCommunicator final : public Communicator {
   int rank() const override { return rank_; }
   int size() const override { return size_; }
 
-  void allreduce_sum(std::span<double> data) override {
-    // MPI counts are int: reduce very large buffers in pieces.
-    constexpr std::size_t kMaxChunk = std::size_t{1} << 30;
-    for (std::size_t done = 0; done < data.size(); done += kMaxChunk) {
-      const auto count = static_cast<int>(std::min(kMaxChunk, data.size() - done));
-      MPI_Allreduce(MPI_IN_PLACE, data.data() + done, count, MPI_DOUBLE, MPI_SUM, comm_);
-    }
-  }
+  void allreduce_sum(std::span<double> data) override { sum_in_place(data, MPI_DOUBLE); }
+  void allreduce_sum(std::span<std::uint64_t> data) override { sum_in_place(data, MPI_UINT64_T); }
 
   std::int64_t allreduce_min(std::int64_t value) override {
     MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_INT64_T, MPI_MIN, comm_);
@@ -46,6 +40,16 @@ class MpiCommunicator final : public Communicator {
   }
 
  private:
+  template <class T>
+  void sum_in_place(std::span<T> data, MPI_Datatype type) {
+    // MPI counts are int: reduce very large buffers in pieces.
+    constexpr std::size_t kMaxChunk = std::size_t{1} << 30;
+    for (std::size_t done = 0; done < data.size(); done += kMaxChunk) {
+      const auto count = static_cast<int>(std::min(kMaxChunk, data.size() - done));
+      MPI_Allreduce(MPI_IN_PLACE, data.data() + done, count, type, MPI_SUM, comm_);
+    }
+  }
+
   MPI_Comm comm_;
   int rank_ = 0;
   int size_ = 1;

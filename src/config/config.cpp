@@ -42,7 +42,14 @@ po::options_description fit_options() {
        "mean absolute change of gamma that ends the per-document step, > 0")
       ("eval.every_steps", po::value<std::int64_t>()->default_value(10),
        "steps between evaluations >= 0 (0: at the start and the end only)")
-      ("output.model", po::value<std::string>()->default_value("model.h5"), "path of the final model file");
+      ("output.model", po::value<std::string>()->default_value("model.h5"), "path of the final model file")
+      ("checkpoint.path", po::value<std::string>()->default_value(""),
+       "folder of the checkpoints (created if missing; empty: no checkpoints)")
+      ("checkpoint.every_steps", po::value<std::int64_t>()->default_value(0),
+       "steps between checkpoints >= 0 (0: not by steps)")
+      ("checkpoint.every_seconds", po::value<double>()->default_value(600.0),
+       "seconds between checkpoints >= 0 (0: not by time)")
+      ("checkpoint.keep", po::value<std::int64_t>()->default_value(2), "newest checkpoints kept >= 1");
   return job;
 }
 
@@ -65,13 +72,15 @@ bool wants_help(const std::vector<std::string>& args) {
 
 std::string fit_help() {
   std::ostringstream out;
-  out << "usage: natgrad fit --config JOB.ini [--section.key value ...]\n\n" << fit_options();
+  out << "usage: natgrad fit --config JOB.ini [--section.key value ...] [--restart auto|CHECKPOINT.h5]\n\n"
+      << fit_options();
   return out.str();
 }
 
 FitConfig parse_fit(const std::vector<std::string>& args) {
   po::options_description cli("fit");
-  cli.add_options()("config", po::value<std::string>(), "INI job file");
+  cli.add_options()("config", po::value<std::string>(), "INI job file")(
+      "restart", po::value<std::string>(), "continue from a checkpoint: a path, or 'auto'");
   cli.add(fit_options());
   po::variables_map vm;
   FitConfig c;
@@ -129,6 +138,11 @@ FitConfig parse_fit(const std::vector<std::string>& args) {
   c.solver.local_tol = get_double("solver.local_tol");
   c.eval.every_steps = get_int("eval.every_steps");
   c.output.model = get_string("output.model");
+  c.checkpoint.path = get_string("checkpoint.path");
+  c.checkpoint.every_steps = get_int("checkpoint.every_steps");
+  c.checkpoint.every_seconds = get_double("checkpoint.every_seconds");
+  c.checkpoint.keep = get_int("checkpoint.keep");
+  if (vm.count("restart") != 0) c.restart = get_string("restart");
   validate(c);
   return c;
 }
@@ -156,6 +170,16 @@ void validate(const FitConfig& c) {
   positive("solver.local_tol", c.solver.local_tol);
   if (c.eval.every_steps < 0) bad("eval.every_steps", std::to_string(c.eval.every_steps), "an integer >= 0");
   if (c.output.model.empty()) bad("output.model", "''", "a file path");
+  if (c.checkpoint.every_steps < 0) {
+    bad("checkpoint.every_steps", std::to_string(c.checkpoint.every_steps), "an integer >= 0");
+  }
+  if (!(std::isfinite(c.checkpoint.every_seconds) && c.checkpoint.every_seconds >= 0)) {
+    bad("checkpoint.every_seconds", number(c.checkpoint.every_seconds), "a number >= 0");
+  }
+  if (c.checkpoint.keep < 1) bad("checkpoint.keep", std::to_string(c.checkpoint.keep), "an integer >= 1");
+  if (c.restart == "auto" && c.checkpoint.path.empty()) {
+    throw Error("--restart auto needs checkpoint.path, the folder to look for checkpoints in");
+  }
 }
 
 std::vector<std::pair<std::string, std::string>> resolved(const FitConfig& c) {
@@ -178,6 +202,10 @@ std::vector<std::pair<std::string, std::string>> resolved(const FitConfig& c) {
       {"solver.local_tol", number(c.solver.local_tol)},
       {"eval.every_steps", std::to_string(c.eval.every_steps)},
       {"output.model", c.output.model},
+      {"checkpoint.path", c.checkpoint.path},
+      {"checkpoint.every_steps", std::to_string(c.checkpoint.every_steps)},
+      {"checkpoint.every_seconds", number(c.checkpoint.every_seconds)},
+      {"checkpoint.keep", std::to_string(c.checkpoint.keep)},
   };
 }
 

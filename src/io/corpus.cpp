@@ -11,6 +11,31 @@ std::int64_t Corpus::num_tokens() const {
   return std::accumulate(counts.begin(), counts.end(), std::int64_t{0});
 }
 
+namespace {
+
+// SplitMix64's finaliser: a well-mixed 64-bit hash step.
+std::uint64_t mix(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+}  // namespace
+
+std::uint64_t Corpus::checksum() const {
+  std::uint64_t sum = 0;
+  for (std::int64_t d = 0; d < num_docs(); ++d) {
+    std::uint64_t h = mix(static_cast<std::uint64_t>(first_doc + d));
+    for (auto j = indptr[d]; j < indptr[d + 1]; ++j) {
+      h = mix(h ^ (static_cast<std::uint64_t>(static_cast<std::uint32_t>(indices[j])) << 32 |
+                   static_cast<std::uint32_t>(counts[j])));
+    }
+    sum += h;
+  }
+  return sum;
+}
+
 void Corpus::add_document(const std::vector<std::int32_t>& ids, const std::vector<std::int32_t>& cnts,
                           std::int64_t source_id) {
   indices.insert(indices.end(), ids.begin(), ids.end());

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -252,6 +253,37 @@ std::vector<T> File::read_all(const std::string& name) const {
   return out;
 }
 
+std::vector<std::string> File::columns(const std::string& table) const {
+  const Handle set = open_dataset(table);
+  const Handle type(H5Dget_type(set.get()), H5Tclose);
+  if (H5Tget_class(type.get()) != H5T_COMPOUND) fail("dataset '" + table + "' is not a table");
+  std::vector<std::string> names;
+  for (int i = 0; i < H5Tget_nmembers(type.get()); ++i) {
+    char* name = H5Tget_member_name(type.get(), static_cast<unsigned>(i));
+    names.emplace_back(name);
+    H5free_memory(name);
+  }
+  return names;
+}
+
+template <class T>
+std::vector<T> File::read_column(const std::string& table, const std::string& column) const {
+  const auto names = columns(table);
+  if (std::find(names.begin(), names.end(), column) == names.end()) {
+    fail("table '" + table + "' has no column '" + column + "'");
+  }
+  const Handle set = open_dataset(table);
+  const auto dims = shape(table);
+  if (dims.size() != 1) fail("table '" + table + "' is not 1-D");
+  const Handle memory(H5Tcreate(H5T_COMPOUND, sizeof(T)), H5Tclose);
+  H5Tinsert(memory.get(), column.c_str(), 0, native_type<T>());
+  std::vector<T> out(dims[0]);
+  if (!out.empty() && H5Dread(set.get(), memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0) {
+    fail("cannot read column '" + column + "' of table '" + table + "' (damaged or truncated file?)");
+  }
+  return out;
+}
+
 std::vector<std::string> File::read_strings(const std::string& name) const {
   const Handle set = open_dataset(name);
   const Handle file_type(H5Dget_type(set.get()), H5Tclose);
@@ -308,6 +340,20 @@ void File::set_attr(const std::string& object, const std::string& attr, const st
 bool File::has_attr(const std::string& object, const std::string& attr) const {
   if (object != "/" && !exists(object)) return false;
   return H5Aexists_by_name(handle_.get(), object.c_str(), attr.c_str(), H5P_DEFAULT) > 0;
+}
+
+std::vector<std::string> File::attr_names(const std::string& object) const {
+  if (object != "/" && !exists(object)) fail("'" + object + "' is missing");
+  std::vector<std::string> names;
+  const auto collect = [](hid_t, const char* name, const H5A_info_t*, void* out) -> herr_t {
+    static_cast<std::vector<std::string>*>(out)->emplace_back(name);
+    return 0;
+  };
+  if (H5Aiterate_by_name(handle_.get(), object.c_str(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect, &names,
+                         H5P_DEFAULT) < 0) {
+    fail("cannot read the attributes of '" + object + "'");
+  }
+  return names;
 }
 
 Handle File::open_attr(const std::string& object, const std::string& attr) const {
@@ -403,6 +449,8 @@ template std::vector<std::int64_t> File::read<std::int64_t>(const std::string&, 
                                                             std::uint64_t) const;
 template std::vector<std::int32_t> File::read<std::int32_t>(const std::string&, std::uint64_t,
                                                             std::uint64_t) const;
+template std::vector<double> File::read_column<double>(const std::string&, const std::string&) const;
+template std::vector<std::int64_t> File::read_column<std::int64_t>(const std::string&, const std::string&) const;
 template std::vector<double> File::read_all<double>(const std::string&) const;
 template std::vector<std::int64_t> File::read_all<std::int64_t>(const std::string&) const;
 

@@ -1,5 +1,6 @@
 #include "natgrad/solver/svi.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -26,21 +27,29 @@ Svi::Svi(models::Model& model, comm::Communicator& comm, const config::SolverCon
       progress_(progress),
       batches_(solver.seed, model.num_train(), solver.batch_size),
       total_steps_(solver.max_steps > 0 ? solver.max_steps : solver.epochs * batches_.steps_per_epoch()),
+      size_(model.global_size()),
       eta_(model.prior()),
       lambda_(model.initial_global(solver.seed)),
-      stats_(model.global_size()) {
+      stats_(size_ + 2) {
   model_.set_global(lambda_);
 }
 
-void Svi::run() {
+bool Svi::run(const RunControl& control) {
   if (history_.empty()) evaluate();
   while (step_ < total_steps_) {
-    step();
+    step(control);
     if (step_ == total_steps_ || (eval_every_ > 0 && step_ % eval_every_ == 0)) evaluate();
+    const bool by_steps = control.checkpoint_every_steps > 0 && step_ % control.checkpoint_every_steps == 0;
+    if (control.checkpoint && (stop_requested_ || checkpoint_due_ || by_steps || step_ == total_steps_)) {
+      control.checkpoint();
+      last_checkpoint_ = std::chrono::steady_clock::now();
+    }
+    if (stop_requested_) return false;
   }
+  return true;
 }
 
-void Svi::step() {
+void Svi::step(const RunControl& control) {
   const auto start = std::chrono::steady_clock::now();
   ++step_;
   const std::vector<std::int64_t> batch = batches_.batch(step_);
@@ -48,13 +57,20 @@ void Svi::step() {
   const auto first = std::lower_bound(batch.begin(), batch.end(), shard.begin);
   const auto last = std::lower_bound(first, batch.end(), shard.end);
   stats_.setZero();
-  model_.add_local_stats(std::span(first, last), solver_.seed, step_, stats_);
+  model_.add_local_stats(std::span(first, last), solver_.seed, step_, stats_.head(size_));
+  stats_[size_] = control.stop != nullptr && *control.stop != 0 ? 1.0 : 0.0;
+  stats_[size_ + 1] = comm_.rank() == 0 && control.checkpoint_every_seconds > 0 &&
+                              seconds_since(last_checkpoint_) >= control.checkpoint_every_seconds
+                          ? 1.0
+                          : 0.0;
   comm_.allreduce_sum(std::span(stats_.data(), static_cast<std::size_t>(stats_.size())));
+  stop_requested_ = stats_[size_] > 0;
+  checkpoint_due_ = stats_[size_ + 1] > 0;
   rho_ = step_size(solver_, step_);
   docs_seen_ += static_cast<std::int64_t>(batch.size());
   const double scale = static_cast<double>(model_.num_train()) / static_cast<double>(batch.size());
   // Natural gradient = gradient in the mean parameters: ĝ = η + N/|B|·s − λ.
-  lambda_ += rho_ * (eta_ + scale * stats_ - lambda_);
+  lambda_ += rho_ * (eta_ + scale * stats_.head(size_) - lambda_);
   model_.set_global(lambda_);
   train_seconds_ += seconds_since(start);
 }
@@ -88,6 +104,20 @@ double Svi::elbo() {
   double local = model_.elbo_local_partial();
   comm_.allreduce_sum(std::span(&local, 1));
   return local + model_.elbo_global();
+}
+
+SviState Svi::state() const { return {lambda_, step_, docs_seen_, train_seconds_, history_}; }
+
+void Svi::restore(SviState state) {
+  lambda_ = std::move(state.lambda);
+  step_ = state.step;
+  rho_ = step_ > 0 ? step_size(solver_, step_) : 0.0;
+  docs_seen_ = state.docs_seen;
+  train_seconds_ = state.train_seconds;
+  history_ = std::move(state.history);
+  seconds_at_last_eval_ = train_seconds_;
+  docs_at_last_eval_ = docs_seen_;
+  model_.set_global(lambda_);
 }
 
 }  // namespace natgrad::solver

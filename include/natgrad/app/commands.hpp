@@ -3,6 +3,7 @@
 /// so that tests call them directly; main() only parses and dispatches.
 
 #include <Eigen/Core>
+#include <csignal>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -13,16 +14,29 @@
 
 namespace natgrad::app {
 
+/// Exit status of a fit that was asked to stop (SIGTERM, SIGUSR1) and wrote a
+/// checkpoint to continue from (EX_TEMPFAIL: "try again later").
+inline constexpr int kExitPreempted = 75;
+
 /// What a fit leaves besides its model file.
 struct FitResult {
   Eigen::VectorXd lambda;                 ///< final λ (flat, the model's layout)
   std::vector<io::HistoryRow> history;
+  bool finished = true;                   ///< false if stopped early by `stop`
 };
 
-/// `natgrad fit`: reads this rank's shards, runs SVI, and has rank 0 write the
-/// model file. Collective; every error reaches every rank as AgreedError.
-/// @param out where rank 0 prints progress and the summary
-FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std::ostream& out);
+/// `natgrad fit`: reads this rank's shards, continues from a checkpoint if
+/// asked (config.restart), runs SVI with periodic checkpoints, and has rank 0
+/// write the model file. Collective; every error reaches every rank as AgreedError.
+/// @param out  where rank 0 prints progress and the summary
+/// @param stop set non-zero (by a signal handler) to finish the current step,
+///             checkpoint and return with finished = false
+FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std::ostream& out,
+                  const volatile std::sig_atomic_t* stop = nullptr);
+
+/// The newest checkpoint in `folder` that can be read, or "" if there is none.
+/// Damaged ones are skipped with a warning on `warnings`.
+std::string newest_checkpoint(const std::string& folder, std::ostream& warnings);
 
 /// `natgrad convert`: reads a text corpus and writes the HDF5 corpus (or the
 /// train / held-out pair). Runs in one process.
@@ -30,6 +44,7 @@ void run_convert(const config::ConvertConfig& config, std::ostream& out);
 
 /// Parses `args` (without the program name) and runs the command they name.
 /// Collective; returns the exit status.
-int dispatch(const std::vector<std::string>& args, comm::Communicator& comm, std::ostream& out);
+int dispatch(const std::vector<std::string>& args, comm::Communicator& comm, std::ostream& out,
+             const volatile std::sig_atomic_t* stop = nullptr);
 
 }  // namespace natgrad::app

@@ -24,6 +24,8 @@ class Communicator {
   virtual int size() const = 0;
   /// In-place element-wise sum over all ranks; every rank ends with the sum.
   virtual void allreduce_sum(std::span<double> data) = 0;
+  /// In-place element-wise sum modulo 2^64 over all ranks (for checksums).
+  virtual void allreduce_sum(std::span<std::uint64_t> data) = 0;
   /// Minimum of one value over all ranks.
   virtual std::int64_t allreduce_min(std::int64_t value) = 0;
   /// Copies `text` from rank `root` to every rank.
@@ -39,6 +41,7 @@ class SerialCommunicator final : public Communicator {
   int rank() const override { return 0; }
   int size() const override { return 1; }
   void allreduce_sum(std::span<double>) override {}
+  void allreduce_sum(std::span<std::uint64_t>) override {}
   std::int64_t allreduce_min(std::int64_t value) override { return value; }
   void broadcast(std::string&, int) override {}
   [[noreturn]] void abort(int code) override;

@@ -50,14 +50,23 @@ struct OutputConfig {
   std::string model = "model.h5";  ///< output.model: path of the final model file
 };
 
+struct CheckpointConfig {
+  std::string path;              ///< checkpoint.path: folder of the checkpoints ("" = none)
+  std::int64_t every_steps = 0;  ///< checkpoint.every_steps ≥ 0 (0 = not by steps)
+  double every_seconds = 600;    ///< checkpoint.every_seconds ≥ 0 (0 = not by time)
+  std::int64_t keep = 2;         ///< checkpoint.keep ≥ 1: newest checkpoints kept
+};
+
 /// Everything `natgrad fit` needs.
 struct FitConfig {
   std::string config_file;  ///< --config, if any
+  std::string restart;      ///< --restart: "" (fresh start), "auto", or a checkpoint path
   ModelConfig model;
   DataConfig data;
   SolverConfig solver;
   EvalConfig eval;
   OutputConfig output;
+  CheckpointConfig checkpoint;
 };
 
 /// Parses the arguments that follow `natgrad fit` (and the --config file they name).

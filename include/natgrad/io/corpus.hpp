@@ -31,6 +31,9 @@ struct Corpus {
 
   std::int64_t num_docs() const { return static_cast<std::int64_t>(indptr.size()) - 1; }
   std::int64_t num_tokens() const;
+  /// Σ over the documents held of a hash of (global id, word ids, counts), mod 2^64:
+  /// the checksums of the shards of a corpus add up to the whole corpus's.
+  std::uint64_t checksum() const;
   /// Appends a document: ids strictly increasing, counts ≥ 1 (checked by the readers).
   void add_document(const std::vector<std::int32_t>& ids, const std::vector<std::int32_t>& cnts,
                     std::int64_t source_id);

@@ -75,6 +75,12 @@ class File {
   /// Reads a whole numeric dataset of any rank, flattened row-major.
   template <class T>
   std::vector<T> read_all(const std::string& name) const;
+  /// Reads one column of a table written by write_table.
+  /// @throws natgrad::Error if the table or the column is missing.
+  template <class T>
+  std::vector<T> read_column(const std::string& table, const std::string& column) const;
+  /// Names of a table's columns, in order.
+  std::vector<std::string> columns(const std::string& table) const;
   /// Reads a 1-D dataset of strings.
   std::vector<std::string> read_strings(const std::string& name) const;
 
@@ -83,6 +89,8 @@ class File {
   void set_attr(const std::string& object, const std::string& attr, double value);
   void set_attr(const std::string& object, const std::string& attr, const std::string& value);
   bool has_attr(const std::string& object, const std::string& attr) const;
+  /// Names of the attributes of `object`.
+  std::vector<std::string> attr_names(const std::string& object) const;
   std::int64_t attr_int(const std::string& object, const std::string& attr) const;
   double attr_double(const std::string& object, const std::string& attr) const;
   std::string attr_string(const std::string& object, const std::string& attr) const;

@@ -1,8 +1,9 @@
 #pragma once
-/// @file The model file: the result of a fit, readable with h5py.
+/// @file The model file, which is also the checkpoint: everything needed to
+/// continue a run, readable with h5py.
 ///
-/// Layout (format "natgrad.model", schema_version 1), all written by rank 0
-/// to a temporary file that is flushed and then renamed over `path`:
+/// Layout (format "natgrad.model", schema_version 1), written by rank 0 to a
+/// temporary file that is flushed, synced and renamed over `path`:
 ///   root attributes  format, schema_version, natgrad_version
 ///   /model           attributes type ("lda"), topics K, vocab_size V
 ///   /model/lambda    float64 [K, V]  Dirichlet parameters of q(β_k), row k = topic k
@@ -10,10 +11,14 @@
 ///   /model/eta       float64 scalar  Dirichlet prior on β (symmetric)
 ///   /vocab           UTF-8 strings [V]
 ///   /config          one string attribute per resolved job key ("solver.kappa" = "0.7")
-///   /solver          attributes step, epoch, seed
-///   /data            attributes train (path), num_docs, vocab_size, num_tokens
+///   /solver          attributes step, epoch, seed, docs_seen, train_seconds
+///   /data            attributes train (path), num_docs, vocab_size, num_tokens, checksum
 ///   /history         table, one row per evaluation:
-///                    step int64, epoch, seconds, rho, perplexity float64
+///                    step int64, epoch, seconds, rho, <held-out metric> float64
+/// Every random number natgrad draws is a function of (seed, purpose, datum
+/// id, step), and the minibatch sequence and step size a function of (seed,
+/// step): seed and step are the whole state of the random streams, the
+/// minibatch sequence and the schedule.
 
 #include <Eigen/Core>
 #include <cstdint>
@@ -35,6 +40,16 @@ struct HistoryRow {
   double heldout = 0.0;  ///< held-out metric (NaN without held-out data)
 };
 
+/// What identifies a training corpus: sizes and a checksum of its content
+/// that does not depend on how it is sharded.
+struct DataFingerprint {
+  std::int64_t num_docs = 0;
+  std::int64_t vocab_size = 0;
+  std::int64_t num_tokens = 0;
+  std::uint64_t checksum = 0;
+};
+
+/// The state of a run: solver state and λ, with what is needed to interpret it.
 struct ModelFileContents {
   std::string type;                 ///< model type
   Eigen::MatrixXd lambda;           ///< K × V
@@ -45,15 +60,27 @@ struct ModelFileContents {
   std::int64_t step = 0;
   double epoch = 0.0;
   std::uint64_t seed = 0;
+  std::int64_t docs_seen = 0;       ///< documents visited by the steps so far
+  double train_seconds = 0.0;       ///< training time so far
   std::string train_path;
-  std::int64_t train_docs = 0;
-  std::int64_t train_tokens = 0;
+  DataFingerprint data;
   std::string heldout_name = "perplexity";  ///< name of the held-out column of /history
   std::vector<HistoryRow> history;
+
+  /// The value of a resolved job key, or "" if absent.
+  std::string config_value(const std::string& key) const;
 };
 
 /// Writes the model file atomically: `path`.tmp, flushed and synced, renamed to `path`.
 /// @throws natgrad::Error naming the path if it cannot be written.
 void write_model_file(const std::string& path, const ModelFileContents& contents);
+
+/// Reads and checks a model file or checkpoint.
+/// @throws natgrad::Error naming the file and the field that is missing,
+///   malformed, or of a newer schema version.
+ModelFileContents read_model_file(const std::string& path);
+
+/// The checksum as text, e.g. "0x00ff...".
+std::string checksum_text(std::uint64_t checksum);
 
 }  // namespace natgrad::io

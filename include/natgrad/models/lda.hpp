@@ -62,6 +62,7 @@ class LdaModel final : public Model {
   std::string type() const override { return "lda"; }
   std::int64_t num_train() const override { return train_.total_docs; }
   Range train_shard() const override { return {train_.first_doc, train_.first_doc + train_.num_docs()}; }
+  std::uint64_t train_checksum_partial() const override { return train_.checksum(); }
   Eigen::Index global_size() const override { return topics_ * vocab_size_; }
   Eigen::VectorXd prior() const override;
   Eigen::VectorXd initial_global(std::uint64_t seed) const override;

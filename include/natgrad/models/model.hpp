@@ -37,6 +37,9 @@ class Model {
   virtual std::int64_t num_train() const = 0;
   /// The training data held by this rank.
   virtual Range train_shard() const = 0;
+  /// This rank's part of a checksum of the training data; the parts of all
+  /// ranks add up (mod 2^64) to the same value whatever the number of ranks.
+  virtual std::uint64_t train_checksum_partial() const = 0;
   /// Length of λ, η and s.
   virtual Eigen::Index global_size() const = 0;
   /// Prior natural parameter η.

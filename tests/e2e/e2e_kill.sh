@@ -1,0 +1,41 @@
+# A job killed with SIGKILL at random instants (at least 20 times, some of them
+# while a checkpoint is being written) and resubmitted each time with
+# --restart auto ends with exactly the λ of an uninterrupted run.
+source "$(dirname "$0")/common.sh"
+CORA="${NATGRAD_SHARED_DATA:-}/cora"
+[ -f "$CORA/docword.cora.txt.gz" ] || skip "shared corpora not found at $CORA"
+cd "$WORK"
+"$NATGRAD" convert uci "$CORA/docword.cora.txt.gz" "$CORA/vocab.cora.txt" --out cora.h5 >/dev/null
+# K = 200 makes each checkpoint (4.7 MB, synced to disk) a large share of a step.
+JOB=(--model.topics 200 --data.train cora.h5 --solver.batch_size 32 --solver.max_steps 400 --solver.seed 9
+  --eval.every_steps 0 --checkpoint.every_steps 1 --checkpoint.keep 3)
+timeout 600 "$MPIEXEC" -np 2 "$NATGRAD" fit "${JOB[@]}" --checkpoint.path ck_straight --output.model straight.h5 >/dev/null
+
+RANDOM=2024
+kills=0
+during_write=0
+while [ "$kills" -lt 20 ] || [ "$during_write" -lt 3 ]; do
+  [ "$kills" -lt 80 ] || fail "only $during_write of $kills kills landed during a checkpoint write"
+  # A process group of its own, so that SIGKILL takes mpirun and every rank at once, like a lost node.
+  setsid "$MPIEXEC" -np 2 "$NATGRAD" fit "${JOB[@]}" --checkpoint.path ck --restart auto --output.model killed.h5 > run.log 2>&1 &
+  pid=$!
+  sleep "0.$((RANDOM % 9 + 3))"
+  if ! kill -0 "$pid" 2>/dev/null; then
+    wait "$pid" || fail "a run between kills failed: $(cat run.log)"
+    break  # finished before the kill came
+  fi
+  kill -KILL -- "-$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  kills=$((kills + 1))
+  if compgen -G "ck/ckpt-*.h5.tmp" >/dev/null; then during_write=$((during_write + 1)); fi
+done
+echo "killed $kills times, $during_write of them during a checkpoint write; newest: $(ls ck | tail -1)"
+timeout 600 "$MPIEXEC" -np 2 "$NATGRAD" fit "${JOB[@]}" --checkpoint.path ck --restart auto --output.model killed.h5 > last.log
+grep -q "^done: 400 steps" last.log || fail "the last resubmission did not finish: $(cat last.log)"
+"$NATGRAD_PYTHON" - <<'PY'
+import sys, h5py, numpy as np
+a, b = h5py.File("straight.h5", "r")["model/lambda"][:], h5py.File("killed.h5", "r")["model/lambda"][:]
+print("lambda after kills equals the uninterrupted run bit for bit:", np.array_equal(a, b))
+sys.exit(0 if np.array_equal(a, b) else 1)
+PY
+echo "e2e_kill: ok"
