@@ -1,11 +1,10 @@
 #include "natgrad/app/commands.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -25,7 +24,8 @@ models::Range shard_of(std::int64_t n, const comm::Communicator& comm) {
   return {n * comm.rank() / comm.size(), n * (comm.rank() + 1) / comm.size()};
 }
 
-// Fails now, not after hours of computing, if the model cannot be written.
+// Fails now, not after hours of computing, if `path` cannot be written: tries
+// to create the temporary file that the atomic write will use.
 void check_writable(const std::string& key, const std::string& path) {
   std::filesystem::path folder = std::filesystem::path(path).parent_path();
   if (folder.empty()) folder = ".";
@@ -33,9 +33,9 @@ void check_writable(const std::string& key, const std::string& path) {
   if (!std::filesystem::is_directory(folder, ec)) {
     throw Error(key + " = " + path + ": folder '" + folder.string() + "' does not exist");
   }
-  if (::access(folder.c_str(), W_OK) != 0) {
-    throw Error(key + " = " + path + ": folder '" + folder.string() + "' is not writable");
-  }
+  const std::string probe = path + ".tmp";
+  if (!std::ofstream(probe)) throw Error(key + " = " + path + ": folder '" + folder.string() + "' is not writable");
+  std::filesystem::remove(probe, ec);
 }
 
 std::string format_double(const char* format, double value) {
@@ -140,7 +140,7 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
     if (!folder.empty()) {
       std::error_code ec;
       std::filesystem::create_directories(folder, ec);
-      check_writable("checkpoint.path", (std::filesystem::path(folder) / "x").string());
+      check_writable("checkpoint.path", checkpoint_path(folder, 0));
       // Left by a job killed while writing; never read.
       for (const auto& entry : std::filesystem::directory_iterator(folder, ec)) {
         const std::string name = entry.path().filename().string();

@@ -35,7 +35,7 @@ po::options_description fit_options() {
       ("solver.rho", po::value<double>()->default_value(1.0), "constant step in (0, 1]")
       ("solver.epochs", po::value<std::int64_t>()->default_value(1), "passes over the training data >= 1")
       ("solver.max_steps", po::value<std::int64_t>(), "number of steps >= 1 (instead of solver.epochs)")
-      ("solver.seed", po::value<std::uint64_t>()->default_value(1), "random seed")
+      ("solver.seed", po::value<std::int64_t>()->default_value(1), "random seed >= 0")
       ("solver.local_max_iters", po::value<std::int64_t>()->default_value(100),
        "most iterations of the per-document step >= 1")
       ("solver.local_tol", po::value<double>()->default_value(1e-3),
@@ -133,7 +133,9 @@ FitConfig parse_fit(const std::vector<std::string>& args) {
     c.solver.max_steps = get_int("solver.max_steps");
     if (c.solver.max_steps < 1) bad("solver.max_steps", std::to_string(c.solver.max_steps), "an integer >= 1");
   }
-  c.solver.seed = vm["solver.seed"].as<std::uint64_t>();
+  const std::int64_t seed = get_int("solver.seed");
+  if (seed < 0) bad("solver.seed", std::to_string(seed), "an integer >= 0");
+  c.solver.seed = static_cast<std::uint64_t>(seed);
   c.solver.local_max_iters = get_int("solver.local_max_iters");
   c.solver.local_tol = get_double("solver.local_tol");
   c.eval.every_steps = get_int("eval.every_steps");

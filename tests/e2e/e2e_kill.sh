@@ -16,16 +16,17 @@ kills=0
 during_write=0
 while [ "$kills" -lt 20 ] || [ "$during_write" -lt 3 ]; do
   [ "$kills" -lt 80 ] || fail "only $during_write of $kills kills landed during a checkpoint write"
-  # A process group of its own, so that SIGKILL takes mpirun and every rank at once, like a lost node.
-  setsid "$MPIEXEC" -np 2 "$NATGRAD" fit "${JOB[@]}" --checkpoint.path ck --restart auto --output.model killed.h5 > run.log 2>&1 &
+  "$MPIEXEC" -np 2 "$NATGRAD" fit "${JOB[@]}" --checkpoint.path ck --restart auto --output.model killed.h5 > run.log 2>&1 &
   pid=$!
   sleep "0.$((RANDOM % 9 + 3))"
   if ! kill -0 "$pid" 2>/dev/null; then
     wait "$pid" || fail "a run between kills failed: $(cat run.log)"
     break  # finished before the kill came
   fi
-  kill -KILL -- "-$pid" 2>/dev/null || true
+  # mpirun and every rank at once, like a lost node (each rank has a process group of its own).
+  kill -KILL "$pid" $(pgrep -P "$pid") 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
+  while pgrep -f "$NATGRAD fit .*--checkpoint.path ck " >/dev/null; do sleep 0.05; done
   kills=$((kills + 1))
   if compgen -G "ck/ckpt-*.h5.tmp" >/dev/null; then during_write=$((during_write + 1)); fi
 done
