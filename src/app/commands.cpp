@@ -7,11 +7,13 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <numeric>
 #include <optional>
 
 #include "natgrad/error.hpp"
 #include "natgrad/io/corpus.hpp"
 #include "natgrad/io/text_corpus.hpp"
+#include "natgrad/io/theta_file.hpp"
 #include "natgrad/models/lda.hpp"
 #include "natgrad/solver/svi.hpp"
 
@@ -275,6 +277,64 @@ void run_convert(const config::ConvertConfig& config, std::ostream& out) {
   report(config.heldout_out, heldout);
 }
 
+void run_infer(const config::InferConfig& config, comm::Communicator& comm, std::ostream& out) {
+  const bool root = comm.rank() == 0;
+  io::ModelFileContents model;
+  io::Corpus shard;
+  comm::agree(comm, [&] {
+    model = io::read_model_file(config.model);
+    const io::CorpusInfo info = io::read_corpus_info(config.data);
+    if (info.vocab_size != model.lambda.cols()) {
+      throw Error(config.data + ": V = " + std::to_string(info.vocab_size) + " words, but the model " + config.model +
+                  " has V = " + std::to_string(model.lambda.cols()) + "; convert the corpus with the model's vocabulary");
+    }
+    if (root) check_writable("--out", config.out);
+    const models::Range part = shard_of(info.num_docs, comm);
+    shard = io::read_corpus(config.data, part.begin, part.end, false);
+  });
+  models::LdaOptions options;
+  options.topics = model.lambda.rows();
+  options.alpha = model.alpha[0];
+  options.local_max_iters = static_cast<int>(config.local_max_iters);
+  options.local_tol = config.local_tol;
+  const Eigen::MatrixXd exp_elog_beta = models::lda_exp_elog_beta(model.lambda);
+  // Row-major D × K pieces, so that the gathered buffer is the whole matrix.
+  std::vector<double> mine;
+  std::vector<double> lengths;
+  models::LdaWorkspace ws;
+  Eigen::ArrayXd gamma;
+  for (std::int64_t d = 0; d < shard.num_docs(); ++d) {
+    const auto b = static_cast<std::size_t>(shard.indptr[d]);
+    const auto e = static_cast<std::size_t>(shard.indptr[d + 1]);
+    const auto counts = std::span(shard.counts).subspan(b, e - b);
+    models::lda_infer(exp_elog_beta, std::span(shard.indices).subspan(b, e - b), counts, options, gamma, ws);
+    mine.insert(mine.end(), gamma.begin(), gamma.end());
+    lengths.push_back(static_cast<double>(std::accumulate(counts.begin(), counts.end(), std::int64_t{0})));
+  }
+  std::vector<double> doc_ids(shard.doc_ids.begin(), shard.doc_ids.end());
+  std::vector<double> all;
+  std::vector<double> all_ids;
+  std::vector<double> all_lengths;
+  comm.gather(mine, all, 0);
+  comm.gather(doc_ids, all_ids, 0);
+  comm.gather(lengths, all_lengths, 0);
+  comm::agree(comm, [&] {
+    if (!root) return;
+    io::ThetaFileContents theta;
+    theta.model_path = config.model;
+    theta.model_step = model.step;
+    theta.model_checksum = model.data.checksum;
+    theta.data_path = config.data;
+    theta.gamma = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+        all.data(), static_cast<Eigen::Index>(all_ids.size()), options.topics);
+    theta.doc_ids.assign(all_ids.begin(), all_ids.end());
+    theta.doc_lengths.assign(all_lengths.begin(), all_lengths.end());
+    io::write_theta_file(config.out, theta);
+    out << "wrote " << config.out << ": topic proportions of " << all_ids.size() << " documents under "
+        << config.model << " (step " << model.step << ")\n";
+  });
+}
+
 namespace {
 
 constexpr const char* kUsage =
@@ -282,6 +342,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  convert   turn a UCI or LDA-C text corpus into an HDF5 corpus\n"
     "  fit       fit a model by stochastic variational inference (run under mpirun)\n"
+    "  infer     topic proportions of a corpus's documents under a fitted model\n"
     "'natgrad COMMAND --help' describes each command.\n";
 
 }  // namespace
@@ -316,6 +377,16 @@ int dispatch(const std::vector<std::string>& args, comm::Communicator& comm, std
     comm::agree(comm, [&] {
       if (root) run_convert(config::parse_convert(rest), out);
     });
+    return 0;
+  }
+  if (args[0] == "infer") {
+    if (config::wants_help(rest)) {
+      if (root) out << config::infer_help();
+      return 0;
+    }
+    config::InferConfig config;
+    comm::agree(comm, [&] { config = config::parse_infer(rest); });
+    run_infer(config, comm, out);
     return 0;
   }
   throw comm::AgreedError("unknown command '" + args[0] + "'\n" + kUsage);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstdlib>
+#include <vector>
 
 namespace natgrad::comm {
 
@@ -25,6 +26,16 @@ class MpiCommunicator final : public Communicator {
   std::int64_t allreduce_min(std::int64_t value) override {
     MPI_Allreduce(MPI_IN_PLACE, &value, 1, MPI_INT64_T, MPI_MIN, comm_);
     return value;
+  }
+
+  void gather(std::span<const double> mine, std::vector<double>& all, int root) override {
+    const int count = static_cast<int>(mine.size());
+    std::vector<int> counts(static_cast<std::size_t>(size_));
+    MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, root, comm_);
+    std::vector<int> offsets(static_cast<std::size_t>(size_), 0);
+    for (std::size_t r = 1; r < offsets.size(); ++r) offsets[r] = offsets[r - 1] + counts[r - 1];
+    if (rank_ == root) all.resize(static_cast<std::size_t>(offsets.back() + counts.back()));
+    MPI_Gatherv(mine.data(), count, MPI_DOUBLE, all.data(), counts.data(), offsets.data(), MPI_DOUBLE, root, comm_);
   }
 
   void broadcast(std::string& text, int root) override {

@@ -85,7 +85,15 @@ FitConfig parse_fit(const std::vector<std::string>& args) {
   po::variables_map vm;
   FitConfig c;
   try {
-    po::store(po::command_line_parser(args).options(cli).run(), vm);
+    const po::parsed_options parsed = po::command_line_parser(args).options(cli).run();
+    // Boost drops words that are not options; they are mistakes (a job file without --config, a stray value).
+    for (const auto& option : parsed.options) {
+      if (option.position_key >= 0) {
+        throw Error("command line: unexpected argument '" + option.value.front() +
+                    "'; give the job file as --config FILE and keys as --section.key value");
+      }
+    }
+    po::store(parsed, vm);
   } catch (const po::error& e) {
     throw Error(std::string("command line: ") + e.what());
   }
@@ -265,6 +273,48 @@ ConvertConfig parse_convert(const std::vector<std::string>& args) {
   } else if (vm.count("heldout-out") != 0) {
     throw Error("convert: --heldout-out needs --split-every N");
   }
+  return c;
+}
+
+namespace {
+
+po::options_description infer_options() {
+  po::options_description opts("infer options");
+  opts.add_options()
+      ("model", po::value<std::string>(), "model file or checkpoint (required)")
+      ("data", po::value<std::string>(), "corpus HDF5 with the model's vocabulary (required)")
+      ("out", po::value<std::string>(), "output theta HDF5 (required)")
+      ("local-max-iters", po::value<std::int64_t>()->default_value(100), "most iterations per document >= 1")
+      ("local-tol", po::value<double>()->default_value(1e-3), "mean absolute change of gamma that stops, > 0");
+  return opts;
+}
+
+}  // namespace
+
+std::string infer_help() {
+  std::ostringstream out;
+  out << "usage: natgrad infer --model MODEL.h5 --data CORPUS.h5 --out THETA.h5\n"
+         "Topic proportions of every document of CORPUS under MODEL (run under mpirun to shard them).\n\n"
+      << infer_options();
+  return out.str();
+}
+
+InferConfig parse_infer(const std::vector<std::string>& args) {
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(infer_options()).run(), vm);
+  } catch (const po::error& e) {
+    throw Error(std::string("infer: ") + e.what());
+  }
+  InferConfig c;
+  for (const auto& [key, field] : {std::pair{"model", &c.model}, std::pair{"data", &c.data}, std::pair{"out", &c.out}}) {
+    if (vm.count(key) == 0) throw Error(std::string("infer: --") + key + " is required");
+    *field = vm[key].as<std::string>();
+  }
+  c.local_max_iters = vm["local-max-iters"].as<std::int64_t>();
+  c.local_tol = vm["local-tol"].as<double>();
+  if (c.local_max_iters < 1) bad("--local-max-iters", std::to_string(c.local_max_iters), "an integer >= 1");
+  if (!(std::isfinite(c.local_tol) && c.local_tol > 0)) bad("--local-tol", number(c.local_tol), "a number > 0");
   return c;
 }
 

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <filesystem>
 #include <string_view>
+#include <tuple>
 
 #include "natgrad/error.hpp"
 
@@ -97,19 +98,24 @@ std::vector<std::string> read_vocab(const std::string& path) {
   return words;
 }
 
-// Sorts one document's entries by word id; a repeated id is an error.
-void finish_document(const LineReader& in, std::vector<std::pair<std::int32_t, std::int32_t>>& entries,
-                     std::int64_t doc, Corpus& corpus) {
+// One entry of a document: word id, line of the file it came from, count.
+using Entry = std::tuple<std::int32_t, std::int64_t, std::int32_t>;
+
+// Sorts one document's entries by word id; a repeated id is an error naming
+// the line and the id as the file writes it (`id_base` is 1 for UCI, 0 for LDA-C).
+void finish_document(const LineReader& in, std::vector<Entry>& entries, std::int64_t doc, const char* id_name,
+                     std::int32_t id_base, Corpus& corpus) {
   std::sort(entries.begin(), entries.end());
   std::vector<std::int32_t> ids;
   std::vector<std::int32_t> counts;
   for (std::size_t i = 0; i < entries.size(); ++i) {
-    if (i > 0 && entries[i].first == entries[i - 1].first) {
-      throw Error(in.path() + ": document " + std::to_string(doc) + " lists word " +
-                  std::to_string(entries[i].first) + " twice");
+    const auto [id, line, count] = entries[i];
+    if (i > 0 && id == std::get<0>(entries[i - 1])) {
+      throw Error(in.path() + " line " + std::to_string(line) + ": " + id_name + " " +
+                  std::to_string(id + id_base) + " is listed twice for document " + std::to_string(doc));
     }
-    ids.push_back(entries[i].first);
-    counts.push_back(entries[i].second);
+    ids.push_back(id);
+    counts.push_back(count);
   }
   corpus.add_document(ids, counts, corpus.num_docs());
   entries.clear();
@@ -133,10 +139,10 @@ Corpus read_uci(const std::string& docword_path, const std::string& vocab_path) 
   corpus.vocab_size = static_cast<std::int32_t>(vocab_size);
   corpus.vocab = read_vocab(vocab_path);
   if (static_cast<std::int64_t>(corpus.vocab.size()) != vocab_size) {
-    throw Error(vocab_path + ": has " + std::to_string(corpus.vocab.size()) + " words; the header of " +
-                docword_path + " says W = " + std::to_string(vocab_size));
+    throw Error(docword_path + " line 2: the header says W = " + std::to_string(vocab_size) + " words; " +
+                vocab_path + " has " + std::to_string(corpus.vocab.size()));
   }
-  std::vector<std::pair<std::int32_t, std::int32_t>> entries;
+  std::vector<Entry> entries;
   std::int64_t current = 1;
   std::int64_t seen = 0;
   while (in.next(line)) {
@@ -148,18 +154,18 @@ Corpus read_uci(const std::string& docword_path, const std::string& vocab_path) 
     const std::int64_t count = parse_int(in, f[2], "count", 1, INT32_MAX);
     if (doc < current) in.fail("docID " + std::to_string(doc) + " comes after docID " + std::to_string(current) + "; the file must be sorted by document");
     while (current < doc) {
-      finish_document(in, entries, current, corpus);
+      finish_document(in, entries, current, "wordID", 1, corpus);
       ++current;
     }
-    entries.emplace_back(static_cast<std::int32_t>(word - 1), static_cast<std::int32_t>(count));
+    entries.emplace_back(static_cast<std::int32_t>(word - 1), in.number(), static_cast<std::int32_t>(count));
     ++seen;
   }
   if (seen != nnz) {
-    throw Error(docword_path + ": the header says NNZ = " + std::to_string(nnz) + " entries, the file has " +
-                std::to_string(seen));
+    throw Error(docword_path + " line 3: the header says NNZ = " + std::to_string(nnz) +
+                " entries, the file has " + std::to_string(seen));
   }
   while (current <= num_docs) {
-    finish_document(in, entries, current, corpus);
+    finish_document(in, entries, current, "wordID", 1, corpus);
     ++current;
   }
   corpus.total_docs = corpus.num_docs();
@@ -172,7 +178,7 @@ Corpus read_ldac(const std::string& path, const std::string& vocab_path) {
   corpus.vocab_size = static_cast<std::int32_t>(corpus.vocab.size());
   LineReader in(path);
   std::string line;
-  std::vector<std::pair<std::int32_t, std::int32_t>> entries;
+  std::vector<Entry> entries;
   while (in.next(line)) {
     const auto f = fields(line);
     if (f.empty()) in.fail("empty line; every line must start with the number of distinct words");
@@ -185,9 +191,9 @@ Corpus read_ldac(const std::string& path, const std::string& vocab_path) {
       if (colon == std::string_view::npos) in.fail("expected 'id:count', found '" + std::string(f[i]) + "'");
       const std::int64_t word = parse_int(in, f[i].substr(0, colon), "word id", 0, corpus.vocab_size - 1);
       const std::int64_t count = parse_int(in, f[i].substr(colon + 1), "count", 1, INT32_MAX);
-      entries.emplace_back(static_cast<std::int32_t>(word), static_cast<std::int32_t>(count));
+      entries.emplace_back(static_cast<std::int32_t>(word), in.number(), static_cast<std::int32_t>(count));
     }
-    finish_document(in, entries, in.number(), corpus);
+    finish_document(in, entries, in.number(), "word id", 0, corpus);
   }
   corpus.total_docs = corpus.num_docs();
   return corpus;

@@ -62,6 +62,23 @@ double lda_local_step(const Eigen::MatrixXd& exp_elog_beta, std::span<const std:
   return (ws.counts * ws.phinorm.log()).sum() + theta_terms(gamma, ws.elog_theta, alpha);
 }
 
+Eigen::MatrixXd lda_exp_elog_beta(const Eigen::MatrixXd& lambda) {
+  Eigen::MatrixXd out(lambda.rows(), lambda.cols());
+  for (Eigen::Index k = 0; k < lambda.rows(); ++k) {
+    const double psi_total = expfam::digamma(lambda.row(k).sum());
+    for (Eigen::Index w = 0; w < lambda.cols(); ++w) out(k, w) = std::exp(expfam::digamma(lambda(k, w)) - psi_total);
+  }
+  return out;
+}
+
+double lda_infer(const Eigen::MatrixXd& exp_elog_beta, std::span<const std::int32_t> ids,
+                 std::span<const std::int32_t> counts, const LdaOptions& options, Eigen::ArrayXd& gamma,
+                 LdaWorkspace& ws) {
+  gamma.setOnes(exp_elog_beta.rows());
+  return lda_local_step(exp_elog_beta, ids, counts, options.alpha, options.local_max_iters, options.local_tol,
+                        gamma, nullptr, ws);
+}
+
 void lda_completion_split(std::span<const std::int32_t> counts, std::vector<std::int32_t>& observed,
                           std::vector<std::int32_t>& heldout) {
   observed.resize(counts.size());
@@ -103,13 +120,7 @@ Eigen::VectorXd LdaModel::initial_global(std::uint64_t seed) const {
 
 void LdaModel::set_global(const Eigen::VectorXd& lambda) {
   lambda_ = lda_topics(lambda, topics_);
-  exp_elog_beta_.resize(topics_, vocab_size_);
-  for (Eigen::Index k = 0; k < topics_; ++k) {
-    const double psi_total = expfam::digamma(lambda_.row(k).sum());
-    for (Eigen::Index w = 0; w < vocab_size_; ++w) {
-      exp_elog_beta_(k, w) = std::exp(expfam::digamma(lambda_(k, w)) - psi_total);
-    }
-  }
+  exp_elog_beta_ = lda_exp_elog_beta(lambda_);
 }
 
 void LdaModel::add_local_stats(std::span<const std::int64_t> ids, std::uint64_t seed, std::int64_t step,
@@ -155,11 +166,8 @@ ScoreSum LdaModel::heldout_partial() {
       held_tokens += held[j];
     }
     if (held_tokens == 0) continue;
-    // A fixed start (γ_k = 1, the mean of the training start) makes the score
-    // a function of λ alone, comparable across runs and systems.
-    gamma.setOnes();
-    lda_local_step(exp_elog_beta_, obs_ids, obs_counts, options_.alpha, options_.local_max_iters,
-                   options_.local_tol, gamma, nullptr, ws_);
+    // From a fixed start, so that the score is a function of λ alone, comparable across runs and systems.
+    lda_infer(exp_elog_beta_, obs_ids, obs_counts, options_, gamma, ws_);
     // Σ_k θ̄_k β̄_kw with θ̄ = γ/Σγ and β̄_k = λ_k / Σ_w λ_kw.
     const Eigen::ArrayXd weights = gamma / gamma.sum() * inv_rowsum;
     for (std::size_t j = 0; j < ids.size(); ++j) {
@@ -181,10 +189,8 @@ double LdaModel::elbo_local_partial() {
   for (std::int64_t d = 0; d < train_.num_docs(); ++d) {
     const auto b = static_cast<std::size_t>(train_.indptr[d]);
     const auto e = static_cast<std::size_t>(train_.indptr[d + 1]);
-    gamma.setOnes();
-    sum += lda_local_step(exp_elog_beta_, std::span(train_.indices).subspan(b, e - b),
-                          std::span(train_.counts).subspan(b, e - b), options_.alpha, options_.local_max_iters,
-                          options_.local_tol, gamma, nullptr, ws_);
+    sum += lda_infer(exp_elog_beta_, std::span(train_.indices).subspan(b, e - b),
+                     std::span(train_.counts).subspan(b, e - b), options_, gamma, ws_);
   }
   return sum;
 }

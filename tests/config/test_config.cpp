@@ -1,9 +1,18 @@
-// Every job key: defaults, INI files, command-line overrides, and one test per
-// invalid value checking that the error names the key and the value.
+// The job keys of `natgrad fit` and the arguments of `natgrad convert`: the
+// documented defaults, INI job files and command-line overrides, one test per
+// invalid value (each error names the key and the value), and the resolved
+// configuration, which lists every key and parses back to the same job.
 
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <functional>
+#include <limits>
+#include <regex>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "natgrad/config/config.hpp"
 #include "natgrad/error.hpp"
@@ -12,184 +21,529 @@
 namespace natgrad::config {
 namespace {
 
-std::vector<std::string> minimal() { return {"--model.topics", "5", "--data.train", "x.h5"}; }
+using Args = std::vector<std::string>;
 
-TEST(ParseFit, DefaultsOfAMinimalCommandLine) {
+Args minimal() { return {"--model.topics", "5", "--data.train", "x.h5"}; }
+
+Args minimal_plus(const Args& extra) {
+  Args args = minimal();
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+// The message of the natgrad::Error that `call` throws, or "(accepted)".
+std::string error_of(const std::function<void()>& call) {
+  try {
+    call();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(accepted)";
+}
+
+std::string fit_error(const Args& args) {
+  return error_of([&] { parse_fit(args); });
+}
+
+std::string convert_error(const Args& args) {
+  return error_of([&] { parse_convert(args); });
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+// Writes `text` to `name` in a fresh folder of its own and returns its path.
+std::string job_file(const std::string& name, const std::string& text) {
+  const std::string path = testing::temp_dir("config_" + name) + "/job.ini";
+  std::ofstream(path) << text;
+  return path;
+}
+
+// --key value pairs of a resolved configuration. solver.max_steps = 0 means
+// "not set", and is left out (0 itself is invalid); solver.epochs is left out
+// when solver.max_steps is set, since it is then not in effect and the two
+// together are an error.
+Args as_args(const std::vector<std::pair<std::string, std::string>>& pairs) {
+  bool max_steps_set = false;
+  for (const auto& [key, value] : pairs) max_steps_set |= key == "solver.max_steps" && value != "0";
+  Args args;
+  for (const auto& [key, value] : pairs) {
+    if (key == "solver.max_steps" && !max_steps_set) continue;
+    if (key == "solver.epochs" && max_steps_set) continue;
+    args.push_back("--" + key);
+    args.push_back(value);
+  }
+  return args;
+}
+
+// ---------------------------------------------------------------------------
+// Valid command lines and job files.
+
+TEST(ParseFit, MinimalCommandLineGetsTheDocumentedDefaults) {
   const FitConfig c = parse_fit(minimal());
+  EXPECT_EQ(c.config_file, "");
+  EXPECT_EQ(c.restart, "");
   EXPECT_EQ(c.model.type, "lda");
   EXPECT_EQ(c.model.topics, 5);
-  EXPECT_DOUBLE_EQ(c.model.alpha, 0.2);
-  EXPECT_DOUBLE_EQ(c.model.eta, 0.2);
+  EXPECT_DOUBLE_EQ(c.model.alpha, 1.0 / 5);
+  EXPECT_DOUBLE_EQ(c.model.eta, 1.0 / 5);
   EXPECT_EQ(c.data.train, "x.h5");
   EXPECT_EQ(c.data.heldout, "");
   EXPECT_EQ(c.solver.batch_size, 256);
   EXPECT_EQ(c.solver.schedule, Schedule::kRobbinsMonro);
   EXPECT_DOUBLE_EQ(c.solver.tau0, 10.0);
   EXPECT_DOUBLE_EQ(c.solver.kappa, 0.7);
+  EXPECT_DOUBLE_EQ(c.solver.rho, 1.0);
   EXPECT_EQ(c.solver.epochs, 1);
   EXPECT_EQ(c.solver.max_steps, 0);
+  EXPECT_EQ(c.solver.seed, 1u);
   EXPECT_EQ(c.solver.local_max_iters, 100);
   EXPECT_DOUBLE_EQ(c.solver.local_tol, 1e-3);
   EXPECT_EQ(c.eval.every_steps, 10);
   EXPECT_EQ(c.output.model, "model.h5");
   EXPECT_EQ(c.checkpoint.path, "");
+  EXPECT_EQ(c.checkpoint.every_steps, 0);
+  EXPECT_DOUBLE_EQ(c.checkpoint.every_seconds, 600.0);
   EXPECT_EQ(c.checkpoint.keep, 2);
-  EXPECT_EQ(c.restart, "");
 }
 
-TEST(ParseFit, IniFileAndCommandLineOverride) {
-  const std::string dir = testing::temp_dir("config_ini");
-  const std::string ini = dir + "/job.ini";
-  std::ofstream(ini) << "[model]\ntopics = 7\nalpha = 0.5\n[data]\ntrain = a.h5\n[solver]\n"
-                        "kappa = 0.9\nschedule = constant\nrho = 0.5\n[checkpoint]\npath = ck\nevery_steps = 3\n";
-  const FitConfig c = parse_fit({"--config", ini, "--model.alpha", "0.25", "--restart", "auto"});
-  EXPECT_EQ(c.model.topics, 7);
-  EXPECT_DOUBLE_EQ(c.model.alpha, 0.25);  // the command line wins over the file
-  EXPECT_DOUBLE_EQ(c.model.eta, 1.0 / 7);
-  EXPECT_EQ(c.data.train, "a.h5");
-  EXPECT_DOUBLE_EQ(c.solver.kappa, 0.9);
+TEST(ParseFit, PriorsDefaultToOneOverTheNumberOfTopics) {
+  const FitConfig c = parse_fit({"--model.topics", "3", "--data.train", "x.h5", "--model.alpha", "0.5"});
+  EXPECT_DOUBLE_EQ(c.model.alpha, 0.5);
+  EXPECT_DOUBLE_EQ(c.model.eta, 1.0 / 3);
+}
+
+TEST(ParseFit, EveryKeyCanBeSetOnTheCommandLine) {
+  const FitConfig c = parse_fit(
+      {"--model.type", "lda", "--model.topics", "12", "--model.alpha", "0.05", "--model.eta", "0.01",
+       "--data.train", "train.h5", "--data.heldout", "test.h5", "--solver.batch_size", "64",
+       "--solver.schedule", "constant", "--solver.tau0", "1", "--solver.kappa", "0.51", "--solver.rho", "0.25",
+       "--solver.max_steps", "30", "--solver.seed", "77", "--solver.local_max_iters", "20",
+       "--solver.local_tol", "1e-5", "--eval.every_steps", "0", "--output.model", "out/m.h5",
+       "--checkpoint.path", "ck", "--checkpoint.every_steps", "5", "--checkpoint.every_seconds", "0",
+       "--checkpoint.keep", "4", "--restart", "auto"});
+  EXPECT_EQ(c.model.topics, 12);
+  EXPECT_DOUBLE_EQ(c.model.alpha, 0.05);
+  EXPECT_DOUBLE_EQ(c.model.eta, 0.01);
+  EXPECT_EQ(c.data.train, "train.h5");
+  EXPECT_EQ(c.data.heldout, "test.h5");
+  EXPECT_EQ(c.solver.batch_size, 64);
   EXPECT_EQ(c.solver.schedule, Schedule::kConstant);
-  EXPECT_DOUBLE_EQ(c.solver.rho, 0.5);
+  EXPECT_DOUBLE_EQ(c.solver.tau0, 1.0);
+  EXPECT_DOUBLE_EQ(c.solver.kappa, 0.51);
+  EXPECT_DOUBLE_EQ(c.solver.rho, 0.25);
+  EXPECT_EQ(c.solver.epochs, 1);
+  EXPECT_EQ(c.solver.max_steps, 30);
+  EXPECT_EQ(c.solver.seed, 77u);
+  EXPECT_EQ(c.solver.local_max_iters, 20);
+  EXPECT_DOUBLE_EQ(c.solver.local_tol, 1e-5);
+  EXPECT_EQ(c.eval.every_steps, 0);
+  EXPECT_EQ(c.output.model, "out/m.h5");
   EXPECT_EQ(c.checkpoint.path, "ck");
-  EXPECT_EQ(c.checkpoint.every_steps, 3);
+  EXPECT_EQ(c.checkpoint.every_steps, 5);
+  EXPECT_DOUBLE_EQ(c.checkpoint.every_seconds, 0.0);
+  EXPECT_EQ(c.checkpoint.keep, 4);
   EXPECT_EQ(c.restart, "auto");
 }
 
-TEST(ParseFit, ResolvedConfigurationParsesBackToItself) {
-  std::vector<std::string> args = minimal();
-  args.insert(args.end(), {"--solver.kappa", "0.55", "--model.eta", "0.01", "--solver.max_steps", "9"});
-  const FitConfig c = parse_fit(args);
-  std::vector<std::string> again;
-  for (const auto& [key, value] : resolved(c)) {
-    if (key == "solver.epochs" || (key == "solver.max_steps" && value == "0")) continue;
-    again.push_back("--" + key);
-    again.push_back(value);
-  }
-  const FitConfig d = parse_fit(again);
-  EXPECT_EQ(resolved(c), resolved(d));
+TEST(ParseFit, ReadsTheJobFile) {
+  const std::string ini = job_file("read",
+                                   "# a job\n"
+                                   "[model]\ntopics = 7\nalpha = 0.5\n"
+                                   "[data]\ntrain = a.h5\nheldout = b.h5\n"
+                                   "[solver]\nkappa = 0.9\nschedule = constant\nrho = 0.5\nepochs = 3\n"
+                                   "[eval]\nevery_steps = 4\n"
+                                   "[output]\nmodel = m.h5\n"
+                                   "[checkpoint]\npath = ck\nevery_steps = 3\n");
+  const FitConfig c = parse_fit({"--config", ini});
+  EXPECT_EQ(c.config_file, ini);
+  EXPECT_EQ(c.model.topics, 7);
+  EXPECT_DOUBLE_EQ(c.model.alpha, 0.5);
+  EXPECT_DOUBLE_EQ(c.model.eta, 1.0 / 7);
+  EXPECT_EQ(c.data.train, "a.h5");
+  EXPECT_EQ(c.data.heldout, "b.h5");
+  EXPECT_DOUBLE_EQ(c.solver.kappa, 0.9);
+  EXPECT_EQ(c.solver.schedule, Schedule::kConstant);
+  EXPECT_DOUBLE_EQ(c.solver.rho, 0.5);
+  EXPECT_EQ(c.solver.epochs, 3);
+  EXPECT_EQ(c.eval.every_steps, 4);
+  EXPECT_EQ(c.output.model, "m.h5");
+  EXPECT_EQ(c.checkpoint.path, "ck");
+  EXPECT_EQ(c.checkpoint.every_steps, 3);
+  EXPECT_EQ(c.solver.batch_size, 256);  // not in the file: the default
 }
 
-struct Invalid {
-  const char* name;
-  std::vector<std::string> args;  ///< added to the minimal command line
+TEST(ParseFit, CommandLineWinsOverTheJobFile) {
+  const std::string ini = job_file("override", "[model]\ntopics = 7\nalpha = 0.5\n[data]\ntrain = a.h5\n"
+                                               "[solver]\nkappa = 0.9\n");
+  const FitConfig c = parse_fit({"--model.alpha", "0.25", "--config", ini, "--solver.kappa", "0.6",
+                                 "--data.train", "b.h5"});
+  EXPECT_EQ(c.model.topics, 7);            // from the file
+  EXPECT_DOUBLE_EQ(c.model.alpha, 0.25);   // the command line wins, before or after --config
+  EXPECT_DOUBLE_EQ(c.solver.kappa, 0.6);
+  EXPECT_EQ(c.data.train, "b.h5");
+}
+
+TEST(ParseFit, CommandLineCanSupplyWhatTheJobFileLacks) {
+  const std::string ini = job_file("supply", "[solver]\nbatch_size = 8\n");
+  const FitConfig c = parse_fit({"--config", ini, "--model.topics", "2", "--data.train", "t.h5"});
+  EXPECT_EQ(c.solver.batch_size, 8);
+  EXPECT_EQ(c.model.topics, 2);
+}
+
+TEST(ParseFit, MaxStepsReplacesEpochs) {
+  const FitConfig c = parse_fit(minimal_plus({"--solver.max_steps", "40"}));
+  EXPECT_EQ(c.solver.max_steps, 40);
+  EXPECT_EQ(c.solver.epochs, 1);
+}
+
+TEST(ParseFit, RestartTakesACheckpointPath) {
+  EXPECT_EQ(parse_fit(minimal_plus({"--restart", "ck/ckpt-000000010.h5"})).restart, "ck/ckpt-000000010.h5");
+  EXPECT_EQ(parse_fit(minimal_plus({"--restart", "auto", "--checkpoint.path", "ck"})).restart, "auto");
+}
+
+// ---------------------------------------------------------------------------
+// Invalid command lines: one named test case each.
+
+struct InvalidFit {
+  std::string name;
+  Args args;
   std::vector<std::string> expected;  ///< substrings of the message
 };
 
-void PrintTo(const Invalid& p, std::ostream* out) { *out << p.name; }
+void PrintTo(const InvalidFit& p, std::ostream* out) { *out << p.name; }
 
-class InvalidFitValue : public ::testing::TestWithParam<Invalid> {};
+class InvalidFitValue : public ::testing::TestWithParam<InvalidFit> {};
 
-TEST_P(InvalidFitValue, IsRejectedNamingKeyAndValue) {
-  const Invalid& p = GetParam();
-  // The minimal command line, less model.topics when the case sets it.
-  std::vector<std::string> args = p.args.front() == "--model.topics" ? std::vector<std::string>{"--data.train", "x.h5"}
-                                                                      : minimal();
-  args.insert(args.end(), p.args.begin(), p.args.end());
-  try {
-    parse_fit(args);
-    FAIL() << "accepted";
-  } catch (const Error& e) {
-    for (const auto& part : p.expected) EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
-  }
+TEST_P(InvalidFitValue, IsRejectedNamingTheKeyAndTheValue) {
+  const std::string message = fit_error(GetParam().args);
+  for (const auto& part : GetParam().expected) EXPECT_TRUE(contains(message, part)) << message;
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    EveryRule, InvalidFitValue,
+    ParseFit, InvalidFitValue,
     ::testing::Values(
-        Invalid{"TopicsZero", {"--model.topics", "0"}, {"model.topics", "0", ">= 1"}},
-        Invalid{"TopicsNegative", {"--model.topics", "-3"}, {"model.topics", "-3"}},
-        Invalid{"TopicsNotANumber", {"--model.topics", "abc"}, {"model.topics", "abc"}},
-        Invalid{"AlphaZero", {"--model.alpha", "0"}, {"model.alpha", "0", "> 0"}},
-        Invalid{"AlphaNegative", {"--model.alpha", "-1"}, {"model.alpha", "-1"}},
-        Invalid{"EtaZero", {"--model.eta", "0"}, {"model.eta", "0"}},
-        Invalid{"EtaNan", {"--model.eta", "nan"}, {"model.eta", "nan"}},
-        Invalid{"UnknownModelType", {"--model.type", "gmm2"}, {"model.type", "gmm2", "lda"}},
-        Invalid{"BatchSizeZero", {"--solver.batch_size", "0"}, {"solver.batch_size", "0"}},
-        Invalid{"BatchSizeNotANumber", {"--solver.batch_size", "many"}, {"solver.batch_size", "many"}},
-        Invalid{"Tau0Negative", {"--solver.tau0", "-1"}, {"solver.tau0", "-1", ">= 0"}},
-        Invalid{"KappaHalf", {"--solver.kappa", "0.5"}, {"solver.kappa", "0.5", "(0.5, 1]"}},
-        Invalid{"KappaLow", {"--solver.kappa", "0.3"}, {"solver.kappa", "0.3"}},
-        Invalid{"KappaHigh", {"--solver.kappa", "1.5"}, {"solver.kappa", "1.5"}},
-        Invalid{"KappaNotANumber", {"--solver.kappa", "fast"}, {"solver.kappa", "fast"}},
-        Invalid{"RhoZero", {"--solver.rho", "0"}, {"solver.rho", "0"}},
-        Invalid{"RhoAboveOne", {"--solver.rho", "2"}, {"solver.rho", "2"}},
-        Invalid{"UnknownSchedule", {"--solver.schedule", "adam"}, {"solver.schedule", "adam"}},
-        Invalid{"EpochsZero", {"--solver.epochs", "0"}, {"solver.epochs", "0"}},
-        Invalid{"MaxStepsZero", {"--solver.max_steps", "0"}, {"solver.max_steps", "0"}},
-        Invalid{"EpochsAndMaxSteps", {"--solver.epochs", "2", "--solver.max_steps", "5"},
-                {"solver.epochs", "solver.max_steps"}},
-        Invalid{"LocalMaxItersZero", {"--solver.local_max_iters", "0"}, {"solver.local_max_iters", "0"}},
-        Invalid{"LocalTolZero", {"--solver.local_tol", "0"}, {"solver.local_tol", "0"}},
-        Invalid{"SeedNegative", {"--solver.seed", "-1"}, {"solver.seed", "-1"}},
-        Invalid{"SeedNotAnInteger", {"--solver.seed", "1.5"}, {"solver.seed", "1.5"}},
-        Invalid{"EvalEveryNegative", {"--eval.every_steps", "-1"}, {"eval.every_steps", "-1"}},
-        Invalid{"OutputEmpty", {"--output.model", ""}, {"output.model"}},
-        Invalid{"CheckpointEveryStepsNegative", {"--checkpoint.every_steps", "-2"}, {"checkpoint.every_steps", "-2"}},
-        Invalid{"CheckpointEverySecondsNegative", {"--checkpoint.every_seconds", "-5"},
-                {"checkpoint.every_seconds", "-5"}},
-        Invalid{"CheckpointKeepZero", {"--checkpoint.keep", "0"}, {"checkpoint.keep", "0"}},
-        Invalid{"RestartAutoWithoutPath", {"--restart", "auto"}, {"--restart auto", "checkpoint.path"}},
-        Invalid{"UnknownOption", {"--model.topicz", "5"}, {"model.topicz"}},
-        Invalid{"RepeatedOption", {"--solver.seed", "1", "--solver.seed", "2"}, {"solver.seed"}}),
-    [](const ::testing::TestParamInfo<Invalid>& param_info) { return std::string(param_info.param.name); });
+        // Values out of range: "key = value: expected rule".
+        InvalidFit{"TopicsZero", {"--data.train", "x.h5", "--model.topics", "0"},
+                   {"model.topics = 0", "an integer >= 1"}},
+        InvalidFit{"TopicsNegative", {"--data.train", "x.h5", "--model.topics", "-3"}, {"model.topics = -3"}},
+        InvalidFit{"AlphaZero", minimal_plus({"--model.alpha", "0"}), {"model.alpha = 0", "> 0"}},
+        InvalidFit{"AlphaNegative", minimal_plus({"--model.alpha", "-1"}), {"model.alpha = -1"}},
+        InvalidFit{"AlphaNotFinite", minimal_plus({"--model.alpha", "inf"}), {"model.alpha = inf"}},
+        InvalidFit{"EtaZero", minimal_plus({"--model.eta", "0"}), {"model.eta = 0", "> 0"}},
+        InvalidFit{"EtaNan", minimal_plus({"--model.eta", "nan"}), {"model.eta = nan"}},
+        InvalidFit{"TypeGmm2", minimal_plus({"--model.type", "gmm2"}), {"model.type = gmm2", "lda"}},
+        InvalidFit{"BatchSizeZero", minimal_plus({"--solver.batch_size", "0"}), {"solver.batch_size = 0"}},
+        InvalidFit{"Tau0Negative", minimal_plus({"--solver.tau0", "-1"}), {"solver.tau0 = -1", ">= 0"}},
+        InvalidFit{"KappaHalf", minimal_plus({"--solver.kappa", "0.5"}), {"solver.kappa = 0.5", "(0.5, 1]"}},
+        InvalidFit{"KappaBelowHalf", minimal_plus({"--solver.kappa", "0.3"}), {"solver.kappa = 0.3"}},
+        InvalidFit{"KappaAboveOne", minimal_plus({"--solver.kappa", "1.5"}), {"solver.kappa = 1.5"}},
+        InvalidFit{"RhoZero", minimal_plus({"--solver.rho", "0"}), {"solver.rho = 0", "(0, 1]"}},
+        InvalidFit{"RhoTwo", minimal_plus({"--solver.rho", "2"}), {"solver.rho = 2"}},
+        InvalidFit{"ScheduleAdam", minimal_plus({"--solver.schedule", "adam"}),
+                   {"solver.schedule = adam", "robbins_monro or constant"}},
+        InvalidFit{"EpochsZero", minimal_plus({"--solver.epochs", "0"}), {"solver.epochs = 0"}},
+        InvalidFit{"MaxStepsZero", minimal_plus({"--solver.max_steps", "0"}), {"solver.max_steps = 0"}},
+        InvalidFit{"MaxStepsNegative", minimal_plus({"--solver.max_steps", "-4"}), {"solver.max_steps = -4"}},
+        InvalidFit{"LocalMaxItersZero", minimal_plus({"--solver.local_max_iters", "0"}),
+                   {"solver.local_max_iters = 0"}},
+        InvalidFit{"LocalTolZero", minimal_plus({"--solver.local_tol", "0"}), {"solver.local_tol = 0"}},
+        InvalidFit{"SeedNegative", minimal_plus({"--solver.seed", "-1"}), {"solver.seed = -1"}},
+        InvalidFit{"EvalEveryStepsNegative", minimal_plus({"--eval.every_steps", "-1"}), {"eval.every_steps = -1"}},
+        InvalidFit{"OutputModelEmpty", minimal_plus({"--output.model", ""}), {"output.model"}},
+        InvalidFit{"CheckpointEveryStepsNegative", minimal_plus({"--checkpoint.every_steps", "-2"}),
+                   {"checkpoint.every_steps = -2"}},
+        InvalidFit{"CheckpointEverySecondsNegative", minimal_plus({"--checkpoint.every_seconds", "-5"}),
+                   {"checkpoint.every_seconds = -5"}},
+        InvalidFit{"CheckpointKeepZero", minimal_plus({"--checkpoint.keep", "0"}), {"checkpoint.keep = 0"}},
+        // Values of the wrong type: Boost's message names the option and the value.
+        InvalidFit{"TopicsNotANumber", {"--data.train", "x.h5", "--model.topics", "abc"},
+                   {"'abc'", "model.topics", "invalid"}},
+        InvalidFit{"TopicsNotAnInteger", {"--data.train", "x.h5", "--model.topics", "2.5"},
+                   {"'2.5'", "model.topics"}},
+        InvalidFit{"KappaNotANumber", minimal_plus({"--solver.kappa", "fast"}), {"'fast'", "solver.kappa"}},
+        InvalidFit{"BatchSizeNotANumber", minimal_plus({"--solver.batch_size", "many"}),
+                   {"'many'", "solver.batch_size"}},
+        InvalidFit{"SeedNotAnInteger", minimal_plus({"--solver.seed", "1.5"}), {"'1.5'", "solver.seed"}},
+        // Malformed command lines.
+        InvalidFit{"UnknownOption", minimal_plus({"--model.topicz", "5"}), {"unrecognised option", "model.topicz"}},
+        InvalidFit{"UnknownSection", minimal_plus({"--optimizer.kappa", "0.7"}), {"optimizer.kappa"}},
+        InvalidFit{"MissingValue", minimal_plus({"--solver.kappa"}), {"solver.kappa", "missing"}},
+        InvalidFit{"RepeatedKey", minimal_plus({"--solver.seed", "1", "--solver.seed", "2"}), {"solver.seed"}},
+        InvalidFit{"StrayArgument", minimal_plus({"job.ini"}), {"unexpected argument 'job.ini'", "--config"}},
+        // Required keys and keys that exclude each other.
+        InvalidFit{"MissingTopics", {"--data.train", "x.h5"}, {"model.topics is required"}},
+        InvalidFit{"MissingTrain", {"--model.topics", "5"}, {"data.train is required"}},
+        InvalidFit{"EmptyTrain", {"--model.topics", "5", "--data.train", ""}, {"data.train"}},
+        InvalidFit{"EpochsAndMaxSteps", minimal_plus({"--solver.epochs", "2", "--solver.max_steps", "5"}),
+                   {"solver.epochs", "solver.max_steps", "both set"}},
+        InvalidFit{"RestartAutoWithoutCheckpointPath", minimal_plus({"--restart", "auto"}),
+                   {"--restart auto", "checkpoint.path"}}),
+    [](const ::testing::TestParamInfo<InvalidFit>& info) { return info.param.name; });
 
-TEST(ParseFit, RequiredKeysAreNamed) {
-  for (const auto& [args, key] : std::vector<std::pair<std::vector<std::string>, std::string>>{
-           {{"--data.train", "x.h5"}, "model.topics"}, {{"--model.topics", "3"}, "data.train"}}) {
-    try {
-      parse_fit(args);
-      FAIL() << "accepted without " << key;
-    } catch (const Error& e) {
-      EXPECT_NE(std::string(e.what()).find(key), std::string::npos) << e.what();
+// ---------------------------------------------------------------------------
+// Invalid job files.
+
+TEST(ParseFit, UnknownKeyInTheJobFileNamesTheFileAndTheKey) {
+  const std::string ini = job_file("unknown_key", "[model]\ntopicz = 5\n[data]\ntrain = x.h5\n");
+  const std::string message = fit_error({"--config", ini, "--model.topics", "5"});
+  EXPECT_TRUE(contains(message, ini)) << message;
+  EXPECT_TRUE(contains(message, "model.topicz")) << message;
+}
+
+TEST(ParseFit, UnknownSectionInTheJobFileNamesTheFileAndTheKey) {
+  const std::string ini = job_file("unknown_section", "[modle]\ntopics = 5\n");
+  const std::string message = fit_error({"--config", ini});
+  EXPECT_TRUE(contains(message, ini)) << message;
+  EXPECT_TRUE(contains(message, "modle.topics")) << message;
+}
+
+TEST(ParseFit, WrongTypeInTheJobFileNamesTheFileTheKeyAndTheValue) {
+  const std::string ini = job_file("wrong_type", "[model]\ntopics = abc\n[data]\ntrain = x.h5\n");
+  const std::string message = fit_error({"--config", ini});
+  EXPECT_TRUE(contains(message, ini)) << message;
+  EXPECT_TRUE(contains(message, "model.topics")) << message;
+  EXPECT_TRUE(contains(message, "'abc'")) << message;
+}
+
+TEST(ParseFit, OutOfRangeValueInTheJobFileNamesTheKeyAndTheValue) {
+  const std::string ini = job_file("out_of_range", "[model]\ntopics = 4\n[data]\ntrain = x.h5\n"
+                                                   "[solver]\nkappa = 1.5\n");
+  EXPECT_TRUE(contains(fit_error({"--config", ini}), "solver.kappa = 1.5"));
+}
+
+TEST(ParseFit, MalformedLineInTheJobFileIsNamed) {
+  const std::string ini = job_file("malformed", "[model]\ntopics 5\n");
+  const std::string message = fit_error({"--config", ini});
+  EXPECT_TRUE(contains(message, ini)) << message;
+  EXPECT_TRUE(contains(message, "topics 5")) << message;
+}
+
+TEST(ParseFit, EpochsAndMaxStepsFromFileAndCommandLine) {
+  const std::string ini = job_file("epochs_steps", "[model]\ntopics = 4\n[data]\ntrain = x.h5\n"
+                                                   "[solver]\nmax_steps = 9\n");
+  EXPECT_EQ(parse_fit({"--config", ini}).solver.max_steps, 9);
+  EXPECT_TRUE(contains(fit_error({"--config", ini, "--solver.epochs", "2"}), "both set"));
+}
+
+TEST(ParseFit, MissingJobFileIsNamed) {
+  const std::string path = testing::temp_dir("config_missing") + "/nowhere.ini";
+  const std::string message = fit_error({"--config", path});
+  EXPECT_TRUE(contains(message, path)) << message;
+  EXPECT_TRUE(contains(message, "cannot open")) << message;
+}
+
+// ---------------------------------------------------------------------------
+// validate() on configurations built in code.
+
+TEST(Validate, AcceptsAParsedConfiguration) { EXPECT_NO_THROW(validate(parse_fit(minimal()))); }
+
+struct InvalidStruct {
+  std::string name;
+  std::function<void(FitConfig&)> spoil;
+  std::string expected;
+};
+
+void PrintTo(const InvalidStruct& p, std::ostream* out) { *out << p.name; }
+
+class ValidateRejects : public ::testing::TestWithParam<InvalidStruct> {};
+
+TEST_P(ValidateRejects, NamingTheKeyAndTheValue) {
+  FitConfig c = parse_fit(minimal());
+  GetParam().spoil(c);
+  const std::string message = error_of([&] { validate(c); });
+  EXPECT_TRUE(contains(message, GetParam().expected)) << message;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Validate, ValidateRejects,
+    ::testing::Values(
+        InvalidStruct{"TopicsZero", [](FitConfig& c) { c.model.topics = 0; }, "model.topics = 0"},
+        InvalidStruct{"TypeOther", [](FitConfig& c) { c.model.type = "hmm"; }, "model.type = hmm"},
+        InvalidStruct{"AlphaNan", [](FitConfig& c) { c.model.alpha = std::numeric_limits<double>::quiet_NaN(); },
+                      "model.alpha = nan"},
+        InvalidStruct{"EtaNegative", [](FitConfig& c) { c.model.eta = -0.5; }, "model.eta = -0.5"},
+        InvalidStruct{"TrainEmpty", [](FitConfig& c) { c.data.train.clear(); }, "data.train"},
+        InvalidStruct{"KappaAboveOne", [](FitConfig& c) { c.solver.kappa = 1.25; }, "solver.kappa = 1.25"},
+        InvalidStruct{"RhoNegative", [](FitConfig& c) { c.solver.rho = -1; }, "solver.rho = -1"},
+        InvalidStruct{"Tau0Infinite", [](FitConfig& c) { c.solver.tau0 = std::numeric_limits<double>::infinity(); },
+                      "solver.tau0 = inf"},
+        InvalidStruct{"EpochsZero", [](FitConfig& c) { c.solver.epochs = 0; }, "solver.epochs = 0"},
+        InvalidStruct{"MaxStepsNegative", [](FitConfig& c) { c.solver.max_steps = -1; }, "solver.max_steps = -1"},
+        InvalidStruct{"LocalMaxItersZero", [](FitConfig& c) { c.solver.local_max_iters = 0; },
+                      "solver.local_max_iters = 0"},
+        InvalidStruct{"LocalTolNegative", [](FitConfig& c) { c.solver.local_tol = -1e-3; },
+                      "solver.local_tol = -0.001"},
+        InvalidStruct{"OutputEmpty", [](FitConfig& c) { c.output.model.clear(); }, "output.model"},
+        InvalidStruct{"KeepZero", [](FitConfig& c) { c.checkpoint.keep = 0; }, "checkpoint.keep = 0"}),
+    [](const ::testing::TestParamInfo<InvalidStruct>& info) { return info.param.name; });
+
+// ---------------------------------------------------------------------------
+// The resolved configuration.
+
+TEST(Resolved, ListsEveryKeyOnceInAFixedOrder) {
+  const FitConfig c = parse_fit(minimal());
+  const auto pairs = resolved(c);
+  std::set<std::string> keys;
+  for (const auto& [key, value] : pairs) EXPECT_TRUE(keys.insert(key).second) << key << " listed twice";
+  // Every key the help text describes, i.e. every key parse_fit accepts.
+  std::set<std::string> documented;
+  const std::string help = fit_help();
+  const std::regex option("--([a-z_]+\\.[a-z_]+)");
+  for (auto it = std::sregex_iterator(help.begin(), help.end(), option); it != std::sregex_iterator(); ++it) {
+    documented.insert((*it)[1].str());
+  }
+  EXPECT_EQ(keys, documented);
+  EXPECT_EQ(keys.size(), 22u);
+  EXPECT_EQ(pairs.front().first, "model.type");
+  EXPECT_EQ(resolved(parse_fit(minimal_plus({"--solver.kappa", "0.8"}))).size(), pairs.size());
+}
+
+TEST(Resolved, ShowsTheDefaults) {
+  const auto pairs = resolved(parse_fit({"--model.topics", "4", "--data.train", "x.h5"}));
+  const auto value = [&](const std::string& key) {
+    for (const auto& [k, v] : pairs) {
+      if (k == key) return v;
     }
-  }
-}
-
-TEST(ParseFit, UnknownKeyInTheJobFileNamesFileAndKey) {
-  const std::string dir = testing::temp_dir("config_unknown");
-  const std::string ini = dir + "/job.ini";
-  std::ofstream(ini) << "[model]\ntopicz = 5\n";
-  try {
-    parse_fit({"--config", ini});
-    FAIL() << "accepted";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(ini), std::string::npos) << e.what();
-    EXPECT_NE(std::string(e.what()).find("model.topicz"), std::string::npos) << e.what();
-  }
-  EXPECT_THROW(parse_fit({"--config", dir + "/missing.ini"}), Error);
-}
-
-TEST(ParseConvert, ValidArguments) {
-  const ConvertConfig a = parse_convert({"uci", "docword.txt.gz", "vocab.txt", "--out", "c.h5"});
-  EXPECT_EQ(a.format, "uci");
-  EXPECT_EQ(a.input, "docword.txt.gz");
-  EXPECT_EQ(a.vocab, "vocab.txt");
-  EXPECT_EQ(a.out, "c.h5");
-  EXPECT_EQ(a.split_every, 0);
-  const ConvertConfig b =
-      parse_convert({"ldac", "ap.dat", "vocab.txt", "--out", "c.h5", "--split-every", "10", "--heldout-out", "t.h5"});
-  EXPECT_EQ(b.format, "ldac");
-  EXPECT_EQ(b.split_every, 10);
-  EXPECT_EQ(b.heldout_out, "t.h5");
-}
-
-TEST(ParseConvert, InvalidArgumentsAreNamed) {
-  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
-      {{"uci", "d", "v", "--out", "c.h5", "--split-every", "10"}, "--heldout-out"},
-      {{"uci", "d", "v", "--out", "c.h5", "--heldout-out", "t.h5"}, "--split-every"},
-      {{"uci", "d", "v", "--out", "c.h5", "--split-every", "1", "--heldout-out", "t.h5"}, "--split-every 1"},
-      {{"csv", "d", "v", "--out", "c.h5"}, "'csv'"},
-      {{"uci", "d", "v"}, "--out"},
-      {{"uci", "d", "--out", "c.h5"}, "uci DOCWORD VOCAB"},
+    return std::string("(absent)");
   };
-  for (const auto& [args, expected] : cases) {
-    try {
-      parse_convert(args);
-      FAIL() << "accepted: " << expected;
-    } catch (const Error& e) {
-      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
-    }
+  EXPECT_EQ(value("model.alpha"), "0.25");
+  EXPECT_EQ(value("solver.schedule"), "robbins_monro");
+  EXPECT_EQ(value("solver.kappa"), "0.7");
+  EXPECT_EQ(value("solver.local_tol"), "0.001");
+  EXPECT_EQ(value("solver.max_steps"), "0");
+  EXPECT_EQ(value("data.heldout"), "");
+}
+
+void expect_round_trip(const FitConfig& c) {
+  const FitConfig d = parse_fit(as_args(resolved(c)));
+  EXPECT_EQ(resolved(d), resolved(c));
+  // Numbers are written so that they read back exactly.
+  EXPECT_EQ(d.model.alpha, c.model.alpha);
+  EXPECT_EQ(d.model.eta, c.model.eta);
+  EXPECT_EQ(d.solver.kappa, c.solver.kappa);
+  EXPECT_EQ(d.solver.local_tol, c.solver.local_tol);
+  EXPECT_EQ(d.solver.max_steps, c.solver.max_steps);
+  EXPECT_EQ(d.solver.epochs, c.solver.epochs);
+  EXPECT_EQ(d.solver.schedule, c.solver.schedule);
+}
+
+TEST(Resolved, RoundTripOfTheDefaults) {
+  // K = 3: the default priors 1/3 have no short decimal form.
+  expect_round_trip(parse_fit({"--model.topics", "3", "--data.train", "x.h5"}));
+}
+
+TEST(Resolved, RoundTripWithEveryKeyChanged) {
+  expect_round_trip(parse_fit(
+      {"--model.topics", "12", "--model.alpha", "0.30000000000000004", "--model.eta", "1e-7", "--data.train",
+       "dir with space/train.h5", "--data.heldout", "test.h5", "--solver.batch_size", "64", "--solver.schedule",
+       "constant", "--solver.tau0", "2.5", "--solver.kappa", "0.51", "--solver.rho", "0.125",
+       "--solver.max_steps", "30", "--solver.seed", "18446744073", "--solver.local_max_iters", "20",
+       "--solver.local_tol", "1e-5", "--eval.every_steps", "0", "--output.model", "out/m.h5",
+       "--checkpoint.path", "ck", "--checkpoint.every_steps", "5", "--checkpoint.every_seconds", "0.5",
+       "--checkpoint.keep", "4"}));
+}
+
+TEST(Resolved, RoundTripWithEpochs) {
+  expect_round_trip(parse_fit(minimal_plus({"--solver.epochs", "7", "--model.alpha", "0.1"})));
+}
+
+TEST(Resolved, RoundTripThroughAJobFile) {
+  const FitConfig c = parse_fit(minimal_plus({"--solver.kappa", "0.55", "--solver.max_steps", "9"}));
+  std::string text;
+  std::string section;
+  const Args args = as_args(resolved(c));
+  for (std::size_t i = 0; i < args.size(); i += 2) {
+    const std::string key = args[i].substr(2);
+    const std::string head = key.substr(0, key.find('.'));
+    if (head != section) text += "[" + (section = head) + "]\n";
+    text += key.substr(key.find('.') + 1) + " = " + args[i + 1] + "\n";
   }
+  const FitConfig d = parse_fit({"--config", job_file("round_trip", text)});
+  EXPECT_EQ(resolved(d), resolved(c));
+}
+
+// ---------------------------------------------------------------------------
+// natgrad convert.
+
+TEST(ParseConvert, UciArguments) {
+  const ConvertConfig c = parse_convert({"uci", "docword.kos.txt.gz", "vocab.kos.txt", "--out", "kos.h5"});
+  EXPECT_EQ(c.format, "uci");
+  EXPECT_EQ(c.input, "docword.kos.txt.gz");
+  EXPECT_EQ(c.vocab, "vocab.kos.txt");
+  EXPECT_EQ(c.out, "kos.h5");
+  EXPECT_EQ(c.split_every, 0);
+  EXPECT_EQ(c.heldout_out, "");
+}
+
+TEST(ParseConvert, LdacArgumentsWithASplit) {
+  const ConvertConfig c = parse_convert(
+      {"ldac", "ap.dat", "vocab.txt", "--out", "train.h5", "--split-every", "10", "--heldout-out", "test.h5"});
+  EXPECT_EQ(c.format, "ldac");
+  EXPECT_EQ(c.input, "ap.dat");
+  EXPECT_EQ(c.vocab, "vocab.txt");
+  EXPECT_EQ(c.out, "train.h5");
+  EXPECT_EQ(c.split_every, 10);
+  EXPECT_EQ(c.heldout_out, "test.h5");
+}
+
+TEST(ParseConvert, OptionsMayComeFirst) {
+  const ConvertConfig c = parse_convert({"--out", "c.h5", "--split-every", "2", "--heldout-out", "t.h5", "uci",
+                                         "d.txt", "v.txt"});
+  EXPECT_EQ(c.format, "uci");
+  EXPECT_EQ(c.split_every, 2);
+}
+
+struct InvalidConvert {
+  std::string name;
+  Args args;
+  std::vector<std::string> expected;
+};
+
+void PrintTo(const InvalidConvert& p, std::ostream* out) { *out << p.name; }
+
+class InvalidConvertArguments : public ::testing::TestWithParam<InvalidConvert> {};
+
+TEST_P(InvalidConvertArguments, AreRejectedNamingTheArgument) {
+  const std::string message = convert_error(GetParam().args);
+  for (const auto& part : GetParam().expected) EXPECT_TRUE(contains(message, part)) << message;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    ParseConvert, InvalidConvertArguments,
+    ::testing::Values(
+        InvalidConvert{"SplitEveryWithoutHeldoutOut", {"uci", "d", "v", "--out", "c.h5", "--split-every", "10"},
+                       {"--split-every", "--heldout-out"}},
+        InvalidConvert{"HeldoutOutWithoutSplitEvery", {"uci", "d", "v", "--out", "c.h5", "--heldout-out", "t.h5"},
+                       {"--heldout-out", "--split-every"}},
+        InvalidConvert{"SplitEveryOne",
+                       {"uci", "d", "v", "--out", "c.h5", "--split-every", "1", "--heldout-out", "t.h5"},
+                       {"--split-every 1", ">= 2"}},
+        InvalidConvert{"SplitEveryNotANumber",
+                       {"uci", "d", "v", "--out", "c.h5", "--split-every", "ten", "--heldout-out", "t.h5"},
+                       {"'ten'", "split-every"}},
+        InvalidConvert{"WrongFormatWord", {"csv", "d", "v", "--out", "c.h5"}, {"'csv'", "uci", "ldac"}},
+        InvalidConvert{"MissingOut", {"uci", "d", "v"}, {"--out"}},
+        InvalidConvert{"MissingVocabulary", {"uci", "d", "--out", "c.h5"}, {"uci DOCWORD VOCAB", "2 arguments"}},
+        InvalidConvert{"ExtraArgument", {"ldac", "d", "v", "w", "--out", "c.h5"}, {"4 arguments"}},
+        InvalidConvert{"NoArguments", {}, {"0 arguments"}},
+        InvalidConvert{"UnknownOption", {"uci", "d", "v", "--out", "c.h5", "--split", "3"}, {"--split"}}),
+    [](const ::testing::TestParamInfo<InvalidConvert>& info) { return info.param.name; });
+
+// ---------------------------------------------------------------------------
+// Help.
+
+TEST(Help, IsAskedForByEitherFlagAnywhere) {
+  EXPECT_TRUE(wants_help({"--help"}));
+  EXPECT_TRUE(wants_help({"--config", "a.ini", "-h"}));
+  EXPECT_FALSE(wants_help({"--config", "a.ini"}));
+  EXPECT_FALSE(wants_help({}));
+}
+
+TEST(Help, DescribesTheCommands) {
+  EXPECT_TRUE(contains(fit_help(), "--config"));
+  EXPECT_TRUE(contains(fit_help(), "solver.kappa"));
+  EXPECT_TRUE(contains(convert_help(), "--split-every"));
+  EXPECT_TRUE(contains(convert_help(), "ldac"));
 }
 
 }  // namespace

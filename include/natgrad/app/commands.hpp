@@ -42,6 +42,11 @@ std::string newest_checkpoint(const std::string& folder, std::ostream& warnings)
 /// train / held-out pair). Runs in one process.
 void run_convert(const config::ConvertConfig& config, std::ostream& out);
 
+/// `natgrad infer`: topic proportions of every document of a corpus under a
+/// fitted model, each rank inferring its shard; rank 0 writes the theta file.
+/// Collective.
+void run_infer(const config::InferConfig& config, comm::Communicator& comm, std::ostream& out);
+
 /// Parses `args` (without the program name) and runs the command they name.
 /// Collective; returns the exit status.
 int dispatch(const std::vector<std::string>& args, comm::Communicator& comm, std::ostream& out,

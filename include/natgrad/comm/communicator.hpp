@@ -9,6 +9,7 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "natgrad/error.hpp"
 
@@ -28,6 +29,9 @@ class Communicator {
   virtual void allreduce_sum(std::span<std::uint64_t> data) = 0;
   /// Minimum of one value over all ranks.
   virtual std::int64_t allreduce_min(std::int64_t value) = 0;
+  /// Concatenates every rank's `mine`, in rank order, into `all` on rank `root`
+  /// (`all` is left untouched elsewhere).
+  virtual void gather(std::span<const double> mine, std::vector<double>& all, int root) = 0;
   /// Copies `text` from rank `root` to every rank.
   virtual void broadcast(std::string& text, int root) = 0;
   /// Ends every process of the job at once with `code`; for errors that the
@@ -43,6 +47,9 @@ class SerialCommunicator final : public Communicator {
   void allreduce_sum(std::span<double>) override {}
   void allreduce_sum(std::span<std::uint64_t>) override {}
   std::int64_t allreduce_min(std::int64_t value) override { return value; }
+  void gather(std::span<const double> mine, std::vector<double>& all, int) override {
+    all.assign(mine.begin(), mine.end());
+  }
   void broadcast(std::string&, int) override {}
   [[noreturn]] void abort(int code) override;
 };

@@ -100,6 +100,22 @@ ConvertConfig parse_convert(const std::vector<std::string>& args);
 /// Help text for `natgrad convert --help`.
 std::string convert_help();
 
+/// Everything `natgrad infer` needs.
+struct InferConfig {
+  std::string model;                   ///< --model: a model file or checkpoint
+  std::string data;                    ///< --data: a corpus with the model's vocabulary
+  std::string out;                     ///< --out: the theta file
+  std::int64_t local_max_iters = 100;  ///< --local-max-iters ≥ 1
+  double local_tol = 1e-3;             ///< --local-tol > 0
+};
+
+/// Parses the arguments that follow `natgrad infer`.
+/// @throws natgrad::Error naming the argument at fault.
+InferConfig parse_infer(const std::vector<std::string>& args);
+
+/// Help text for `natgrad infer --help`.
+std::string infer_help();
+
 /// True if `args` asks for help (-h or --help).
 bool wants_help(const std::vector<std::string>& args);
 

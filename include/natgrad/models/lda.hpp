@@ -47,6 +47,16 @@ double lda_local_step(const Eigen::MatrixXd& exp_elog_beta, std::span<const std:
                       std::span<const std::int32_t> counts, double alpha, int max_iters, double tol,
                       Eigen::ArrayXd& gamma, Eigen::Map<Eigen::MatrixXd>* stats, LdaWorkspace& ws);
 
+/// exp(E_q[log β_kw]) = exp(ψ(λ_kw) − ψ(Σ_w λ_kw)) of λ (K × V).
+Eigen::MatrixXd lda_exp_elog_beta(const Eigen::MatrixXd& lambda);
+
+/// Infers a document's γ with the local step from the fixed start γ_k = 1 (the
+/// mean of the training start), so that the result is a function of λ alone.
+/// @return the document's ELBO terms, as lda_local_step.
+double lda_infer(const Eigen::MatrixXd& exp_elog_beta, std::span<const std::int32_t> ids,
+                 std::span<const std::int32_t> counts, const LdaOptions& options, Eigen::ArrayXd& gamma,
+                 LdaWorkspace& ws);
+
 /// The document-completion split of a held-out document: its tokens expanded
 /// in increasing word-id order, position i held out when i % 5 == 4.
 /// Writes the observed and held-out count of each of the document's words.

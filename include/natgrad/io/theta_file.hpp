@@ -1,0 +1,36 @@
+#pragma once
+/// @file The theta file: topic proportions of a corpus's documents under a model.
+///
+/// Layout (format "natgrad.theta", schema_version 1), written atomically by rank 0:
+///   root attributes  format, schema_version, model (path), model_step,
+///                    model_checksum (the model's training-corpus checksum),
+///                    data (path), num_docs, topics
+///   /theta        float64 [D, K]  E_q[θ_d] = γ_d / Σ_k γ_dk (rows sum to 1)
+///   /gamma        float64 [D, K]  Dirichlet parameters of q(θ_d)
+///   /doc_ids      int64 [D]       the corpus's /doc_ids
+///   /doc_lengths  int64 [D]       tokens of each document
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace natgrad::io {
+
+inline constexpr const char* kThetaFormat = "natgrad.theta";
+inline constexpr std::int64_t kThetaSchemaVersion = 1;
+
+struct ThetaFileContents {
+  std::string model_path;
+  std::int64_t model_step = 0;
+  std::uint64_t model_checksum = 0;
+  std::string data_path;
+  Eigen::MatrixXd gamma;  ///< D × K
+  std::vector<std::int64_t> doc_ids;
+  std::vector<std::int64_t> doc_lengths;
+};
+
+/// Writes the theta file atomically. @throws natgrad::Error naming the path.
+void write_theta_file(const std::string& path, const ThetaFileContents& contents);
+
+}  // namespace natgrad::io
