@@ -125,6 +125,7 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
   std::string restart = config.restart;
   comm::agree(comm, [&] {
     train_info = io::read_corpus_info(config.data.train);
+    if (train_info.num_docs == 0) throw Error(config.data.train + ": the corpus has no documents");
     if (train_info.num_docs < comm.size()) {
       throw Error(config.data.train + ": " + std::to_string(train_info.num_docs) + " documents for " +
                   std::to_string(comm.size()) + " ranks; every rank needs at least one document");

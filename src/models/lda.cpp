@@ -106,6 +106,11 @@ LdaModel::LdaModel(io::Corpus train, std::optional<io::Corpus> heldout, const Ld
   }
 }
 
+std::string LdaModel::describe_index(Eigen::Index index) const {
+  // Column-major K × V: entry (k, w) is at w·K + k.
+  return "topic " + std::to_string(index % topics_) + ", word id " + std::to_string(index / topics_);
+}
+
 Eigen::VectorXd LdaModel::prior() const { return Eigen::VectorXd::Constant(global_size(), options_.eta); }
 
 Eigen::VectorXd LdaModel::initial_global(std::uint64_t seed) const {

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <limits>
 #include <span>
+#include <string>
 
 #include "natgrad/solver/schedule.hpp"
 
@@ -64,6 +65,7 @@ void Svi::step(const RunControl& control) {
                           ? 1.0
                           : 0.0;
   comm_.allreduce_sum(std::span(stats_.data(), static_cast<std::size_t>(stats_.size())));
+  check_finite(stats_.head(size_), "the expected sufficient statistics s");
   stop_requested_ = stats_[size_] > 0;
   checkpoint_due_ = stats_[size_ + 1] > 0;
   rho_ = step_size(solver_, step_);
@@ -71,8 +73,20 @@ void Svi::step(const RunControl& control) {
   const double scale = static_cast<double>(model_.num_train()) / static_cast<double>(batch.size());
   // Natural gradient = gradient in the mean parameters: ĝ = η + N/|B|·s − λ.
   lambda_ += rho_ * (eta_ + scale * stats_.head(size_) - lambda_);
+  check_finite(lambda_, "the global parameters λ");
   model_.set_global(lambda_);
   train_seconds_ += seconds_since(start);
+}
+
+void Svi::check_finite(const Eigen::Ref<const Eigen::VectorXd>& values, const char* what) const {
+  // The values are the same on every rank (after the allreduce), so every rank
+  // throws the same error at the same point: an agreed error.
+  if (values.allFinite()) return;
+  Eigen::Index at = 0;
+  while (std::isfinite(values[at])) ++at;
+  throw comm::AgreedError("step " + std::to_string(step_) + ": " + what + " hold " +
+                          (std::isnan(values[at]) ? "NaN" : "an infinity") + " at " + model_.describe_index(at) +
+                          "; the run stops here (the last checkpoint, if any, is kept)");
 }
 
 void Svi::evaluate() {

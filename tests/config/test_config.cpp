@@ -499,6 +499,24 @@ TEST(Resolved, RoundTripWithEveryKeyChanged) {
                                      {"checkpoint.every_steps", "5"},
                                      {"checkpoint.every_seconds", "0.5"},
                                      {"checkpoint.keep", "4"}})));
+}
+
+TEST(Resolved, RoundTripWithEpochs) {
+  expect_round_trip(parse_fit(minimal_plus({"--solver.epochs", "7", "--model.alpha", "0.1"})));
+}
+
+TEST(Resolved, RoundTripThroughAJobFile) {
+  const FitConfig c = parse_fit(minimal_plus({"--solver.kappa", "0.55", "--solver.max_steps", "9"}));
+  std::string text;
+  std::string section;
+  const Args args = as_args(resolved(c));
+  for (std::size_t i = 0; i < args.size(); i += 2) {
+    const std::string key = args[i].substr(2);
+    const std::string head = key.substr(0, key.find('.'));
+    if (head != section) text += "[" + (section = head) + "]\n";
+    text += key.substr(key.find('.') + 1) + " = " + args[i + 1] + "\n";
+  }
+  const FitConfig d = parse_fit({"--config", job_file("round_trip", text)});
   EXPECT_EQ(resolved(d), resolved(c));
 }
 

@@ -1,11 +1,17 @@
-// The converters' checks (each violation names the file, the line and the
-// value), the split, and the corpus HDF5 file read back whole and by shard.
+// The text corpus readers (UCI and LDA-C, plain or gzip-compressed): the CSR
+// they build, and one test per violation, each an error naming the file, the
+// line and the value. The split, and the corpus HDF5 file read back whole and
+// by shard, with errors naming the path. The published sizes of KOS and AP.
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 
-#include <cstdlib>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
 
 #include "natgrad/error.hpp"
 #include "natgrad/io/corpus.hpp"
@@ -16,211 +22,572 @@
 namespace natgrad::io {
 namespace {
 
+using Ids = std::vector<std::int32_t>;
+using Offsets = std::vector<std::int64_t>;
+
+// The message of the natgrad::Error that `call` throws, or "(accepted)".
+std::string error_of(const std::function<void()>& call) {
+  try {
+    call();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(accepted)";
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  ASSERT_TRUE(out.good()) << path;
+}
+
+void write_gzip(const std::string& path, const std::string& text) {
+  gzFile file = gzopen(path.c_str(), "wb");
+  ASSERT_NE(file, nullptr) << path;
+  ASSERT_EQ(gzwrite(file, text.data(), static_cast<unsigned>(text.size())), static_cast<int>(text.size()));
+  ASSERT_EQ(gzclose(file), Z_OK);
+}
+
+// A test's own folder, holding a four-word vocabulary.
 class TextCorpus : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = testing::temp_dir(::testing::UnitTest::GetInstance()->current_test_info()->name());
-    write("vocab.txt", "apple\nbanana\ncherry\ndate\n");
+    dir_ = testing::temp_dir(std::string("corpus_") +
+                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    vocab_ = write("vocab.txt", "apple\nbanana\ncherry\ndate\n");
   }
+
   std::string write(const std::string& name, const std::string& text) {
     const std::string path = dir_ + "/" + name;
-    std::ofstream(path) << text;
+    write_text(path, text);
     return path;
   }
-  // Expects read_uci of `docword` to fail with a message holding every part.
+
+  // Checks that read_uci of `docword` fails naming the file and every part.
   void expect_uci_error(const std::string& docword, const std::vector<std::string>& parts) {
     const std::string path = write("docword.txt", docword);
-    try {
-      read_uci(path, dir_ + "/vocab.txt");
-      FAIL() << "accepted:\n" << docword;
-    } catch (const Error& e) {
-      EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
-      for (const auto& part : parts) EXPECT_NE(std::string(e.what()).find(part), std::string::npos) << e.what();
+    const std::string message = error_of([&] { read_uci(path, vocab_); });
+    EXPECT_TRUE(contains(message, path + " ")) << message;
+    for (const auto& part : parts) {
+      EXPECT_TRUE(contains(message, part)) << "lacks '" << part << "': " << message;
     }
   }
+
+  // Checks that read_ldac of `text` fails naming the file and every part.
+  void expect_ldac_error(const std::string& text, const std::vector<std::string>& parts) {
+    const std::string path = write("corpus.dat", text);
+    const std::string message = error_of([&] { read_ldac(path, vocab_); });
+    EXPECT_TRUE(contains(message, path + " ")) << message;
+    for (const auto& part : parts) {
+      EXPECT_TRUE(contains(message, part)) << "lacks '" << part << "': " << message;
+    }
+  }
+
   std::string dir_;
+  std::string vocab_;
 };
 
-TEST_F(TextCorpus, ReadsUciKeepingEmptyDocumentsAndSortingWords) {
-  const std::string path = write("docword.txt", "4\n4\n5\n1 3 2\n1 1 1\n2 4 7\n4 2 1\n4 1 3\n");
-  const Corpus c = read_uci(path, dir_ + "/vocab.txt");
-  EXPECT_EQ(c.num_docs(), 4);
+// Five documents: the third and the last are empty, and words come unsorted.
+constexpr const char* kUci = "5\n4\n5\n1 3 2\n1 1 1\n2 4 7\n4 2 1\n4 1 3\n";
+
+void expect_uci_content(const Corpus& c) {
+  EXPECT_EQ(c.num_docs(), 5);
+  EXPECT_EQ(c.total_docs, 5);
+  EXPECT_EQ(c.first_doc, 0);
   EXPECT_EQ(c.vocab_size, 4);
-  EXPECT_EQ(c.indptr, (std::vector<std::int64_t>{0, 2, 3, 3, 5}));
-  EXPECT_EQ(c.indices, (std::vector<std::int32_t>{0, 2, 3, 0, 1}));
-  EXPECT_EQ(c.counts, (std::vector<std::int32_t>{1, 2, 7, 3, 1}));
+  EXPECT_EQ(c.indptr, (Offsets{0, 2, 3, 3, 5, 5}));
+  EXPECT_EQ(c.indices, (Ids{0, 2, 3, 0, 1}));
+  EXPECT_EQ(c.counts, (Ids{1, 2, 7, 3, 1}));
+  EXPECT_EQ(c.doc_ids, (Offsets{0, 1, 2, 3, 4}));
   EXPECT_EQ(c.num_tokens(), 14);
-  EXPECT_EQ(c.vocab[2], "cherry");
-  // The same file gzip-compressed reads the same.
-  ASSERT_EQ(std::system(("gzip -k " + path).c_str()), 0);
-  const Corpus z = read_uci(path + ".gz", dir_ + "/vocab.txt");
-  EXPECT_EQ(z.indptr, c.indptr);
-  EXPECT_EQ(z.indices, c.indices);
-  EXPECT_EQ(z.counts, c.counts);
+  EXPECT_EQ(c.vocab, (std::vector<std::string>{"apple", "banana", "cherry", "date"}));
 }
 
-TEST_F(TextCorpus, UciNnzDisagreesWithContent) { expect_uci_error("2\n4\n3\n1 1 1\n2 2 2\n", {"NNZ = 3", "2"}); }
-TEST_F(TextCorpus, UciWordIdZero) { expect_uci_error("2\n4\n2\n1 0 1\n2 2 2\n", {"line 4", "wordID 0"}); }
-TEST_F(TextCorpus, UciWordIdAboveW) { expect_uci_error("2\n4\n2\n1 1 1\n2 5 2\n", {"line 5", "wordID 5"}); }
-TEST_F(TextCorpus, UciDocIdZero) { expect_uci_error("2\n4\n1\n0 1 1\n", {"line 4", "docID 0"}); }
-TEST_F(TextCorpus, UciDocIdAboveD) { expect_uci_error("2\n4\n1\n3 1 1\n", {"line 4", "docID 3"}); }
-TEST_F(TextCorpus, UciCountZero) { expect_uci_error("2\n4\n1\n1 1 0\n", {"line 4", "count 0"}); }
-TEST_F(TextCorpus, UciCountNegative) { expect_uci_error("2\n4\n1\n1 1 -2\n", {"line 4", "count -2"}); }
-TEST_F(TextCorpus, UciCountNotAnInteger) { expect_uci_error("2\n4\n1\n1 1 1.5\n", {"line 4", "'1.5'", "not an integer"}); }
-TEST_F(TextCorpus, UciLineWithTwoFields) { expect_uci_error("2\n4\n1\n1 1\n", {"line 4", "docID wordID count"}); }
-TEST_F(TextCorpus, UciRepeatedWord) { expect_uci_error("2\n4\n2\n1 1 1\n1 1 2\n", {"document 1", "word 0 twice"}); }
-TEST_F(TextCorpus, UciDocumentsOutOfOrder) { expect_uci_error("2\n4\n2\n2 1 1\n1 1 2\n", {"line 5", "sorted"}); }
-TEST_F(TextCorpus, UciIncompleteHeader) { expect_uci_error("2\n4\n", {"header"}); }
+// ---------------------------------------------------------------------------
+// UCI: valid files.
+
+TEST_F(TextCorpus, UciPlainText) { expect_uci_content(read_uci(write("docword.txt", kUci), vocab_)); }
+
+TEST_F(TextCorpus, UciGzipCompressed) {
+  const std::string docword = dir_ + "/docword.txt.gz";
+  write_gzip(docword, kUci);
+  const std::string vocab = dir_ + "/vocab.txt.gz";
+  write_gzip(vocab, "apple\nbanana\ncherry\ndate\n");
+  expect_uci_content(read_uci(docword, vocab));
+}
+
+TEST_F(TextCorpus, UciWindowsLineEndingsAndBlankLines) {
+  const std::string vocab = write("vocab_crlf.txt", "apple\r\nbanana\r\ncherry\r\ndate\r\n");
+  expect_uci_content(read_uci(
+      write("docword.txt", "5\r\n4\r\n5\r\n1 3 2\r\n1 1 1\r\n\r\n2 4 7\r\n4 2 1\r\n4 1 3\r\n"), vocab));
+}
+
+TEST_F(TextCorpus, UciWithoutEntries) {
+  const Corpus c = read_uci(write("docword.txt", "2\n4\n0\n"), vocab_);
+  EXPECT_EQ(c.num_docs(), 2);
+  EXPECT_EQ(c.indptr, (Offsets{0, 0, 0}));
+  EXPECT_TRUE(c.indices.empty());
+}
+
+// ---------------------------------------------------------------------------
+// UCI: one test per violation.
+
+TEST_F(TextCorpus, UciNnzAboveTheEntries) {
+  expect_uci_error("2\n4\n3\n1 1 1\n2 2 2\n", {"line 3", "NNZ = 3", "has 2"});
+}
+
+TEST_F(TextCorpus, UciNnzBelowTheEntries) {
+  expect_uci_error("2\n4\n1\n1 1 1\n2 2 2\n", {"line 3", "NNZ = 1", "has 2"});
+}
+
 TEST_F(TextCorpus, UciVocabularyOfAnotherSize) {
-  write("vocab.txt", "apple\nbanana\n");
-  expect_uci_error("2\n4\n1\n1 1 1\n", {"vocab.txt", "2 words", "W = 4"});
+  const std::string vocab = write("vocab.txt", "apple\nbanana\n");
+  const std::string message = error_of([&] { read_uci(write("docword.txt", "2\n4\n1\n1 1 1\n"), vocab); });
+  EXPECT_TRUE(contains(message, dir_ + "/docword.txt line 2")) << message;
+  EXPECT_TRUE(contains(message, "W = 4")) << message;
+  EXPECT_TRUE(contains(message, vocab + " has 2")) << message;
 }
 
-TEST_F(TextCorpus, UciTruncatedGzip) {
+TEST_F(TextCorpus, UciWordIdZero) { expect_uci_error("2\n4\n2\n1 1 1\n1 0 1\n", {"line 5", "wordID 0"}); }
+
+TEST_F(TextCorpus, UciWordIdAboveW) { expect_uci_error("2\n4\n2\n1 1 1\n2 5 2\n", {"line 5", "wordID 5"}); }
+
+TEST_F(TextCorpus, UciDocIdZero) { expect_uci_error("2\n4\n1\n0 1 1\n", {"line 4", "docID 0"}); }
+
+TEST_F(TextCorpus, UciDocIdAboveD) { expect_uci_error("2\n4\n2\n1 1 1\n3 1 1\n", {"line 5", "docID 3"}); }
+
+TEST_F(TextCorpus, UciCountZero) { expect_uci_error("2\n4\n1\n1 1 0\n", {"line 4", "count 0"}); }
+
+TEST_F(TextCorpus, UciCountNegative) { expect_uci_error("2\n4\n1\n1 1 -2\n", {"line 4", "count -2"}); }
+
+TEST_F(TextCorpus, UciCountNotAnInteger) {
+  expect_uci_error("2\n4\n1\n1 1 1.5\n", {"line 4", "count '1.5'", "not an integer"});
+}
+
+TEST_F(TextCorpus, UciLineWithTwoFields) {
+  expect_uci_error("2\n4\n2\n1 1 1\n1 2\n", {"line 5", "'1 2'", "docID wordID count"});
+}
+
+TEST_F(TextCorpus, UciLineWithFourFields) { expect_uci_error("2\n4\n1\n1 1 1 1\n", {"line 4", "'1 1 1 1'"}); }
+
+TEST_F(TextCorpus, UciRepeatedDocAndWord) {
+  expect_uci_error("2\n4\n4\n1 2 1\n1 3 1\n1 2 5\n2 1 1\n", {"line 6", "wordID 2", "twice", "document 1"});
+}
+
+TEST_F(TextCorpus, UciRepeatedDocAndWordInTheLastDocument) {
+  expect_uci_error("2\n4\n3\n1 1 1\n2 4 1\n2 4 1\n", {"line 6", "wordID 4", "twice", "document 2"});
+}
+
+TEST_F(TextCorpus, UciDocumentsOutOfOrder) {
+  expect_uci_error("3\n4\n3\n1 1 1\n3 1 1\n2 1 2\n", {"line 6", "docID 2", "sorted"});
+}
+
+TEST_F(TextCorpus, UciHeaderNotANumber) { expect_uci_error("two\n4\n1\n1 1 1\n", {"line 1", "'two'"}); }
+
+TEST_F(TextCorpus, UciHeaderIncomplete) {
+  const std::string path = write("docword.txt", "2\n4\n");
+  const std::string message = error_of([&] { read_uci(path, vocab_); });
+  EXPECT_TRUE(contains(message, path)) << message;
+  EXPECT_TRUE(contains(message, "header")) << message;
+}
+
+// A valid compressed file cut to `new_size(size)` bytes: the error names the file and the line reached.
+void expect_truncated_gzip_error(const std::string& dir, const std::string& vocab,
+                                 const std::function<std::uintmax_t(std::uintmax_t)>& new_size) {
   std::string text = "300\n4\n600\n";
   for (int d = 1; d <= 300; ++d) text += std::to_string(d) + " 1 3\n" + std::to_string(d) + " 3 1\n";
-  const std::string path = write("big.txt", text);
-  ASSERT_EQ(std::system(("gzip -k " + path).c_str()), 0);
-  const auto size = std::filesystem::file_size(path + ".gz");
-  std::filesystem::resize_file(path + ".gz", size / 2);
-  try {
-    read_uci(path + ".gz", dir_ + "/vocab.txt");
-    FAIL() << "accepted a truncated file";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("big.txt.gz"), std::string::npos) << e.what();
+  const std::string path = dir + "/big.txt.gz";
+  write_gzip(path, text);
+  EXPECT_EQ(read_uci(path, vocab).num_tokens(), 1200);  // whole, it is valid
+  std::filesystem::resize_file(path, new_size(std::filesystem::file_size(path)));
+  const std::string message = error_of([&] { read_uci(path, vocab); });
+  EXPECT_TRUE(contains(message, path + " line ")) << message;
+  EXPECT_TRUE(contains(message, "truncated")) << message;
+}
+
+TEST_F(TextCorpus, UciTruncatedGzipLastBytes) {
+  expect_truncated_gzip_error(dir_, vocab_, [](std::uintmax_t size) { return size - 6; });
+}
+
+TEST_F(TextCorpus, UciTruncatedGzipHalf) {
+  expect_truncated_gzip_error(dir_, vocab_, [](std::uintmax_t size) { return size / 2; });
+}
+
+TEST_F(TextCorpus, UciMissingDocwordFile) {
+  const std::string path = dir_ + "/nowhere.txt";
+  EXPECT_EQ(error_of([&] { read_uci(path, vocab_); }), path + ": no such file");
+}
+
+TEST_F(TextCorpus, UciMissingVocabularyFile) {
+  const std::string path = dir_ + "/nowhere_vocab.txt";
+  EXPECT_EQ(error_of([&] { read_uci(write("docword.txt", kUci), path); }), path + ": no such file");
+}
+
+// ---------------------------------------------------------------------------
+// LDA-C.
+
+TEST_F(TextCorpus, LdacValid) {
+  const std::string path = dir_ + "/corpus.dat.gz";
+  write_gzip(path, "2 3:1 0:4\n0\n1 1:2\n3 2:1 1:1 0:9\n");
+  const Corpus c = read_ldac(path, vocab_);
+  EXPECT_EQ(c.num_docs(), 4);
+  EXPECT_EQ(c.total_docs, 4);
+  EXPECT_EQ(c.vocab_size, 4);
+  EXPECT_EQ(c.indptr, (Offsets{0, 2, 2, 3, 6}));
+  EXPECT_EQ(c.indices, (Ids{0, 3, 1, 0, 1, 2}));
+  EXPECT_EQ(c.counts, (Ids{4, 1, 2, 9, 1, 1}));
+  EXPECT_EQ(c.doc_ids, (Offsets{0, 1, 2, 3}));
+  EXPECT_EQ(c.vocab.size(), 4u);
+}
+
+TEST_F(TextCorpus, LdacCountDisagreesWithThePairs) {
+  expect_ldac_error("1 0:1\n3 3:1 0:4\n", {"line 2", "says 3", "lists 2"});
+}
+
+TEST_F(TextCorpus, LdacWordIdAtV) { expect_ldac_error("1 0:1\n1 4:1\n", {"line 2", "word id 4"}); }
+
+TEST_F(TextCorpus, LdacWordIdNegative) { expect_ldac_error("1 -1:1\n", {"line 1", "word id -1"}); }
+
+TEST_F(TextCorpus, LdacCountZero) { expect_ldac_error("1 2:0\n", {"line 1", "count 0"}); }
+
+TEST_F(TextCorpus, LdacMissingCount) { expect_ldac_error("1 0:1\n1 3:\n", {"line 2", "count ''"}); }
+
+TEST_F(TextCorpus, LdacPairWithoutColon) { expect_ldac_error("1 3\n", {"line 1", "'3'", "id:count"}); }
+
+TEST_F(TextCorpus, LdacRepeatedWord) { expect_ldac_error("2 1:1 1:2\n", {"line 1", "word id 1", "twice"}); }
+
+TEST_F(TextCorpus, LdacEmptyLine) { expect_ldac_error("1 0:1\n\n1 1:1\n", {"line 2", "empty line"}); }
+
+// ---------------------------------------------------------------------------
+// The split.
+
+// "w" and the number (built so as not to trip GCC 12's false -Wrestrict on "w" + std::string).
+std::string word(std::int64_t w) {
+  std::string text = "w";
+  text += std::to_string(w);
+  return text;
+}
+
+// Document d holds word d with count d + 1.
+Corpus diagonal_corpus(int docs) {
+  Corpus c;
+  c.vocab_size = docs;
+  for (int d = 0; d < docs; ++d) {
+    c.vocab.push_back(word(d));
+    c.add_document({d}, {d + 1}, d);
+  }
+  c.total_docs = docs;
+  return c;
+}
+
+TEST(SplitEvery, SendsEveryThirdDocumentToTheSecondPart) {
+  const Corpus c = diagonal_corpus(8);
+  const auto [first, second] = split_every(c, 3);
+  EXPECT_EQ(second.doc_ids, (Offsets{2, 5}));
+  EXPECT_EQ(second.indices, (Ids{2, 5}));
+  EXPECT_EQ(second.counts, (Ids{3, 6}));
+  EXPECT_EQ(second.indptr, (Offsets{0, 1, 2}));
+  EXPECT_EQ(second.total_docs, 2);
+  EXPECT_EQ(first.doc_ids, (Offsets{0, 1, 3, 4, 6, 7}));
+  EXPECT_EQ(first.indices, (Ids{0, 1, 3, 4, 6, 7}));
+  EXPECT_EQ(first.total_docs, 6);
+  for (const Corpus* part : {&first, &second}) {
+    EXPECT_EQ(part->vocab_size, 8);
+    EXPECT_EQ(part->vocab, c.vocab);
+    EXPECT_EQ(part->first_doc, 0);
   }
 }
 
-TEST_F(TextCorpus, MissingFileIsNamed) {
-  try {
-    read_uci(dir_ + "/nowhere.txt", dir_ + "/vocab.txt");
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("nowhere.txt: no such file"), std::string::npos) << e.what();
+TEST(SplitEvery, KeepsEmptyDocumentsAndTheirSourceIndex) {
+  Corpus c = diagonal_corpus(2);
+  c.add_document({}, {}, 2);
+  c.total_docs = 3;
+  const auto [first, second] = split_every(c, 3);
+  EXPECT_EQ(second.num_docs(), 1);
+  EXPECT_EQ(second.doc_ids, (Offsets{2}));
+  EXPECT_EQ(second.indptr, (Offsets{0, 0}));
+  EXPECT_EQ(first.num_tokens(), c.num_tokens());
+}
+
+TEST(SplitEvery, RejectsEveryBelowTwo) {
+  const Corpus c = diagonal_corpus(4);
+  EXPECT_TRUE(contains(error_of([&] { split_every(c, 1); }), "--split-every 1"));
+  EXPECT_TRUE(contains(error_of([&] { split_every(c, 0); }), "--split-every 0"));
+}
+
+// ---------------------------------------------------------------------------
+// The corpus HDF5 file.
+
+// A synthetic corpus with empty documents at 0, 6 and the end, and source ids that are not 0..D-1.
+Corpus test_corpus() {
+  const Corpus drawn = testing::synthetic_corpus(3, 30, 10, 20, 2);
+  Corpus c;
+  c.vocab_size = drawn.vocab_size;
+  c.vocab = drawn.vocab;
+  c.add_document({}, {}, 100);
+  for (std::int64_t d = 0; d < drawn.num_docs(); ++d) {
+    if (d == 5) c.add_document({}, {}, 200);
+    const auto b = drawn.indptr[static_cast<std::size_t>(d)];
+    const auto e = drawn.indptr[static_cast<std::size_t>(d) + 1];
+    c.add_document({drawn.indices.begin() + b, drawn.indices.begin() + e},
+                   {drawn.counts.begin() + b, drawn.counts.begin() + e}, 3 * d);
   }
+  c.add_document({}, {}, 300);
+  c.total_docs = c.num_docs();
+  return c;
 }
 
-TEST_F(TextCorpus, ReadsLdacAndChecksIt) {
-  const Corpus c = read_ldac(write("a.dat", "2 3:1 0:4\n0\n1 1:2\n"), dir_ + "/vocab.txt");
-  EXPECT_EQ(c.num_docs(), 3);
-  EXPECT_EQ(c.indptr, (std::vector<std::int64_t>{0, 2, 2, 3}));
-  EXPECT_EQ(c.indices, (std::vector<std::int32_t>{0, 3, 1}));
-  EXPECT_EQ(c.counts, (std::vector<std::int32_t>{4, 1, 2}));
-  const std::vector<std::pair<std::string, std::string>> bad = {
-      {"3 3:1 0:4\n", "says 3 distinct words but lists 2"},
-      {"1 4:1\n", "word id 4"},
-      {"1 2:0\n", "count 0"},
-      {"1 3:\n", "line 1"},
-      {"1 3\n", "expected 'id:count'"},
-  };
-  for (const auto& [text, expected] : bad) {
-    const std::string path = write("bad.dat", text);
-    try {
-      read_ldac(path, dir_ + "/vocab.txt");
-      FAIL() << "accepted: " << text;
-    } catch (const Error& e) {
-      EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
-      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
-    }
+template <class T>
+std::vector<T> slice(const std::vector<T>& v, std::int64_t b, std::int64_t e) {
+  return {v.begin() + b, v.begin() + e};
+}
+
+class CorpusFile : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::temp_dir(std::string("corpus_file_") +
+                             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    path_ = dir_ + "/c.h5";
   }
-}
+  // Checks that reading documents [0, 1) of `path` fails naming the path and `expected`.
+  static void expect_read_error(const std::string& path, const std::string& expected) {
+    const std::string message = error_of([&] { read_corpus(path, 0, 1, false); });
+    EXPECT_TRUE(contains(message, path + ": ")) << message;
+    EXPECT_TRUE(contains(message, expected)) << "lacks '" << expected << "': " << message;
+  }
+  std::string dir_;
+  std::string path_;
+};
 
-TEST(SplitEvery, SendsEveryNthDocumentToTheSecondPart) {
-  const Corpus c = testing::synthetic_corpus(2, 10, 10, 5, 1);
-  const auto [train, test] = split_every(c, 3);
-  EXPECT_EQ(train.num_docs(), 7);
-  EXPECT_EQ(test.num_docs(), 3);
-  EXPECT_EQ(test.doc_ids, (std::vector<std::int64_t>{2, 5, 8}));
-  EXPECT_EQ(train.doc_ids, (std::vector<std::int64_t>{0, 1, 3, 4, 6, 7, 9}));
-  EXPECT_EQ(train.num_tokens() + test.num_tokens(), c.num_tokens());
-  EXPECT_THROW(split_every(c, 1), Error);
-}
-
-TEST(CorpusFile, RoundTripWholeAndByShard) {
-  const std::string dir = testing::temp_dir("corpus_file");
-  const Corpus c = testing::synthetic_corpus(3, 30, 17, 20, 2);
-  write_corpus(dir + "/c.h5", c, "synthetic");
-  const CorpusInfo info = read_corpus_info(dir + "/c.h5");
-  EXPECT_EQ(info.num_docs, 17);
+TEST_F(CorpusFile, InfoReadsTheSizes) {
+  const Corpus c = test_corpus();
+  write_corpus(path_, c, "synthetic");
+  const CorpusInfo info = read_corpus_info(path_);
+  EXPECT_EQ(info.num_docs, 13);
   EXPECT_EQ(info.vocab_size, 30);
   EXPECT_EQ(info.num_tokens, c.num_tokens());
-  const Corpus whole = read_corpus(dir + "/c.h5", 0, 17, true);
-  EXPECT_EQ(whole.indptr, c.indptr);
-  EXPECT_EQ(whole.indices, c.indices);
-  EXPECT_EQ(whole.counts, c.counts);
-  EXPECT_EQ(whole.vocab, c.vocab);
-  const Corpus shard = read_corpus(dir + "/c.h5", 5, 9, false);
-  EXPECT_EQ(shard.first_doc, 5);
-  EXPECT_EQ(shard.total_docs, 17);
-  EXPECT_EQ(shard.num_docs(), 4);
-  EXPECT_EQ(shard.indptr.front(), 0);
-  EXPECT_TRUE(shard.vocab.empty());
-  EXPECT_EQ(shard.indices, std::vector<std::int32_t>(c.indices.begin() + c.indptr[5], c.indices.begin() + c.indptr[9]));
-  // Shards' checksums add up to the whole corpus's.
-  EXPECT_EQ(read_corpus(dir + "/c.h5", 0, 5, false).checksum() + shard.checksum() +
-                read_corpus(dir + "/c.h5", 9, 17, false).checksum(),
-            whole.checksum());
+  EXPECT_EQ(info.num_tokens, 200);
 }
 
-TEST(CorpusFile, BadFilesAreNamed) {
-  const std::string dir = testing::temp_dir("corpus_bad");
-  const auto expect_error = [](const std::string& path, const std::string& expected) {
-    try {
-      read_corpus(path, 0, 1, false);
-      FAIL() << "accepted " << path;
-    } catch (const Error& e) {
-      EXPECT_NE(std::string(e.what()).find(path), std::string::npos) << e.what();
-      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
-    }
-  };
-  std::ofstream(dir + "/text.h5") << "hello\n";
-  expect_error(dir + "/text.h5", "not an HDF5 file");
-  expect_error(dir + "/missing.h5", "no such file");
-  {
-    auto f = h5::File::create(dir + "/other.h5");
-    f.write_scalar("/x", 1.0);
+TEST_F(CorpusFile, RoundTripOfTheWholeCorpus) {
+  const Corpus c = test_corpus();
+  write_corpus(path_, c, "synthetic");
+  const Corpus r = read_corpus(path_, 0, c.num_docs(), true);
+  EXPECT_EQ(r.first_doc, 0);
+  EXPECT_EQ(r.total_docs, c.num_docs());
+  EXPECT_EQ(r.vocab_size, c.vocab_size);
+  EXPECT_EQ(r.indptr, c.indptr);
+  EXPECT_EQ(r.indices, c.indices);
+  EXPECT_EQ(r.counts, c.counts);
+  EXPECT_EQ(r.doc_ids, c.doc_ids);
+  EXPECT_EQ(r.vocab, c.vocab);
+  EXPECT_EQ(r.checksum(), c.checksum());
+  EXPECT_FALSE(std::filesystem::exists(path_ + ".tmp"));
+}
+
+TEST_F(CorpusFile, RoundTripOfAShard) {
+  const Corpus c = test_corpus();
+  write_corpus(path_, c, "synthetic");
+  const std::int64_t b = 4;
+  const std::int64_t e = 9;  // holds the empty document 6
+  const Corpus s = read_corpus(path_, b, e, false);
+  EXPECT_EQ(s.first_doc, b);
+  EXPECT_EQ(s.total_docs, c.num_docs());
+  EXPECT_EQ(s.vocab_size, c.vocab_size);
+  EXPECT_EQ(s.num_docs(), e - b);
+  ASSERT_EQ(s.indptr.size(), static_cast<std::size_t>(e - b + 1));
+  EXPECT_EQ(s.indptr.front(), 0);
+  for (std::int64_t d = 0; d <= e - b; ++d) {
+    EXPECT_EQ(s.indptr[static_cast<std::size_t>(d)], c.indptr[static_cast<std::size_t>(b + d)] - c.indptr[b]);
   }
-  expect_error(dir + "/other.h5", "not a natgrad corpus");
-  // A word id out of range, and counts stored as floating point.
-  Corpus c = testing::synthetic_corpus(2, 10, 3, 5, 3);
-  c.indices[0] = 10;
-  write_corpus(dir + "/range.h5", c, "test");
-  expect_error(dir + "/range.h5", "word id 10");
-  c = testing::synthetic_corpus(2, 10, 3, 5, 3);
-  write_corpus(dir + "/dtype.h5", c, "test");
+  EXPECT_EQ(s.indices, slice(c.indices, c.indptr[b], c.indptr[e]));
+  EXPECT_EQ(s.counts, slice(c.counts, c.indptr[b], c.indptr[e]));
+  EXPECT_EQ(s.doc_ids, slice(c.doc_ids, b, e));
+  EXPECT_TRUE(s.vocab.empty());
+  EXPECT_EQ(read_corpus(path_, b, e, true).vocab, c.vocab);
+  // The shards' checksums add up to the whole corpus's.
+  EXPECT_EQ(read_corpus(path_, 0, b, false).checksum() + s.checksum() +
+                read_corpus(path_, e, c.num_docs(), false).checksum(),
+            c.checksum());
+}
+
+TEST_F(CorpusFile, EmptyShardsAtTheEdges) {
+  const Corpus c = test_corpus();
+  write_corpus(path_, c, "synthetic");
+  const Corpus last = read_corpus(path_, c.num_docs() - 1, c.num_docs(), false);
+  EXPECT_EQ(last.indptr, (Offsets{0, 0}));
+  EXPECT_EQ(last.doc_ids, (Offsets{300}));
+  EXPECT_EQ(read_corpus(path_, 3, 3, false).num_docs(), 0);
+}
+
+TEST_F(CorpusFile, RangeBeyondTheCorpusIsNamed) {
+  write_corpus(path_, test_corpus(), "synthetic");
+  const std::string message = error_of([&] { read_corpus(path_, 5, 14, false); });
+  EXPECT_TRUE(contains(message, path_ + ": documents [5, 14)")) << message;
+  EXPECT_TRUE(contains(message, "has 13")) << message;
+}
+
+TEST_F(CorpusFile, TextFileIsNotHdf5) {
+  write_text(path_, "3\n4\n5\n");
+  expect_read_error(path_, "not an HDF5 file");
+  EXPECT_TRUE(contains(error_of([&] { read_corpus_info(path_); }), path_ + ": not an HDF5 file"));
+}
+
+TEST_F(CorpusFile, MissingFile) {
+  expect_read_error(path_, "no such file");
+  EXPECT_EQ(error_of([&] { read_corpus_info(path_); }), path_ + ": no such file");
+}
+
+TEST_F(CorpusFile, Hdf5FileWithoutTheFormatAttribute) {
   {
-    // Rewrite /counts as float64, as a careless h5py script might.
-    const hid_t file = H5Fopen((dir + "/dtype.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
-    H5Ldelete(file, "/counts", H5P_DEFAULT);
-    std::vector<double> counts(c.counts.begin(), c.counts.end());
-    const hsize_t n = counts.size();
-    const hid_t space = H5Screate_simple(1, &n, nullptr);
-    const hid_t set = H5Dcreate2(file, "/counts", H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    H5Dwrite(set, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, counts.data());
-    H5Dclose(set);
-    H5Sclose(space);
+    h5::File file = h5::File::create(path_);
+    file.write<std::int64_t>("/indptr", Offsets{0, 1}, {2});
+  }
+  expect_read_error(path_, "not a natgrad corpus");
+  EXPECT_TRUE(contains(error_of([&] { read_corpus_info(path_); }), "'format'"));
+}
+
+// Writes a corpus with h5::File directly, so that it can break the rules.
+struct RawCorpus {
+  Offsets indptr{0, 2, 3};
+  Ids indices{1, 4, 0};
+  Ids counts{1, 2, 3};
+  bool counts_as_float = false;
+  std::int64_t vocab_size = 5;
+};
+
+void write_raw(const std::string& path, const RawCorpus& raw) {
+  h5::File file = h5::File::create(path);
+  const auto docs = static_cast<std::uint64_t>(raw.indptr.size() - 1);
+  const auto nnz = static_cast<std::uint64_t>(raw.indices.size());
+  file.write<std::int64_t>("/indptr", raw.indptr, {docs + 1});
+  file.write<std::int32_t>("/indices", raw.indices, {nnz});
+  if (raw.counts_as_float) {
+    file.write<double>("/counts", std::vector<double>(raw.counts.begin(), raw.counts.end()), {nnz});
+  } else {
+    file.write<std::int32_t>("/counts", raw.counts, {nnz});
+  }
+  Offsets doc_ids(docs);
+  for (std::uint64_t d = 0; d < docs; ++d) doc_ids[d] = static_cast<std::int64_t>(d);
+  file.write<std::int64_t>("/doc_ids", doc_ids, {docs});
+  std::vector<std::string> vocab;
+  for (std::int64_t w = 0; w < raw.vocab_size; ++w) vocab.push_back(word(w));
+  file.write_strings("/vocab", vocab);
+  file.set_attr("/", "format", std::string(kCorpusFormat));
+  file.set_attr("/", "schema_version", kCorpusSchemaVersion);
+  file.set_attr("/", "num_docs", static_cast<std::int64_t>(docs));
+  file.set_attr("/", "vocab_size", raw.vocab_size);
+  std::int64_t tokens = 0;
+  for (const auto n : raw.counts) tokens += n;
+  file.set_attr("/", "num_tokens", tokens);
+  file.set_attr("/", "source", std::string("test"));
+}
+
+TEST_F(CorpusFile, RawCorpusIsValid) {
+  write_raw(path_, RawCorpus{});
+  const Corpus c = read_corpus(path_, 0, 2, true);
+  EXPECT_EQ(c.indices, (Ids{1, 4, 0}));
+  EXPECT_EQ(c.vocab.size(), 5u);
+}
+
+TEST_F(CorpusFile, WordIdAtV) {
+  RawCorpus raw;
+  raw.indices = {1, 5, 0};
+  write_raw(path_, raw);
+  expect_read_error(path_, "document 0 has word id 5");
+  expect_read_error(path_, "[0, 5)");
+}
+
+TEST_F(CorpusFile, WordIdInTheSecondShardOnly) {
+  RawCorpus raw;
+  raw.indices = {1, 4, 7};
+  write_raw(path_, raw);
+  EXPECT_NO_THROW(read_corpus(path_, 0, 1, false));
+  const std::string message = error_of([&] { read_corpus(path_, 1, 2, false); });
+  EXPECT_TRUE(contains(message, path_ + ": document 1 has word id 7")) << message;
+}
+
+TEST_F(CorpusFile, WordIdsNotIncreasing) {
+  RawCorpus raw;
+  raw.indices = {4, 1, 0};
+  write_raw(path_, raw);
+  expect_read_error(path_, "word id 1");
+}
+
+TEST_F(CorpusFile, CountZero) {
+  RawCorpus raw;
+  raw.counts = {1, 0, 3};
+  write_raw(path_, raw);
+  expect_read_error(path_, "count 0");
+}
+
+TEST_F(CorpusFile, CountsOfTheWrongType) {
+  RawCorpus raw;
+  raw.counts_as_float = true;
+  write_raw(path_, raw);
+  expect_read_error(path_, "'/counts' holds floating point values; expected integer");
+}
+
+TEST_F(CorpusFile, IndptrOfTheWrongLength) {
+  RawCorpus raw;
+  raw.indptr = {0, 3};  // 1 document, but num_docs says...
+  write_raw(path_, raw);
+  {
+    // ...2 documents.
+    const hid_t file = H5Fopen(path_.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    ASSERT_GE(file, 0);
+    const std::int64_t two = 2;
+    const hid_t attr = H5Aopen(file, "num_docs", H5P_DEFAULT);
+    ASSERT_GE(attr, 0);
+    EXPECT_GE(H5Awrite(attr, H5T_NATIVE_INT64, &two), 0);
+    H5Aclose(attr);
     H5Fclose(file);
   }
-  expect_error(dir + "/dtype.h5", "'/counts' holds floating point values; expected integer");
+  expect_read_error(path_, "'/indptr'");
 }
 
-TEST(SharedCorpora, KosAndApConvertWithTheirPublishedSizes) {
-  const std::string kos = testing::shared_data("kos/docword.kos.txt.gz");
-  if (kos.empty()) GTEST_SKIP() << "shared corpora not found beside the repository (../shared/data)";
-  const Corpus k = read_uci(kos, testing::shared_data("kos/vocab.kos.txt"));
-  EXPECT_EQ(k.num_docs(), 3430);
-  EXPECT_EQ(k.vocab_size, 6906);
-  EXPECT_EQ(k.indices.size(), 353160u);
-  EXPECT_EQ(k.num_tokens(), 467714);
-  // AP in both formats: the same documents.
-  const Corpus uci = read_uci(testing::shared_data("ap/docword.ap.txt.gz"), testing::shared_data("ap/vocab.ap.txt"));
-  const Corpus ldac = read_ldac(testing::shared_data("ap/ap.dat.gz"), testing::shared_data("ap/vocab.ap.txt"));
-  EXPECT_EQ(ldac.num_docs(), 2246);
-  EXPECT_EQ(ldac.vocab_size, 10473);
-  EXPECT_EQ(ldac.indices.size(), 302031u);
-  EXPECT_EQ(ldac.indptr, uci.indptr);
-  EXPECT_EQ(ldac.indices, uci.indices);
-  EXPECT_EQ(ldac.counts, uci.counts);
+// ---------------------------------------------------------------------------
+// The shared corpora.
+
+TEST(SharedCorpora, KosHasItsPublishedSizes) {
+  const std::string docword = testing::shared_data("kos/docword.kos.txt.gz");
+  if (docword.empty()) GTEST_SKIP() << "kos/docword.kos.txt.gz not found in the shared data folder";
+  const Corpus c = read_uci(docword, testing::shared_data("kos/vocab.kos.txt"));
+  EXPECT_EQ(c.num_docs(), 3430);
+  EXPECT_EQ(c.vocab_size, 6906);
+  EXPECT_EQ(c.indices.size(), 353160u);
+  EXPECT_EQ(c.num_tokens(), 467714);
+  // Converted to HDF5, it reads back the same.
+  const std::string path = testing::temp_dir("corpus_kos") + "/kos.h5";
+  write_corpus(path, c, docword);
+  const CorpusInfo info = read_corpus_info(path);
+  EXPECT_EQ(info.num_docs, 3430);
+  EXPECT_EQ(info.vocab_size, 6906);
+  EXPECT_EQ(info.num_tokens, 467714);
+  EXPECT_EQ(read_corpus(path, 0, 3430, false).checksum(), c.checksum());
+}
+
+TEST(SharedCorpora, ApInLdacIsTheSameAsInUci) {
+  const std::string ldac = testing::shared_data("ap/ap.dat.gz");
+  const std::string docword = testing::shared_data("ap/docword.ap.txt.gz");
+  const std::string vocab = testing::shared_data("ap/vocab.ap.txt");
+  if (ldac.empty() || docword.empty() || vocab.empty()) {
+    GTEST_SKIP()
+        << "ap/ap.dat.gz, ap/docword.ap.txt.gz or ap/vocab.ap.txt not found in the shared data folder";
+  }
+  const Corpus a = read_ldac(ldac, vocab);
+  EXPECT_EQ(a.num_docs(), 2246);
+  EXPECT_EQ(a.vocab_size, 10473);
+  EXPECT_EQ(a.indices.size(), 302031u);
+  const Corpus u = read_uci(docword, vocab);
+  EXPECT_EQ(a.indptr, u.indptr);
+  EXPECT_EQ(a.indices, u.indices);
+  EXPECT_EQ(a.counts, u.counts);
+  EXPECT_EQ(a.vocab, u.vocab);
 }
 
 }  // namespace

@@ -74,6 +74,7 @@ class LdaModel final : public Model {
   Range train_shard() const override { return {train_.first_doc, train_.first_doc + train_.num_docs()}; }
   std::uint64_t train_checksum_partial() const override { return train_.checksum(); }
   Eigen::Index global_size() const override { return topics_ * vocab_size_; }
+  std::string describe_index(Eigen::Index index) const override;
   Eigen::VectorXd prior() const override;
   Eigen::VectorXd initial_global(std::uint64_t seed) const override;
   void set_global(const Eigen::VectorXd& lambda) override;

@@ -42,6 +42,8 @@ class Model {
   virtual std::uint64_t train_checksum_partial() const = 0;
   /// Length of λ, η and s.
   virtual Eigen::Index global_size() const = 0;
+  /// Names entry `index` of λ (and of s) for messages, e.g. "topic 3, word id 17".
+  virtual std::string describe_index(Eigen::Index index) const = 0;
   /// Prior natural parameter η.
   virtual Eigen::VectorXd prior() const = 0;
   /// Initial λ; a function of the seed only, identical on every rank.

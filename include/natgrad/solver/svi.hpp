@@ -77,6 +77,9 @@ class Svi {
   const std::vector<io::HistoryRow>& history() const { return history_; }
 
  private:
+  /// Throws AgreedError naming the step and the first non-finite entry.
+  void check_finite(const Eigen::Ref<const Eigen::VectorXd>& values, const char* what) const;
+
   models::Model& model_;
   comm::Communicator& comm_;
   config::SolverConfig solver_;

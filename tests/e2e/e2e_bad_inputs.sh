@@ -1,0 +1,113 @@
+# Every row of the README's table of bad inputs, through the real binary under
+# mpirun -np 2 (and -np 4 where the rank count matters): each ends the whole
+# job with a non-zero status within 30 seconds, and rank 0 prints one message
+# naming the file, line, key or value. Includes bad data that only one rank
+# sees (its shard), which must still end every rank promptly.
+source "$(dirname "$0")/common.sh"
+KOS="$NATGRAD_REPO/jobs/data/kos"
+cd "$WORK"
+"$NATGRAD" convert uci "$KOS/docword.kos.txt.gz" "$KOS/vocab.kos.txt" --out kos.h5 >/dev/null
+printf '1\n3\n2\n1 1 2\n1 3 1\n' > one.txt
+printf 'a\nb\nc\n' > abc.txt
+"$NATGRAD" convert uci one.txt abc.txt --out one.h5 >/dev/null
+printf '2\n3\n2\n1 0 2\n2 3 1\n' > zero_id.txt
+echo "hello" > text.h5
+printf '[model]\ntopics = 5\ntopicz = 7\n[data]\ntrain = kos.h5\n' > typo.ini
+mkdir readonly && chmod 500 readonly
+printf '2\n3\n2\n1 1 2\n2 4 1\n' > big_id.txt
+printf '2\n3\n2\n1 1 0\n2 3 1\n' > count_zero.txt
+printf '2\n3\n2\n1 1 -4\n2 3 1\n' > count_negative.txt
+printf '2\n3\n2\n1 1 2.5\n2 3 1\n' > count_fraction.txt
+printf '2\n3\n5\n1 1 2\n2 3 1\n' > nnz_wrong.txt
+(zcat "$KOS/docword.kos.txt.gz" || true) | head -c 2000000 | gzip > big.txt.gz
+head -c 1000000 big.txt.gz > truncated.txt.gz
+: > empty.ldac
+"$NATGRAD" convert ldac empty.ldac abc.txt --out empty.h5 >/dev/null
+head -c 300000 kos.h5 > truncated.h5
+"$NATGRAD_PYTHON" - <<'PY'
+import shutil, h5py, numpy as np
+def variant(name, change):
+    shutil.copy("kos.h5", name)
+    with h5py.File(name, "r+") as f:
+        change(f)
+def no_indices(f): del f["indices"]
+def float_counts(f):
+    c = f["counts"][:].astype(np.float64); del f["counts"]; f["counts"] = c
+def short_indptr(f):
+    p = f["indptr"][:-5]; del f["indptr"]; f["indptr"] = p
+def bad_word_in_last_document(f):
+    # Only the rank that holds the last document sees this.
+    f["indices"][-1] = f.attrs["vocab_size"] + 7
+variant("no_indices.h5", no_indices)
+variant("float_counts.h5", float_counts)
+variant("short_indptr.h5", short_indptr)
+variant("bad_tail.h5", bad_word_in_last_document)
+PY
+
+failures=0
+expect_error() {  # NAME RANKS EXPECTED-SUBSTRING ARGS...
+  local name=$1 np=$2 expected=$3
+  shift 3
+  local start status=0
+  start=$(date +%s%N)
+  timeout 30 "$MPIEXEC" -np "$np" "$NATGRAD" "$@" > out.log 2> err.log || status=$?
+  local ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  local errors
+  errors=$(grep -c "natgrad: error" err.log || true)
+  if [ "$status" = 0 ] || [ "$status" = 124 ]; then
+    echo "FAIL: $name: exit status $status after $ms ms"; failures=$((failures + 1))
+  elif ! grep -qF -- "$expected" err.log; then
+    echo "FAIL: $name: message lacks '$expected': $(grep 'natgrad: error' err.log)"; failures=$((failures + 1))
+  elif [ "$errors" != 1 ]; then
+    echo "FAIL: $name: the error was printed $errors times"; failures=$((failures + 1))
+  else
+    echo "ok: $name (np $np, $ms ms): $(grep 'natgrad: error' err.log)"
+  fi
+}
+FIT=(fit --model.topics 5 --data.train kos.h5 --solver.max_steps 2)
+expect_error "missing training file" 2 "nowhere.h5: no such file" fit --model.topics 5 --data.train nowhere.h5
+expect_error "training file not HDF5" 2 "text.h5: not an HDF5 file" fit --model.topics 5 --data.train text.h5
+expect_error "missing held-out file" 2 "gone.h5: no such file" "${FIT[@]}" --data.heldout gone.h5
+expect_error "K < 1" 2 "model.topics = 0: expected an integer >= 1" fit --model.topics 0 --data.train kos.h5
+expect_error "batch size < 1" 2 "solver.batch_size = 0" "${FIT[@]}" --solver.batch_size 0
+expect_error "kappa outside (0.5, 1]" 2 "solver.kappa = 1.5: expected a number in (0.5, 1]" "${FIT[@]}" --solver.kappa 1.5
+expect_error "tau0 < 0" 2 "solver.tau0 = -1" "${FIT[@]}" --solver.tau0 -1
+expect_error "misspelled key in the job file" 2 "typo.ini: unrecognised option 'model.topicz'" fit --config typo.ini
+expect_error "value of the wrong type" 2 "the argument ('abc') for option '--model.topics' is invalid" \
+  fit --model.topics abc --data.train kos.h5
+expect_error "output in a missing folder" 2 "output.model = no/such/dir/m.h5: folder 'no/such/dir' does not exist" \
+  "${FIT[@]}" --output.model no/such/dir/m.h5
+if [ "$(id -u)" != 0 ]; then
+  expect_error "output in a read-only folder" 2 "folder 'readonly' is not writable" "${FIT[@]}" --output.model readonly/m.h5
+else
+  # root writes anywhere permissions say no; /proc refuses even root.
+  expect_error "output in a read-only folder" 2 "folder '/proc' is not writable" "${FIT[@]}" --output.model /proc/m.h5
+fi
+expect_error "more ranks than documents" 2 "one.h5: 1 documents for 2 ranks" fit --model.topics 2 --data.train one.h5
+expect_error "more ranks than documents at 4 ranks" 4 "one.h5: 1 documents for 4 ranks" fit --model.topics 2 --data.train one.h5
+expect_error "word id 0 in a UCI file" 2 "zero_id.txt line 4: wordID 0 is out of range" \
+  convert uci zero_id.txt abc.txt --out z.h5
+expect_error "a folder given as the corpus" 2 "readonly: is a directory" fit --model.topics 5 --data.train readonly
+expect_error "corpus truncated" 2 "truncated.h5: cannot open as HDF5 (damaged or truncated file?)" fit --model.topics 5 --data.train truncated.h5
+expect_error "dataset missing" 2 "no_indices.h5: dataset '/indices' is missing" fit --model.topics 5 --data.train no_indices.h5
+expect_error "dataset of the wrong dtype" 2 "float_counts.h5: dataset '/counts' holds floating point values; expected integer" \
+  fit --model.topics 5 --data.train float_counts.h5
+expect_error "dataset of the wrong shape" 2 "short_indptr.h5: dataset '/indptr' must be 1-D of num_docs + 1 = 3431 elements" \
+  fit --model.topics 5 --data.train short_indptr.h5
+expect_error "empty corpus" 2 "empty.h5: the corpus has no documents" fit --model.topics 5 --data.train empty.h5
+expect_error "bad data in one rank's shard only (np 2)" 2 "rank 1: bad_tail.h5: document 3429 has word id 6913" \
+  fit --model.topics 5 --data.train bad_tail.h5
+expect_error "bad data in one rank's shard only (np 4)" 4 "rank 3: bad_tail.h5: document 3429 has word id 6913" \
+  fit --model.topics 5 --data.train bad_tail.h5
+expect_error "UCI NNZ disagrees with the content" 2 "nnz_wrong.txt line 3: the header says NNZ = 5 entries, the file has 2" \
+  convert uci nnz_wrong.txt abc.txt --out z.h5
+expect_error "word id above W" 2 "big_id.txt line 5: wordID 4 is out of range; expected 1 to 3" convert uci big_id.txt abc.txt --out z.h5
+expect_error "count zero" 2 "count_zero.txt line 4: count 0 is out of range" convert uci count_zero.txt abc.txt --out z.h5
+expect_error "count negative" 2 "count_negative.txt line 4: count -4 is out of range" convert uci count_negative.txt abc.txt --out z.h5
+expect_error "count not an integer" 2 "count_fraction.txt line 4: count '2.5' is not an integer" \
+  convert uci count_fraction.txt abc.txt --out z.h5
+expect_error "truncated gzip" 2 "truncated.txt.gz line" convert uci truncated.txt.gz "$KOS/vocab.kos.txt" --out z.h5
+expect_error "unknown command" 2 "unknown command 'fitt'" fitt --config job.ini
+[ ! -e z.h5 ] || { echo "FAIL: a failed conversion left z.h5"; failures=$((failures + 1)); }
+[ "$failures" = 0 ] || exit 1
+echo "e2e_bad_inputs: ok"
