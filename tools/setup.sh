@@ -6,7 +6,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 
 PACKAGES=(build-essential cmake openmpi-bin libopenmpi-dev libeigen3-dev libhdf5-dev hdf5-tools
   libboost-program-options-dev librandom123-dev zlib1g-dev libgtest-dev
-  python3 python3-h5py python3-numpy python3-matplotlib)
+  python3 python3-h5py python3-numpy python3-matplotlib python3-scipy ${NATGRAD_EXTRA_PACKAGES:-})
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -118,6 +118,9 @@ void File::create_group(const std::string& name) {
 
 template <class T>
 void File::write(const std::string& name, std::span<const T> data, const std::vector<std::uint64_t>& dims) {
+  if (std::accumulate(dims.begin(), dims.end(), std::uint64_t{1}, std::multiplies<>()) != data.size()) {
+    fail("dataset '" + name + "': " + std::to_string(data.size()) + " values do not fill its shape");
+  }
   std::vector<hsize_t> hdims(dims.begin(), dims.end());
   Handle space(H5Screate_simple(static_cast<int>(hdims.size()), hdims.data(), nullptr), H5Sclose);
   Handle set(H5Dcreate2(handle_.get(), name.c_str(), native_type<T>(), space.get(), H5P_DEFAULT,

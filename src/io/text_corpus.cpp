@@ -123,6 +123,15 @@ void finish_document(const LineReader& in, std::vector<Entry>& entries, std::int
 
 }  // namespace
 
+namespace {
+
+// Documents without entries cost memory but no input: a docID or header D far
+// beyond what the entries can fill is a mistake (or a hostile file), refused
+// before it is allocated. Allows as many empty documents as entries, plus 1000.
+std::int64_t max_docs(std::int64_t entries) { return 2 * entries + 1000; }
+
+}  // namespace
+
 Corpus read_uci(const std::string& docword_path, const std::string& vocab_path) {
   LineReader in(docword_path);
   std::string line;
@@ -153,6 +162,10 @@ Corpus read_uci(const std::string& docword_path, const std::string& vocab_path) 
     const std::int64_t word = parse_int(in, f[1], "wordID", 1, vocab_size);
     const std::int64_t count = parse_int(in, f[2], "count", 1, INT32_MAX);
     if (doc < current) in.fail("docID " + std::to_string(doc) + " comes after docID " + std::to_string(current) + "; the file must be sorted by document");
+    if (doc > max_docs(seen)) {
+      in.fail("docID " + std::to_string(doc) + " would leave more documents without words than there are entries (" +
+              std::to_string(seen) + " so far); is the docID right?");
+    }
     while (current < doc) {
       finish_document(in, entries, current, "wordID", 1, corpus);
       ++current;
@@ -163,6 +176,11 @@ Corpus read_uci(const std::string& docword_path, const std::string& vocab_path) 
   if (seen != nnz) {
     throw Error(docword_path + " line 3: the header says NNZ = " + std::to_string(nnz) +
                 " entries, the file has " + std::to_string(seen));
+  }
+  if (num_docs > max_docs(seen)) {
+    throw Error(docword_path + " line 1: the header says D = " + std::to_string(num_docs) +
+                " documents, far more than the " + std::to_string(seen) +
+                " entries can fill (the last docID is " + std::to_string(current) + ")");
   }
   while (current <= num_docs) {
     finish_document(in, entries, current, "wordID", 1, corpus);

@@ -1,3 +1,4 @@
+#!/usr/bin/env bash
 # Bad inputs through the real binary under mpirun -np 2: each ends the whole
 # job with a non-zero status well within 30 seconds, and rank 0 prints one
 # message naming the file, line, key or value at fault.

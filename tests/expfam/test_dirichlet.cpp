@@ -120,7 +120,7 @@ TEST(Dirichlet, KlMatchesMonteCarlo) {
 }
 
 TEST(Dirichlet, RejectsInvalidParameters) {
-  EXPECT_THROW(Dirichlet(Eigen::ArrayXd()), Error);
+  EXPECT_THROW(Dirichlet{Eigen::ArrayXd()}, Error);
   EXPECT_THROW(Dirichlet((Eigen::ArrayXd(2) << 1.0, 0.0).finished()), Error);
   EXPECT_THROW(Dirichlet((Eigen::ArrayXd(2) << 1.0, -2.0).finished()), Error);
   EXPECT_THROW(Dirichlet((Eigen::ArrayXd(2) << 1.0, std::nan("")).finished()), Error);

@@ -186,6 +186,16 @@ TEST_F(TextCorpus, UciDocumentsOutOfOrder) {
   expect_uci_error("3\n4\n3\n1 1 1\n3 1 1\n2 1 2\n", {"line 6", "docID 2", "sorted"});
 }
 
+// Found by fuzz_uci (tests/fuzz/corpus/uci/oom_huge_d): a header D of 8.9e13
+// with one entry made the reader allocate 8.9e13 empty documents.
+TEST_F(TextCorpus, UciHeaderDocumentCountFarBeyondTheEntries) {
+  expect_uci_error("88888883888887\n4\n1\n1 1 2\n", {"line 1", "D = 88888883888887", "1 entries"});
+}
+
+TEST_F(TextCorpus, UciDocIdFarBeyondTheEntries) {
+  expect_uci_error("5000000\n4\n2\n1 1 1\n4000000 2 1\n", {"line 5", "docID 4000000", "is the docID right?"});
+}
+
 TEST_F(TextCorpus, UciHeaderNotANumber) { expect_uci_error("two\n4\n1\n1 1 1\n", {"line 1", "'two'"}); }
 
 TEST_F(TextCorpus, UciHeaderIncomplete) {
