@@ -11,8 +11,9 @@ usage: natgrad_tools.py summary FILE
 Every file is checked on opening: a file that is not HDF5, has another format
 than expected, or a schema version newer than this tool reads is refused with
 a message naming it, and the program exits with a non-zero status.
-Also importable: read_model, top_words, align, history, plot_convergence,
-export_topic_word, export_doc_topic, export_pyldavis.
+Also importable: open_checked, read_model, read_theta, summary, top_words,
+align, history, metric_name, plot_convergence, export_topic_word,
+export_doc_topic, export_pyldavis (and pyldavis_data, for pyLDAvis.prepare).
 """
 import argparse
 import csv
@@ -46,6 +47,8 @@ def open_checked(path, expected=None):
     expected: one format name, a tuple of accepted names, or None for any natgrad format.
     """
     accepted = FORMATS if expected is None else (expected,) if isinstance(expected, str) else tuple(expected)
+    if not os.path.isfile(path):
+        fail(path, "no such file")
     try:
         f = h5py.File(path, "r")
     except OSError as e:
@@ -79,6 +82,18 @@ def _attrs(obj):
             value = value.item()
         out[key] = value
     return out
+
+
+REQUIRED = {MODEL: ("model", "model/lambda", "model/alpha", "model/eta", "vocab", "config", "solver", "data", "history"),
+            CORPUS: ("indptr", "indices", "counts", "doc_ids", "vocab"),
+            THETA: ("theta", "gamma", "doc_ids", "doc_lengths")}
+
+
+def _require(f, path, fmt):
+    """Refuse a file that lacks an object its format has."""
+    missing = [n for n in REQUIRED[fmt] if n not in f]
+    if missing:
+        fail(path, f"incomplete {fmt} file: missing {', '.join('/' + n for n in missing)}")
 
 
 def _vocab(f):
@@ -117,6 +132,7 @@ class Model:
 def read_model(path):
     """Read a model file or checkpoint into a Model."""
     with open_checked(path, MODEL) as f:
+        _require(f, path, MODEL)
         return Model(path=path, type=text(f["model"].attrs.get("type", "")), lam=f["model/lambda"][:],
                      alpha=f["model/alpha"][:], eta=float(f["model/eta"][()]), vocab=_vocab(f),
                      attrs=_attrs(f), config=_attrs(f["config"]), solver=_attrs(f["solver"]),
@@ -138,6 +154,7 @@ def top_words(model, n=10):
 def history(path):
     """The /history table of a model or checkpoint as a NumPy structured array."""
     with open_checked(path, MODEL) as f:
+        _require(f, path, MODEL)
         return f["history"][:]
 
 
@@ -162,13 +179,16 @@ def align(model_a, model_b):
     """
     a, b = _model(model_a), _model(model_b)
     if a.vocab_size != b.vocab_size:
-        fail(b.path, f"vocabulary size {b.vocab_size} differs from {a.path}'s {a.vocab_size}; cannot compare")
+        fail(b.path, f"vocabulary size V = {b.vocab_size} differs from {a.path}'s V = {a.vocab_size}; cannot compare")
     if a.vocab != b.vocab:
         w = next(i for i, (x, y) in enumerate(zip(a.vocab, b.vocab)) if x != y)
         fail(b.path, f"vocabulary differs from {a.path}'s (word {w}: '{b.vocab[w]}' vs '{a.vocab[w]}'); cannot compare")
     if a.topics != b.topics:
         fail(b.path, f"has K = {b.topics} topics and {a.path} has K = {a.topics}; compare needs the same K")
-    from scipy.optimize import linear_sum_assignment
+    try:
+        from scipy.optimize import linear_sum_assignment
+    except ImportError:
+        raise SystemExit(f"{PROG}: compare needs SciPy (Debian: python3-scipy)") from None
     d = hellinger(a.beta, b.beta)
     rows, cols = linear_sum_assignment(d)
     return [(int(i), int(j)) for i, j in zip(rows, cols)], d[rows, cols]
@@ -234,6 +254,7 @@ def export_topic_word(model, prefix, fmt="npz"):
 def read_theta(path):
     """The topic proportions of a theta file: dict with theta, doc_ids, doc_lengths and the root attributes."""
     with open_checked(path, THETA) as f:
+        _require(f, path, THETA)
         theta = f["theta"][:]
         return {"theta": theta / theta.sum(axis=1, keepdims=True), "doc_ids": f["doc_ids"][:],
                 "doc_lengths": f["doc_lengths"][:], "attrs": _attrs(f)}
@@ -264,6 +285,7 @@ def export_doc_topic(model, theta_path, prefix, fmt="npz"):
 def term_frequency(corpus_path, vocab=None):
     """Total count of each word in a corpus file [V]; checks the vocabulary against vocab if given."""
     with open_checked(corpus_path, CORPUS) as f:
+        _require(f, corpus_path, CORPUS)
         words = _vocab(f)
         if vocab is not None and words != vocab:
             fail(corpus_path, f"vocabulary ({len(words)} words) differs from the model's ({len(vocab)} words)")
@@ -281,6 +303,10 @@ def pyldavis_data(model, theta_path, corpus_path):
 def export_pyldavis(model, theta_path, corpus_path, out):
     """Write pyldavis_data as JSON: pyLDAvis.prepare(**json.load(open(out)))."""
     data = pyldavis_data(model, theta_path, corpus_path)
+    unseen = int((data["term_frequency"] == 0).sum())
+    if unseen:
+        print(f"{PROG}: warning: {corpus_path}: {unseen} of {len(data['vocab'])} words never occur, which pyLDAvis "
+              "ranks oddly; the training corpus usually has them all", file=sys.stderr)
     with open(out, "w", encoding="utf-8") as f:
         json.dump({k: v.tolist() if isinstance(v, np.ndarray) else v for k, v in data.items()}, f)
     return out
@@ -289,63 +315,61 @@ def export_pyldavis(model, theta_path, corpus_path, out):
 # ---- command line -----------------------------------------------------------------------------------------
 
 def _fmt(value):
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return str(value)
+    return f"{value:.6g}" if isinstance(value, float) else str(value)
 
 
-def _summary_lines(path):
+def doc_lengths(indptr, counts):
+    """Tokens per document of a CSR corpus."""
+    total = np.concatenate([[0], np.cumsum(counts, dtype=np.int64)])
+    return total[indptr[1:]] - total[indptr[:-1]]
+
+
+def summary(path):
+    """[(label, text), ...] describing a model, checkpoint, corpus or theta file."""
     with open_checked(path) as f:
         root = _attrs(f)
         fmt = root.pop("format")
-        yield f"{'file:':15} {path}"
-        yield f"{'format:':15} {fmt}, schema version {root.pop('schema_version')}"
+        _require(f, path, fmt)
+        rows = [("file", path), ("format", f"{fmt}, schema version {root.pop('schema_version')}")]
         if fmt == MODEL:
-            model = f["model"].attrs
-            yield f"{'model:':15} {text(model.get('type', '?'))}, K = {int(model['topics'])} topics, V = {int(model['vocab_size'])} words"
+            m, s, d = _attrs(f["model"]), _attrs(f["solver"]), _attrs(f["data"])
             alpha = f["model/alpha"][:]
-            yield f"{'priors:':15} alpha mean {alpha.mean():.6g} (min {alpha.min():.6g}, max {alpha.max():.6g}), eta {float(f['model/eta'][()]):.6g}"
-            s = _attrs(f["solver"])
-            yield (f"solver:         step {s.get('step')}, epoch {_fmt(s.get('epoch'))}, seed {s.get('seed')}, "
-                   f"docs seen {s.get('docs_seen')}, training {_fmt(s.get('train_seconds'))} s")
-            d = _attrs(f["data"])
-            yield (f"training data:  {d.get('train')}: {d.get('num_docs')} docs, V = {d.get('vocab_size')}, "
-                   f"{d.get('num_tokens')} tokens, checksum {d.get('checksum')}")
-            for key, value in root.items():
-                yield f"{key + ':':15} {_fmt(value)}"
-            yield "configuration:"
-            for key, value in sorted(_attrs(f["config"]).items()):
-                yield f"  {key} = {value}"
+            rows += [("model", f"{m.get('type')}, K = {m.get('topics')} topics, V = {m.get('vocab_size')} words"),
+                     ("priors", f"alpha mean {alpha.mean():.6g} (min {alpha.min():.6g}, max {alpha.max():.6g}), "
+                                f"eta {float(f['model/eta'][()]):.6g}"),
+                     ("solver", f"step {s.get('step')}, epoch {_fmt(s.get('epoch'))}, seed {s.get('seed')}, "
+                                f"docs seen {s.get('docs_seen')}, training {_fmt(s.get('train_seconds'))} s"),
+                     ("training data", f"{d.get('train')}: {d.get('num_docs')} docs, V = {d.get('vocab_size')}, "
+                                       f"{d.get('num_tokens')} tokens, checksum {d.get('checksum')}")]
+            rows += [(key, _fmt(value)) for key, value in root.items()]
+            rows += [("configuration", "")] + [(f"  {k} =", v) for k, v in sorted(_attrs(f["config"]).items())]
             h = f["history"][:]
-            if len(h):
-                yield f"{'history:':15} {len(h)} evaluations; last: " + ", ".join(
-                    f"{name} {_fmt(h[-1][name].item())}" for name in h.dtype.names)
-            else:
-                yield "history:        empty"
+            last = ", ".join(f"{n} {_fmt(h[-1][n].item())}" for n in h.dtype.names) if len(h) else "none"
+            rows.append(("history", f"{len(h)} evaluations; last: {last}"))
         elif fmt == CORPUS:
-            indptr = f["indptr"][:]
-            lengths = np.add.reduceat(f["counts"][:], indptr[:-1]) if len(indptr) > 1 else np.zeros(0)
-            lengths[np.diff(indptr) == 0] = 0
-            yield (f"corpus:         D = {root.pop('num_docs')} documents, V = {root.pop('vocab_size')} words, "
-                   f"{root.pop('num_tokens')} tokens, {len(f['indices'])} nonzeros")
+            lengths = doc_lengths(f["indptr"][:], f["counts"][:])
+            rows.append(("corpus", f"D = {root.pop('num_docs', '?')} documents, V = {root.pop('vocab_size', '?')} "
+                                   f"words, {root.pop('num_tokens', '?')} tokens, {len(f['indices'])} nonzeros"))
             if len(lengths):
-                yield (f"doc lengths:    mean {lengths.mean():.1f}, min {lengths.min()}, max {lengths.max()}, "
-                       f"{int((lengths == 0).sum())} empty")
-            for key, value in root.items():
-                yield f"{key + ':':15} {_fmt(value)}"
+                rows.append(("doc lengths", f"mean {lengths.mean():.1f}, min {lengths.min()}, max {lengths.max()}, "
+                                            f"{int((lengths == 0).sum())} empty"))
+            rows += [(key, _fmt(value)) for key, value in root.items()]
         else:
             theta = f["theta"][:]
-            yield f"{'theta:':15} D = {theta.shape[0]} documents, K = {theta.shape[1]} topics"
-            for key, value in root.items():
-                yield f"{key + ':':15} {_fmt(value)}"
+            rows.append(("theta", f"D = {theta.shape[0]} documents, K = {theta.shape[1]} topics"))
+            rows += [(key, _fmt(value)) for key, value in root.items()]
             if len(theta):
-                yield f"{'doc lengths:':15} mean {f['doc_lengths'][:].mean():.1f} tokens"
-                yield "mean theta:     " + " ".join(f"{v:.3f}" for v in theta.mean(axis=0))
+                rows += [("doc lengths", f"mean {f['doc_lengths'][:].mean():.1f} tokens"),
+                         ("mean theta", " ".join(f"{v:.3f}" for v in theta.mean(axis=0)))]
+    return rows
 
 
 def cmd_summary(args):
-    for line in _summary_lines(args.file):
-        print(line)
+    for label, value in summary(args.file):
+        if label.startswith("  "):
+            print(f"{label} {value}")
+        else:
+            print(f"{label + ':':15} {value}".rstrip())
 
 
 def cmd_topics(args):

@@ -15,6 +15,7 @@
 #include "natgrad/io/text_corpus.hpp"
 #include "natgrad/io/theta_file.hpp"
 #include "natgrad/models/lda.hpp"
+#include "natgrad/models/lda_synth.hpp"
 #include "natgrad/solver/svi.hpp"
 
 namespace natgrad::app {
@@ -261,21 +262,54 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
   return {svi.lambda(), svi.history(), true};
 }
 
-void run_convert(const config::ConvertConfig& config, std::ostream& out) {
-  const io::Corpus corpus =
-      config.format == "uci" ? io::read_uci(config.input, config.vocab) : io::read_ldac(config.input, config.vocab);
+namespace {
+
+// Writes a corpus, or its train / held-out split, and says what was written.
+void write_corpora(const io::Corpus& corpus, const std::string& out_path, std::int64_t split_every,
+                   const std::string& heldout_path, const std::string& source, const io::CorpusTruth* truth,
+                   std::ostream& out) {
   const auto report = [&](const std::string& path, const io::Corpus& c) {
-    io::write_corpus(path, c, config.input);
+    io::write_corpus(path, c, source, truth);
     out << "wrote " << path << ": " << c.num_docs() << " documents, " << c.vocab_size << " words, "
         << c.num_tokens() << " tokens\n";
   };
-  if (config.split_every == 0) {
-    report(config.out, corpus);
+  if (split_every == 0) {
+    report(out_path, corpus);
     return;
   }
-  const auto [train, heldout] = io::split_every(corpus, config.split_every);
-  report(config.out, train);
-  report(config.heldout_out, heldout);
+  const auto [train, heldout] = io::split_every(corpus, split_every);
+  report(out_path, train);
+  report(heldout_path, heldout);
+}
+
+}  // namespace
+
+void run_convert(const config::ConvertConfig& config, std::ostream& out) {
+  const io::Corpus corpus =
+      config.format == "uci" ? io::read_uci(config.input, config.vocab) : io::read_ldac(config.input, config.vocab);
+  write_corpora(corpus, config.out, config.split_every, config.heldout_out, config.input, nullptr, out);
+}
+
+void run_synth_lda(const config::SynthLdaConfig& config, std::ostream& out) {
+  check_writable("--out", config.out);
+  models::LdaSynthOptions options;
+  options.topics = config.topics;
+  options.vocab_size = config.vocab_size;
+  options.docs = config.docs;
+  options.doc_length = config.doc_length;
+  options.alpha = config.alpha;
+  options.eta = config.eta;
+  options.seed = config.seed;
+  Eigen::MatrixXd topics;
+  const io::Corpus corpus = models::lda_synthesize(options, topics);
+  const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> row_major = topics;
+  io::CorpusTruth truth;
+  truth.topics.assign(row_major.data(), row_major.data() + row_major.size());
+  truth.topics_count = config.topics;
+  truth.alpha = config.alpha;
+  truth.eta = config.eta;
+  truth.seed = static_cast<std::int64_t>(config.seed);
+  write_corpora(corpus, config.out, config.split_every, config.heldout_out, "natgrad synth lda", &truth, out);
 }
 
 void run_infer(const config::InferConfig& config, comm::Communicator& comm, std::ostream& out) {
@@ -343,6 +377,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  convert   turn a UCI or LDA-C text corpus into an HDF5 corpus\n"
     "  fit       fit a model by stochastic variational inference (run under mpirun)\n"
+    "  synth     draw a corpus from LDA's generative model (synth lda)\n"
     "  infer     topic proportions of a corpus's documents under a fitted model\n"
     "'natgrad COMMAND --help' describes each command.\n";
 
@@ -377,6 +412,21 @@ int dispatch(const std::vector<std::string>& args, comm::Communicator& comm, std
     // Conversion is serial: rank 0 does it, the others wait for the verdict.
     comm::agree(comm, [&] {
       if (root) run_convert(config::parse_convert(rest), out);
+    });
+    return 0;
+  }
+  if (args[0] == "synth") {
+    if (rest.empty() || rest[0] != "lda") {
+      throw comm::AgreedError("synth: expected 'natgrad synth lda [options]'" +
+                              (rest.empty() ? std::string() : ", got '" + rest[0] + "'"));
+    }
+    const std::vector<std::string> options(rest.begin() + 1, rest.end());
+    if (config::wants_help(options)) {
+      if (root) out << config::synth_lda_help();
+      return 0;
+    }
+    comm::agree(comm, [&] {
+      if (root) run_synth_lda(config::parse_synth_lda(options), out);
     });
     return 0;
   }

@@ -221,14 +221,29 @@ std::vector<std::pair<std::string, std::string>> resolved(const FitConfig& c) {
 
 namespace {
 
-po::options_description convert_options() {
-  po::options_description opts("convert options");
+// --out, --split-every and --heldout-out, shared by convert and synth.
+po::options_description output_options() {
+  po::options_description opts("output");
   opts.add_options()
       ("out", po::value<std::string>(), "output corpus HDF5 (required)")
       ("split-every", po::value<std::int64_t>(), "send document i to --heldout-out when i % N == N-1 (N >= 2)")
       ("heldout-out", po::value<std::string>(), "output corpus HDF5 of the held-out documents");
   return opts;
 }
+
+void split_options(const po::variables_map& vm, const std::string& command, std::int64_t& every,
+                   std::string& heldout_out) {
+  if (vm.count("split-every") != 0) {
+    every = vm["split-every"].as<std::int64_t>();
+    if (every < 2) throw Error(command + ": --split-every " + std::to_string(every) + ": expected an integer >= 2");
+    if (vm.count("heldout-out") == 0) throw Error(command + ": --split-every needs --heldout-out TEST.h5");
+    heldout_out = vm["heldout-out"].as<std::string>();
+  } else if (vm.count("heldout-out") != 0) {
+    throw Error(command + ": --heldout-out needs --split-every N");
+  }
+}
+
+po::options_description convert_options() { return output_options(); }
 
 }  // namespace
 
@@ -265,14 +280,7 @@ ConvertConfig parse_convert(const std::vector<std::string>& args) {
   c.vocab = pos[2];
   if (vm.count("out") == 0) throw Error("convert: --out CORPUS.h5 is required");
   c.out = vm["out"].as<std::string>();
-  if (vm.count("split-every") != 0) {
-    c.split_every = vm["split-every"].as<std::int64_t>();
-    if (c.split_every < 2) throw Error("convert: --split-every " + std::to_string(c.split_every) + ": expected an integer >= 2");
-    if (vm.count("heldout-out") == 0) throw Error("convert: --split-every needs --heldout-out TEST.h5");
-    c.heldout_out = vm["heldout-out"].as<std::string>();
-  } else if (vm.count("heldout-out") != 0) {
-    throw Error("convert: --heldout-out needs --split-every N");
-  }
+  split_options(vm, "convert", c.split_every, c.heldout_out);
   return c;
 }
 
@@ -290,6 +298,66 @@ po::options_description infer_options() {
 }
 
 }  // namespace
+
+namespace {
+
+po::options_description synth_lda_options() {
+  po::options_description opts("synth lda options");
+  opts.add_options()
+      ("topics", po::value<std::int64_t>()->default_value(10), "topics K >= 1")
+      ("vocab", po::value<std::int64_t>()->default_value(1000), "vocabulary size V >= 1")
+      ("docs", po::value<std::int64_t>()->default_value(1000), "documents D >= 1")
+      ("doc-length", po::value<double>()->default_value(100.0), "mean tokens per document (Poisson) > 0")
+      ("alpha", po::value<double>()->default_value(0.1), "Dirichlet concentration of theta > 0")
+      ("eta", po::value<double>()->default_value(0.01), "Dirichlet concentration of the topics > 0")
+      ("seed", po::value<std::int64_t>()->default_value(1), "random seed >= 0");
+  opts.add(output_options());
+  return opts;
+}
+
+}  // namespace
+
+std::string synth_lda_help() {
+  std::ostringstream out;
+  out << "usage: natgrad synth lda --topics K --vocab V --docs D --out CORPUS.h5 [options]\n"
+         "Draws a corpus from LDA's generative model; the true topics go to /truth in the file.\n\n"
+      << synth_lda_options();
+  return out.str();
+}
+
+SynthLdaConfig parse_synth_lda(const std::vector<std::string>& args) {
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(synth_lda_options()).run(), vm);
+  } catch (const po::error& e) {
+    throw Error(std::string("synth lda: ") + e.what());
+  }
+  SynthLdaConfig c;
+  const auto at_least_one = [&](const char* key) {
+    const std::int64_t v = vm[key].as<std::int64_t>();
+    if (v < 1) bad(std::string("--") + key, std::to_string(v), "an integer >= 1");
+    return v;
+  };
+  const auto positive = [&](const char* key) {
+    const double v = vm[key].as<double>();
+    if (!(std::isfinite(v) && v > 0)) bad(std::string("--") + key, number(v), "a finite number > 0");
+    return v;
+  };
+  c.topics = at_least_one("topics");
+  c.vocab_size = at_least_one("vocab");
+  if (c.vocab_size > INT32_MAX) bad("--vocab", std::to_string(c.vocab_size), "at most 2^31 - 1");
+  c.docs = at_least_one("docs");
+  c.doc_length = positive("doc-length");
+  c.alpha = positive("alpha");
+  c.eta = positive("eta");
+  const std::int64_t seed = vm["seed"].as<std::int64_t>();
+  if (seed < 0) bad("--seed", std::to_string(seed), "an integer >= 0");
+  c.seed = static_cast<std::uint64_t>(seed);
+  if (vm.count("out") == 0) throw Error("synth lda: --out CORPUS.h5 is required");
+  c.out = vm["out"].as<std::string>();
+  split_options(vm, "synth lda", c.split_every, c.heldout_out);
+  return c;
+}
 
 std::string infer_help() {
   std::ostringstream out;

@@ -2,6 +2,7 @@
 
 #include <Random123/philox.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
@@ -68,6 +69,53 @@ double CounterRng::gamma(double shape) {
     const double u = uniform();
     if (std::log(u) < 0.5 * x * x + d - d * v + d * std::log(v)) return d * v;
   }
+}
+
+std::int64_t CounterRng::poisson(double mean) {
+  if (mean >= 500) return std::max<std::int64_t>(0, std::llround(mean + std::sqrt(mean) * normal()));
+  // Inversion by sequential search: O(mean) steps.
+  const double u = uniform();
+  double p = std::exp(-mean);
+  double cumulative = p;
+  std::int64_t k = 0;
+  while (u > cumulative && p > 0) {
+    ++k;
+    p *= mean / static_cast<double>(k);
+    cumulative += p;
+  }
+  return k;
+}
+
+AliasTable::AliasTable(const std::vector<double>& weights)
+    : keep_(weights.size()), alias_(weights.size()) {
+  const auto n = static_cast<std::int32_t>(weights.size());
+  double total = 0.0;
+  for (const double w : weights) total += w;
+  std::vector<std::int32_t> small;
+  std::vector<std::int32_t> large;
+  for (std::int32_t i = 0; i < n; ++i) {
+    keep_[static_cast<std::size_t>(i)] = weights[static_cast<std::size_t>(i)] * n / total;
+    (keep_[static_cast<std::size_t>(i)] < 1.0 ? small : large).push_back(i);
+  }
+  while (!small.empty() && !large.empty()) {
+    const std::int32_t s = small.back();
+    small.pop_back();
+    const std::int32_t l = large.back();
+    alias_[static_cast<std::size_t>(s)] = l;
+    keep_[static_cast<std::size_t>(l)] -= 1.0 - keep_[static_cast<std::size_t>(s)];
+    if (keep_[static_cast<std::size_t>(l)] < 1.0) {
+      large.pop_back();
+      small.push_back(l);
+    }
+  }
+  // What is left is 1 up to rounding.
+  for (const std::int32_t i : small) keep_[static_cast<std::size_t>(i)] = 1.0;
+  for (const std::int32_t i : large) keep_[static_cast<std::size_t>(i)] = 1.0;
+}
+
+std::int32_t AliasTable::sample(CounterRng& rng) const {
+  const auto column = static_cast<std::size_t>(rng.below(keep_.size()));
+  return rng.uniform() < keep_[column] ? static_cast<std::int32_t>(column) : alias_[column];
 }
 
 }  // namespace natgrad::expfam

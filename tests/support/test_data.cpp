@@ -33,7 +33,7 @@ io::Corpus synthetic_corpus(int topics, int vocab_size, int docs, int length, un
   }
   io::Corpus corpus;
   corpus.vocab_size = vocab_size;
-  for (int w = 0; w < vocab_size; ++w) corpus.vocab.push_back("w" + std::to_string(w));
+  for (int w = 0; w < vocab_size; ++w) corpus.vocab.emplace_back("w").append(std::to_string(w));
   for (int d = 0; d < docs; ++d) {
     std::vector<double> theta(static_cast<std::size_t>(topics));
     for (auto& t : theta) t = doc_topic(rng) + 1e-12;

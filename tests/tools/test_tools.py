@@ -56,11 +56,11 @@ def fake_theta(model_path, corpus_path, out):
         gamma[i] += resp[:, indices[s]] @ counts[s]
     with h5py.File(out, "w") as f:
         f.attrs.update({"format": "natgrad.theta", "schema_version": 1, "model": model_path,
-                        "model_step": int(model.solver["step"]), "data": corpus_path, "num_docs": d, "topics": K})
+                        "model_step": int(model.solver["step"]), "data": corpus_path, "num_docs": d, "topics": model.topics})
         f["theta"] = gamma / gamma.sum(axis=1, keepdims=True)
         f["gamma"] = gamma
         f["doc_ids"] = doc_ids.astype(np.int64)
-        f["doc_lengths"] = np.add.reduceat(counts, indptr[:-1]).astype(np.int64) * (np.diff(indptr) > 0)
+        f["doc_lengths"] = nt.doc_lengths(indptr, counts)
 
 
 class ToolsTest(unittest.TestCase):

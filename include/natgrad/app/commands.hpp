@@ -42,6 +42,10 @@ std::string newest_checkpoint(const std::string& folder, std::ostream& warnings)
 /// train / held-out pair). Runs in one process.
 void run_convert(const config::ConvertConfig& config, std::ostream& out);
 
+/// `natgrad synth lda`: draws a corpus from LDA's generative model and writes
+/// it (or the train / held-out pair) with the true topics. Runs in one process.
+void run_synth_lda(const config::SynthLdaConfig& config, std::ostream& out);
+
 /// `natgrad infer`: topic proportions of every document of a corpus under a
 /// fitted model, each rank inferring its shard; rank 0 writes the theta file.
 /// Collective.

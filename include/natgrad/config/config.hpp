@@ -100,6 +100,27 @@ ConvertConfig parse_convert(const std::vector<std::string>& args);
 /// Help text for `natgrad convert --help`.
 std::string convert_help();
 
+/// Everything `natgrad synth lda` needs.
+struct SynthLdaConfig {
+  std::int64_t topics = 10;        ///< --topics K ≥ 1
+  std::int64_t vocab_size = 1000;  ///< --vocab V ≥ 1
+  std::int64_t docs = 1000;        ///< --docs D ≥ 1
+  double doc_length = 100;         ///< --doc-length: mean tokens per document > 0
+  double alpha = 0.1;              ///< --alpha > 0
+  double eta = 0.01;               ///< --eta > 0
+  std::uint64_t seed = 1;          ///< --seed ≥ 0
+  std::string out;                 ///< --out
+  std::int64_t split_every = 0;    ///< --split-every N ≥ 2, or 0
+  std::string heldout_out;         ///< --heldout-out, with --split-every
+};
+
+/// Parses the arguments that follow `natgrad synth lda`.
+/// @throws natgrad::Error naming the argument at fault.
+SynthLdaConfig parse_synth_lda(const std::vector<std::string>& args);
+
+/// Help text for `natgrad synth lda --help`.
+std::string synth_lda_help();
+
 /// Everything `natgrad infer` needs.
 struct InferConfig {
   std::string model;                   ///< --model: a model file or checkpoint

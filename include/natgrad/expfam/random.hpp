@@ -7,6 +7,7 @@
 
 #include <array>
 #include <cstdint>
+#include <vector>
 
 namespace natgrad::expfam {
 
@@ -15,6 +16,8 @@ enum class Purpose : std::uint64_t {
   kGlobalInit = 1,   ///< initial global parameters λ (a = row)
   kLocalInit = 2,    ///< initial local parameters of a datum (a = datum id, b = step)
   kPermutation = 3,  ///< minibatch order of an epoch (a = epoch)
+  kSynthGlobal = 4,  ///< synthetic data: the true global variables (a = row)
+  kSynthDatum = 5,   ///< synthetic data: one datum (a = datum id)
 };
 
 /// A stream of random numbers keyed by (seed, purpose, a, b).
@@ -32,12 +35,28 @@ class CounterRng {
   double normal();
   /// Gamma(shape, 1), shape > 0 (Marsaglia & Tsang 2000).
   double gamma(double shape);
+  /// Poisson(mean), mean ≥ 0: inversion below 500, the rounded normal
+  /// approximation above (relative error of its moments < 0.1 %).
+  std::int64_t poisson(double mean);
 
  private:
   std::array<std::uint64_t, 2> key_;
   std::array<std::uint64_t, 4> counter_;
   std::array<std::uint64_t, 4> block_{};
   int used_ = 4;
+};
+
+/// Walker's alias table: O(1) draws from a categorical distribution.
+class AliasTable {
+ public:
+  /// @param weights n ≥ 1 non-negative weights, not all zero (normalised here)
+  explicit AliasTable(const std::vector<double>& weights);
+  /// An index in [0, n) drawn with probability weight / Σ weights.
+  std::int32_t sample(CounterRng& rng) const;
+
+ private:
+  std::vector<double> keep_;          ///< probability of keeping column i
+  std::vector<std::int32_t> alias_;   ///< the other index of column i
 };
 
 }  // namespace natgrad::expfam
