@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -394,51 +395,50 @@ int dispatch(const std::vector<std::string>& args, comm::Communicator& comm, std
     if (root) out << "natgrad " << NATGRAD_VERSION << "\n";
     return 0;
   }
-  const std::vector<std::string> rest(args.begin() + 1, args.end());
-  if (args[0] == "fit") {
-    if (config::wants_help(rest)) {
-      if (root) out << config::fit_help();
-      return 0;
-    }
-    config::FitConfig config;
-    comm::agree(comm, [&] { config = config::parse_fit(rest); });
-    return run_fit(config, comm, out, stop).finished ? 0 : kExitPreempted;
-  }
-  if (args[0] == "convert") {
-    if (config::wants_help(rest)) {
-      if (root) out << config::convert_help();
-      return 0;
-    }
-    // Conversion is serial: rank 0 does it, the others wait for the verdict.
+  // Serial commands: rank 0 does the work, the others wait for the verdict.
+  const auto on_root = [&](const std::function<void()>& body) {
     comm::agree(comm, [&] {
-      if (root) run_convert(config::parse_convert(rest), out);
+      if (root) body();
     });
     return 0;
-  }
-  if (args[0] == "synth") {
-    if (rest.empty() || rest[0] != "lda") {
-      throw comm::AgreedError("synth: expected 'natgrad synth lda [options]'" +
-                              (rest.empty() ? std::string() : ", got '" + rest[0] + "'"));
-    }
-    const std::vector<std::string> options(rest.begin() + 1, rest.end());
+  };
+  struct Command {
+    std::vector<std::string> words;  ///< the command's name, e.g. {"synth", "lda"}
+    std::string (*help)();
+    std::function<int(const std::vector<std::string>&)> run;  ///< takes the options after the name
+  };
+  const std::vector<Command> commands = {
+      {{"fit"}, config::fit_help,
+       [&](const std::vector<std::string>& options) {
+         config::FitConfig config;
+         comm::agree(comm, [&] { config = config::parse_fit(options); });
+         return run_fit(config, comm, out, stop).finished ? 0 : kExitPreempted;
+       }},
+      {{"convert"}, config::convert_help,
+       [&](const std::vector<std::string>& options) {
+         return on_root([&] { run_convert(config::parse_convert(options), out); });
+       }},
+      {{"synth", "lda"}, config::synth_lda_help,
+       [&](const std::vector<std::string>& options) {
+         return on_root([&] { run_synth_lda(config::parse_synth_lda(options), out); });
+       }},
+      {{"infer"}, config::infer_help,
+       [&](const std::vector<std::string>& options) {
+         config::InferConfig config;
+         comm::agree(comm, [&] { config = config::parse_infer(options); });
+         run_infer(config, comm, out);
+         return 0;
+       }},
+  };
+  for (const Command& command : commands) {
+    const std::size_t n = command.words.size();
+    if (args.size() < n || !std::equal(command.words.begin(), command.words.end(), args.begin())) continue;
+    const std::vector<std::string> options(args.begin() + static_cast<std::ptrdiff_t>(n), args.end());
     if (config::wants_help(options)) {
-      if (root) out << config::synth_lda_help();
+      if (root) out << command.help();
       return 0;
     }
-    comm::agree(comm, [&] {
-      if (root) run_synth_lda(config::parse_synth_lda(options), out);
-    });
-    return 0;
-  }
-  if (args[0] == "infer") {
-    if (config::wants_help(rest)) {
-      if (root) out << config::infer_help();
-      return 0;
-    }
-    config::InferConfig config;
-    comm::agree(comm, [&] { config = config::parse_infer(rest); });
-    run_infer(config, comm, out);
-    return 0;
+    return command.run(options);
   }
   throw comm::AgreedError("unknown command '" + args[0] + "'\n" + kUsage);
 }

@@ -93,10 +93,12 @@ CorpusInfo check_header(const h5::File& file) {
                 std::to_string(v) + "; expected num_docs ≥ 0 and 1 ≤ vocab_size < 2^31");
   }
   info.vocab_size = static_cast<std::int32_t>(v);
+  // Unsigned: num_docs + 1 must not overflow for a num_docs of 2^63 − 1.
+  const std::uint64_t expected = static_cast<std::uint64_t>(info.num_docs) + 1;
   const auto indptr_shape = file.shape("/indptr");
-  if (indptr_shape.size() != 1 || indptr_shape[0] != static_cast<std::uint64_t>(info.num_docs + 1)) {
-    throw Error(path + ": dataset '/indptr' must be 1-D of num_docs + 1 = " +
-                std::to_string(info.num_docs + 1) + " elements");
+  if (indptr_shape.size() != 1 || indptr_shape[0] != expected) {
+    throw Error(path + ": dataset '/indptr' must be 1-D of num_docs + 1 = " + std::to_string(expected) +
+                " elements");
   }
   return info;
 }

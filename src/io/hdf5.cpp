@@ -206,14 +206,19 @@ std::vector<std::uint64_t> File::shape(const std::string& name) const {
 }
 
 template <class T>
-std::vector<T> File::read(const std::string& name, std::uint64_t offset, std::uint64_t count) const {
-  const Handle set = open_dataset(name);
+Handle File::open_numeric(const std::string& name) const {
+  Handle set = open_dataset(name);
   const Handle file_type(H5Dget_type(set.get()), H5Tclose);
   const H5T_class_t cls = H5Tget_class(file_type.get());
   if (cls != native_class<T>()) {
-    fail("dataset '" + name + "' holds " + class_name(cls) + " values; expected " +
-         class_name(native_class<T>()));
+    fail("dataset '" + name + "' holds " + class_name(cls) + " values; expected " + class_name(native_class<T>()));
   }
+  return set;
+}
+
+template <class T>
+std::vector<T> File::read(const std::string& name, std::uint64_t offset, std::uint64_t count) const {
+  const Handle set = open_numeric<T>(name);
   const Handle space(H5Dget_space(set.get()), H5Sclose);
   if (H5Sget_simple_extent_ndims(space.get()) != 1) {
     fail("dataset '" + name + "' has " + std::to_string(H5Sget_simple_extent_ndims(space.get())) +
@@ -239,13 +244,7 @@ std::vector<T> File::read(const std::string& name, std::uint64_t offset, std::ui
 
 template <class T>
 std::vector<T> File::read_all(const std::string& name) const {
-  const Handle set = open_dataset(name);
-  const Handle file_type(H5Dget_type(set.get()), H5Tclose);
-  const H5T_class_t cls = H5Tget_class(file_type.get());
-  if (cls != native_class<T>()) {
-    fail("dataset '" + name + "' holds " + class_name(cls) + " values; expected " +
-         class_name(native_class<T>()));
-  }
+  const Handle set = open_numeric<T>(name);
   const auto dims = shape(name);
   const std::uint64_t total =
       std::accumulate(dims.begin(), dims.end(), std::uint64_t{1}, std::multiplies<>());
@@ -366,27 +365,26 @@ Handle File::open_attr(const std::string& object, const std::string& attr) const
   return a;
 }
 
-std::int64_t File::attr_int(const std::string& object, const std::string& attr) const {
-  const Handle a = open_attr(object, attr);
-  const Handle type(H5Aget_type(a.get()), H5Tclose);
-  if (H5Tget_class(type.get()) != H5T_INTEGER) {
-    fail("attribute '" + attr + "' of '" + object + "' is not an integer");
-  }
-  std::int64_t value = 0;
-  H5Aread(a.get(), H5T_NATIVE_INT64, &value);
-  return value;
-}
-
-double File::attr_double(const std::string& object, const std::string& attr) const {
+template <class T>
+T File::attr_number(const std::string& object, const std::string& attr) const {
   const Handle a = open_attr(object, attr);
   const Handle type(H5Aget_type(a.get()), H5Tclose);
   const H5T_class_t cls = H5Tget_class(type.get());
-  if (cls != H5T_FLOAT && cls != H5T_INTEGER) {
-    fail("attribute '" + attr + "' of '" + object + "' is not a number");
+  // An integer reads as a double; a floating-point value never as an integer.
+  if (cls != H5T_INTEGER && (cls != H5T_FLOAT || std::is_integral_v<T>)) {
+    fail("attribute '" + attr + "' of '" + object + "' is not " + (std::is_integral_v<T> ? "an integer" : "a number"));
   }
-  double value = 0;
-  H5Aread(a.get(), H5T_NATIVE_DOUBLE, &value);
+  T value = 0;
+  H5Aread(a.get(), native_type<T>(), &value);
   return value;
+}
+
+std::int64_t File::attr_int(const std::string& object, const std::string& attr) const {
+  return attr_number<std::int64_t>(object, attr);
+}
+
+double File::attr_double(const std::string& object, const std::string& attr) const {
+  return attr_number<double>(object, attr);
 }
 
 std::string File::attr_string(const std::string& object, const std::string& attr) const {

@@ -504,6 +504,21 @@ TEST_F(CorpusFile, RawCorpusIsValid) {
   EXPECT_EQ(c.vocab.size(), 5u);
 }
 
+// Found by fuzz_corpus_file (seed tests/fuzz/corpus/corpus_file/num_docs_max):
+// num_docs = 2^63 − 1 overflowed num_docs + 1 in the shape check.
+TEST_F(CorpusFile, LargestNumDocsIsRefusedWithoutOverflow) {
+  write_raw(path_, RawCorpus{});
+  {
+    const hid_t file = H5Fopen(path_.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    const std::int64_t huge = INT64_MAX;
+    const hid_t attr = H5Aopen(file, "num_docs", H5P_DEFAULT);
+    H5Awrite(attr, H5T_NATIVE_INT64, &huge);
+    H5Aclose(attr);
+    H5Fclose(file);
+  }
+  EXPECT_TRUE(contains(error_of([&] { read_corpus_info(path_); }), "num_docs + 1 = 9223372036854775808"));
+}
+
 TEST_F(CorpusFile, WordIdAtV) {
   RawCorpus raw;
   raw.indices = {1, 5, 0};

@@ -99,6 +99,11 @@ class File {
   File(std::string path, Handle handle) : path_(std::move(path)), handle_(std::move(handle)) {}
   [[noreturn]] void fail(const std::string& what) const;
   Handle open_dataset(const std::string& name) const;
+  /// Opens a dataset whose values are of T's class (integer or floating point).
+  template <class T>
+  Handle open_numeric(const std::string& name) const;
+  template <class T>
+  T attr_number(const std::string& object, const std::string& attr) const;
   Handle open_attr(const std::string& object, const std::string& attr) const;
   Handle create_attr(const std::string& object, const std::string& attr, hid_t type);
 
