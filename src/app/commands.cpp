@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <functional>
@@ -313,27 +314,61 @@ void run_synth_lda(const config::SynthLdaConfig& config, std::ostream& out) {
   write_corpora(corpus, config.out, config.split_every, config.heldout_out, "natgrad synth lda", &truth, out);
 }
 
-void run_infer(const config::InferConfig& config, comm::Communicator& comm, std::ostream& out) {
-  const bool root = comm.rank() == 0;
+namespace {
+
+// A fitted model and this rank's shard of a corpus to apply it to.
+struct Applied {
   io::ModelFileContents model;
   io::Corpus shard;
-  comm::agree(comm, [&] {
-    model = io::read_model_file(config.model);
-    const io::CorpusInfo info = io::read_corpus_info(config.data);
-    if (info.vocab_size != model.lambda.cols()) {
-      throw Error(config.data + ": V = " + std::to_string(info.vocab_size) + " words, but the model " + config.model +
-                  " has V = " + std::to_string(model.lambda.cols()) + "; convert the corpus with the model's vocabulary");
-    }
-    if (root) check_writable("--out", config.out);
-    const models::Range part = shard_of(info.num_docs, comm);
-    shard = io::read_corpus(config.data, part.begin, part.end, false);
-  });
   models::LdaOptions options;
-  options.topics = model.lambda.rows();
-  options.alpha = model.alpha[0];
-  options.local_max_iters = static_cast<int>(config.local_max_iters);
-  options.local_tol = config.local_tol;
-  const Eigen::MatrixXd exp_elog_beta = models::lda_exp_elog_beta(model.lambda);
+  Eigen::MatrixXd exp_elog_beta;
+};
+
+Applied load_applied(const config::InferConfig& config, comm::Communicator& comm) {
+  Applied a;
+  comm::agree(comm, [&] {
+    a.model = io::read_model_file(config.model);
+    const io::CorpusInfo info = io::read_corpus_info(config.data);
+    if (info.vocab_size != a.model.lambda.cols()) {
+      throw Error(config.data + ": V = " + std::to_string(info.vocab_size) + " words, but the model " + config.model +
+                  " has V = " + std::to_string(a.model.lambda.cols()) +
+                  "; convert the corpus with the model's vocabulary");
+    }
+    if (comm.rank() == 0 && !config.out.empty()) check_writable("--out", config.out);
+    const models::Range part = shard_of(info.num_docs, comm);
+    a.shard = io::read_corpus(config.data, part.begin, part.end, false);
+  });
+  a.options.topics = a.model.lambda.rows();
+  a.options.alpha = a.model.alpha[0];
+  a.options.local_max_iters = static_cast<int>(config.local_max_iters);
+  a.options.local_tol = config.local_tol;
+  a.exp_elog_beta = models::lda_exp_elog_beta(a.model.lambda);
+  return a;
+}
+
+}  // namespace
+
+double run_evaluate(const config::InferConfig& config, comm::Communicator& comm, std::ostream& out) {
+  Applied a = load_applied(config, comm);
+  models::LdaWorkspace ws;
+  const models::ScoreSum part = models::lda_heldout_score(a.model.lambda, a.exp_elog_beta, a.shard, a.options, ws);
+  double sums[2] = {part.log_score, part.count};
+  comm.allreduce_sum(sums);
+  const double perplexity = std::exp(-sums[0] / sums[1]);
+  if (comm.rank() == 0) {
+    out << "held-out perplexity " << format_double("%.4f", perplexity) << " of " << config.model << " on "
+        << config.data << " (" << static_cast<std::int64_t>(sums[1]) << " held-out tokens)\n";
+  }
+  return perplexity;
+}
+
+void run_infer(const config::InferConfig& config, comm::Communicator& comm, std::ostream& out) {
+  const bool root = comm.rank() == 0;
+  Applied a = load_applied(config, comm);
+  const io::ModelFileContents& model = a.model;
+  const io::Corpus& shard = a.shard;
+  const models::LdaOptions& options = a.options;
+  const Eigen::MatrixXd& exp_elog_beta = a.exp_elog_beta;
   // Row-major D × K pieces, so that the gathered buffer is the whole matrix.
   std::vector<double> mine;
   std::vector<double> lengths;
@@ -380,6 +415,7 @@ constexpr const char* kUsage =
     "  fit       fit a model by stochastic variational inference (run under mpirun)\n"
     "  synth     draw a corpus from LDA's generative model (synth lda)\n"
     "  infer     topic proportions of a corpus's documents under a fitted model\n"
+    "  evaluate  held-out perplexity of a fitted model on a corpus\n"
     "'natgrad COMMAND --help' describes each command.\n";
 
 }  // namespace
@@ -421,6 +457,13 @@ int dispatch(const std::vector<std::string>& args, comm::Communicator& comm, std
       {{"synth", "lda"}, config::synth_lda_help,
        [&](const std::vector<std::string>& options) {
          return on_root([&] { run_synth_lda(config::parse_synth_lda(options), out); });
+       }},
+      {{"evaluate"}, config::evaluate_help,
+       [&](const std::vector<std::string>& options) {
+         config::InferConfig config;
+         comm::agree(comm, [&] { config = config::parse_infer(options, false); });
+         run_evaluate(config, comm, out);
+         return 0;
        }},
       {{"infer"}, config::infer_help,
        [&](const std::vector<std::string>& options) {

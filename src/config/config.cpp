@@ -286,12 +286,13 @@ ConvertConfig parse_convert(const std::vector<std::string>& args) {
 
 namespace {
 
-po::options_description infer_options() {
-  po::options_description opts("infer options");
+po::options_description infer_options(bool with_out) {
+  po::options_description opts("options");
   opts.add_options()
       ("model", po::value<std::string>(), "model file or checkpoint (required)")
-      ("data", po::value<std::string>(), "corpus HDF5 with the model's vocabulary (required)")
-      ("out", po::value<std::string>(), "output theta HDF5 (required)")
+      ("data", po::value<std::string>(), "corpus HDF5 with the model's vocabulary (required)");
+  if (with_out) opts.add_options()("out", po::value<std::string>(), "output theta HDF5 (required)");
+  opts.add_options()
       ("local-max-iters", po::value<std::int64_t>()->default_value(100), "most iterations per document >= 1")
       ("local-tol", po::value<double>()->default_value(1e-3), "mean absolute change of gamma that stops, > 0");
   return opts;
@@ -363,21 +364,31 @@ std::string infer_help() {
   std::ostringstream out;
   out << "usage: natgrad infer --model MODEL.h5 --data CORPUS.h5 --out THETA.h5\n"
          "Topic proportions of every document of CORPUS under MODEL (run under mpirun to shard them).\n\n"
-      << infer_options();
+      << infer_options(true);
   return out.str();
 }
 
-InferConfig parse_infer(const std::vector<std::string>& args) {
+std::string evaluate_help() {
+  std::ostringstream out;
+  out << "usage: natgrad evaluate --model MODEL.h5 --data HELDOUT.h5\n"
+         "Held-out perplexity of MODEL on the documents of HELDOUT (document completion: every fifth token\n"
+         "of each document, in word-id order, is scored after inferring its topics on the others).\n\n"
+      << infer_options(false);
+  return out.str();
+}
+
+InferConfig parse_infer(const std::vector<std::string>& args, bool needs_out) {
+  const std::string command = needs_out ? "infer" : "evaluate";
   po::variables_map vm;
   try {
-    po::store(po::command_line_parser(args).options(infer_options()).run(), vm);
+    po::store(po::command_line_parser(args).options(infer_options(needs_out)).run(), vm);
   } catch (const po::error& e) {
-    throw Error(std::string("infer: ") + e.what());
+    throw Error(command + ": " + e.what());
   }
   InferConfig c;
   for (const auto& [key, field] : {std::pair{"model", &c.model}, std::pair{"data", &c.data}, std::pair{"out", &c.out}}) {
-    if (vm.count(key) == 0) throw Error(std::string("infer: --") + key + " is required");
-    *field = vm[key].as<std::string>();
+    if (vm.count(key) == 0 && (needs_out || field != &c.out)) throw Error(command + ": --" + key + " is required");
+    if (vm.count(key) != 0) *field = vm[key].as<std::string>();
   }
   c.local_max_iters = vm["local-max-iters"].as<std::int64_t>();
   c.local_tol = vm["local-tol"].as<double>();

@@ -145,21 +145,20 @@ void LdaModel::add_local_stats(std::span<const std::int64_t> ids, std::uint64_t 
   }
 }
 
-ScoreSum LdaModel::heldout_partial() {
+ScoreSum lda_heldout_score(const Eigen::MatrixXd& lambda, const Eigen::MatrixXd& exp_elog_beta,
+                           const io::Corpus& heldout, const LdaOptions& options, LdaWorkspace& ws) {
   ScoreSum total;
-  if (!heldout_) return total;
-  const Eigen::ArrayXd inv_rowsum = lambda_.rowwise().sum().array().inverse();
+  const Eigen::ArrayXd inv_rowsum = lambda.rowwise().sum().array().inverse();
   std::vector<std::int32_t> observed;
   std::vector<std::int32_t> held;
   std::vector<std::int32_t> obs_ids;
   std::vector<std::int32_t> obs_counts;
-  Eigen::ArrayXd gamma(topics_);
-  const io::Corpus& c = *heldout_;
-  for (std::int64_t d = 0; d < c.num_docs(); ++d) {
-    const auto b = static_cast<std::size_t>(c.indptr[d]);
-    const auto e = static_cast<std::size_t>(c.indptr[d + 1]);
-    const auto ids = std::span(c.indices).subspan(b, e - b);
-    lda_completion_split(std::span(c.counts).subspan(b, e - b), observed, held);
+  Eigen::ArrayXd gamma;
+  for (std::int64_t d = 0; d < heldout.num_docs(); ++d) {
+    const auto b = static_cast<std::size_t>(heldout.indptr[d]);
+    const auto e = static_cast<std::size_t>(heldout.indptr[d + 1]);
+    const auto ids = std::span(heldout.indices).subspan(b, e - b);
+    lda_completion_split(std::span(heldout.counts).subspan(b, e - b), observed, held);
     obs_ids.clear();
     obs_counts.clear();
     double held_tokens = 0;
@@ -172,16 +171,20 @@ ScoreSum LdaModel::heldout_partial() {
     }
     if (held_tokens == 0) continue;
     // From a fixed start, so that the score is a function of λ alone, comparable across runs and systems.
-    lda_infer(exp_elog_beta_, obs_ids, obs_counts, options_, gamma, ws_);
+    lda_infer(exp_elog_beta, obs_ids, obs_counts, options, gamma, ws);
     // Σ_k θ̄_k β̄_kw with θ̄ = γ/Σγ and β̄_k = λ_k / Σ_w λ_kw.
     const Eigen::ArrayXd weights = gamma / gamma.sum() * inv_rowsum;
     for (std::size_t j = 0; j < ids.size(); ++j) {
       if (held[j] == 0) continue;
-      total.log_score += held[j] * std::log((weights * lambda_.col(ids[j]).array()).sum());
+      total.log_score += held[j] * std::log((weights * lambda.col(ids[j]).array()).sum());
     }
     total.count += held_tokens;
   }
   return total;
+}
+
+ScoreSum LdaModel::heldout_partial() {
+  return heldout_ ? lda_heldout_score(lambda_, exp_elog_beta_, *heldout_, options_, ws_) : ScoreSum{};
 }
 
 double LdaModel::heldout_metric(const ScoreSum& total) const {

@@ -1,13 +1,21 @@
-# natgrad infer with the real binary: topic proportions of the held-out KOS
-# documents under a fitted model, the same at 1 and 3 ranks, rows summing to 1,
-# and the file records which model produced them.
+# natgrad infer and evaluate with the real binary: topic proportions of the
+# held-out KOS documents under a fitted model, the same at 1 and 3 ranks, rows
+# summing to 1, and the file records which model produced them; the held-out
+# perplexity of the model file equals the fit's own last evaluation.
 source "$(dirname "$0")/common.sh"
 KOS="$NATGRAD_REPO/jobs/data/kos"
 cd "$WORK"
 "$NATGRAD" convert uci "$KOS/docword.kos.txt.gz" "$KOS/vocab.kos.txt" --out kos.h5 \
   --split-every 10 --heldout-out kos_test.h5 >/dev/null
-timeout 120 "$MPIEXEC" -np 2 "$NATGRAD" fit --model.topics 12 --data.train kos.h5 --solver.max_steps 8 \
-  --output.model model.h5 >/dev/null
+timeout 120 "$MPIEXEC" -np 2 "$NATGRAD" fit --model.topics 12 --data.train kos.h5 --data.heldout kos_test.h5 \
+  --solver.max_steps 8 --output.model model.h5 > fit.log
+fitted=$(grep -o 'held-out perplexity [0-9.]*' fit.log | awk '{print $3}')
+for np in 1 3; do
+  timeout 120 "$MPIEXEC" -np "$np" "$NATGRAD" evaluate --model model.h5 --data kos_test.h5 > evaluate.log
+  evaluated=$(grep -o 'held-out perplexity [0-9.]*' evaluate.log | awk '{print $3}')
+  "$NATGRAD_PYTHON" -c "import sys; sys.exit(abs($evaluated / $fitted - 1) > 1e-5)" \
+    || fail "evaluate at $np ranks gives $evaluated, the fit said $fitted"
+done
 timeout 120 "$MPIEXEC" -np 1 "$NATGRAD" infer --model model.h5 --data kos_test.h5 --out theta1.h5
 timeout 120 "$MPIEXEC" -np 3 "$NATGRAD" infer --model model.h5 --data kos_test.h5 --out theta3.h5 > infer.log
 grep -q "wrote theta3.h5: topic proportions of 343 documents under model.h5 (step 8)" infer.log || fail "summary line"

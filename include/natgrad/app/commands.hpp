@@ -51,6 +51,11 @@ void run_synth_lda(const config::SynthLdaConfig& config, std::ostream& out);
 /// Collective.
 void run_infer(const config::InferConfig& config, comm::Communicator& comm, std::ostream& out);
 
+/// `natgrad evaluate`: the held-out perplexity of a model file on a corpus,
+/// each rank scoring its shard; rank 0 prints it. Collective.
+/// @return the perplexity
+double run_evaluate(const config::InferConfig& config, comm::Communicator& comm, std::ostream& out);
+
 /// Parses `args` (without the program name) and runs the command they name.
 /// Collective; returns the exit status.
 int dispatch(const std::vector<std::string>& args, comm::Communicator& comm, std::ostream& out,

@@ -130,12 +130,13 @@ struct InferConfig {
   double local_tol = 1e-3;             ///< --local-tol > 0
 };
 
-/// Parses the arguments that follow `natgrad infer`.
-/// @throws natgrad::Error naming the argument at fault.
-InferConfig parse_infer(const std::vector<std::string>& args);
+/// Parses the arguments that follow `natgrad infer` (or, without --out,
+/// `natgrad evaluate`). @throws natgrad::Error naming the argument at fault.
+InferConfig parse_infer(const std::vector<std::string>& args, bool needs_out = true);
 
-/// Help text for `natgrad infer --help`.
+/// Help text for `natgrad infer --help` and `natgrad evaluate --help`.
 std::string infer_help();
+std::string evaluate_help();
 
 /// True if `args` asks for help (-h or --help).
 bool wants_help(const std::vector<std::string>& args);

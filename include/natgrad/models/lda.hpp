@@ -63,6 +63,13 @@ double lda_infer(const Eigen::MatrixXd& exp_elog_beta, std::span<const std::int3
 void lda_completion_split(std::span<const std::int32_t> counts, std::vector<std::int32_t>& observed,
                           std::vector<std::int32_t>& heldout);
 
+/// The document-completion score of held-out documents (see README, Held-out
+/// perplexity): Σ over held-out tokens of log Σ_k θ̄_k β̄_kw, and their count.
+/// @param lambda        K × V
+/// @param exp_elog_beta lda_exp_elog_beta(lambda)
+ScoreSum lda_heldout_score(const Eigen::MatrixXd& lambda, const Eigen::MatrixXd& exp_elog_beta,
+                           const io::Corpus& heldout, const LdaOptions& options, LdaWorkspace& ws);
+
 class LdaModel final : public Model {
  public:
   /// @param train   this rank's shard of the training corpus
