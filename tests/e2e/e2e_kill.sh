@@ -9,17 +9,8 @@ cd "$WORK"
 # K = 200 makes each checkpoint (4.7 MB, synced to disk) a large share of a step.
 JOB=(--model.topics 200 --data.train cora.h5 --solver.batch_size 32 --solver.max_steps 400 --solver.seed 9
   --eval.every_steps 0 --checkpoint.every_steps 1 --checkpoint.keep 3)
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
-# Start-up time, and the time of the whole run, to kill at instants spread over
-# the run whatever the machine's (or the sanitizers') speed.
-start=$(now_ms)
-timeout 600 "$MPIEXEC" -np 2 "$NATGRAD" fit "${JOB[@]}" --solver.max_steps 1 --output.model one.h5 >/dev/null 2>&1 || true
-startup_ms=$(( $(now_ms) - start ))
-start=$(now_ms)
 timeout 600 "$MPIEXEC" -np 2 "$NATGRAD" fit "${JOB[@]}" --checkpoint.path ck_straight --output.model straight.h5 >/dev/null
-run_ms=$(( $(now_ms) - start ))
-# Each attempt runs the start-up plus up to 1/40 of the steps: about 80 kills would be needed to finish.
-window_ms=$(( (run_ms > startup_ms ? run_ms - startup_ms : 100) / 40 + 20 ))
+newest_step() { { ls ck 2>/dev/null || true; } | sed -n 's/^ckpt-0*\([0-9][0-9]*\)\.h5$/\1/p' | sort -n | tail -1; }
 
 RANDOM=2024
 kills=0
@@ -28,8 +19,12 @@ while [ "$kills" -lt 20 ] || [ "$during_write" -lt 3 ]; do
   [ "$kills" -lt 150 ] || fail "only $during_write of $kills kills landed during a checkpoint write"
   "$MPIEXEC" -np 2 "$NATGRAD" fit "${JOB[@]}" --checkpoint.path ck --restart auto --output.model killed.h5 > run.log 2>&1 &
   pid=$!
-  delay_ms=$(( startup_ms + RANDOM % window_ms ))
-  sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
+  # Kill at a random instant soon after the run has made progress (a new
+  # checkpoint), whatever the machine's or the sanitizers' speed: about 80
+  # kills would be needed to finish the 400 steps.
+  before=$(newest_step)
+  while kill -0 "$pid" 2>/dev/null && [ "$(newest_step)" = "$before" ]; do sleep 0.01; done
+  sleep "0.0$((RANDOM % 10))"
   if ! kill -0 "$pid" 2>/dev/null; then
     wait "$pid" || fail "a run between kills failed: $(cat run.log)"
     break  # finished before the kill came
@@ -42,7 +37,7 @@ while [ "$kills" -lt 20 ] || [ "$during_write" -lt 3 ]; do
   if compgen -G "ck/ckpt-*.h5.tmp" >/dev/null; then during_write=$((during_write + 1)); fi
 done
 [ "$kills" -ge 20 ] || fail "the run finished after only $kills kills"
-echo "killed $kills times (start-up ${startup_ms} ms, kills within ${window_ms} ms after it), $during_write of them during a checkpoint write"
+echo "killed $kills times, $during_write of them during a checkpoint write"
 echo "newest checkpoint when the last kill came: $(ls ck | grep -v tmp | tail -1)"
 timeout 600 "$MPIEXEC" -np 2 "$NATGRAD" fit "${JOB[@]}" --checkpoint.path ck --restart auto --output.model killed.h5 > last.log
 grep -q "^done: 400 steps" last.log || fail "the last resubmission did not finish: $(cat last.log)"
