@@ -125,7 +125,16 @@ Eigen::VectorXd LdaModel::initial_global(std::uint64_t seed) const {
 
 void LdaModel::set_global(const Eigen::VectorXd& lambda) {
   lambda_ = lda_topics(lambda, topics_);
-  exp_elog_beta_ = lda_exp_elog_beta(lambda_);
+  // Only ψ(Σ_w λ_kw) now; a column of exp(E[log β]) is refreshed when a
+  // document of this rank first needs it (refresh_columns), so the cost of a
+  // step grows with the words its minibatch touches on this rank, not with V.
+  psi_rowsum_.resize(topics_);
+  for (Eigen::Index k = 0; k < topics_; ++k) psi_rowsum_[k] = expfam::digamma(lambda_.row(k).sum());
+  if (column_version_.empty()) {
+    exp_elog_beta_.resize(topics_, vocab_size_);
+    column_version_.assign(static_cast<std::size_t>(vocab_size_), 0);
+  }
+  ++version_;
 }
 
 void LdaModel::add_local_stats(std::span<const std::int64_t> ids, std::uint64_t seed, std::int64_t step,
@@ -139,6 +148,7 @@ void LdaModel::add_local_stats(std::span<const std::int64_t> ids, std::uint64_t 
     const std::int64_t d = id - train_.first_doc;
     const auto b = static_cast<std::size_t>(train_.indptr[d]);
     const auto e = static_cast<std::size_t>(train_.indptr[d + 1]);
+    refresh_columns(std::span(train_.indices).subspan(b, e - b));
     lda_local_step(exp_elog_beta_, std::span(train_.indices).subspan(b, e - b),
                    std::span(train_.counts).subspan(b, e - b), options_.alpha, options_.local_max_iters,
                    options_.local_tol, gamma, &s, ws_);
@@ -183,8 +193,21 @@ ScoreSum lda_heldout_score(const Eigen::MatrixXd& lambda, const Eigen::MatrixXd&
   return total;
 }
 
+void LdaModel::refresh_columns(std::span<const std::int32_t> ids) {
+  for (const std::int32_t w : ids) {
+    auto& seen = column_version_[static_cast<std::size_t>(w)];
+    if (seen == version_) continue;
+    for (Eigen::Index k = 0; k < topics_; ++k) {
+      exp_elog_beta_(k, w) = std::exp(expfam::digamma(lambda_(k, w)) - psi_rowsum_[k]);
+    }
+    seen = version_;
+  }
+}
+
 ScoreSum LdaModel::heldout_partial() {
-  return heldout_ ? lda_heldout_score(lambda_, exp_elog_beta_, *heldout_, options_, ws_) : ScoreSum{};
+  if (!heldout_) return {};
+  refresh_columns(heldout_->indices);
+  return lda_heldout_score(lambda_, exp_elog_beta_, *heldout_, options_, ws_);
 }
 
 double LdaModel::heldout_metric(const ScoreSum& total) const {
@@ -192,6 +215,7 @@ double LdaModel::heldout_metric(const ScoreSum& total) const {
 }
 
 double LdaModel::elbo_local_partial() {
+  refresh_columns(train_.indices);
   double sum = 0.0;
   Eigen::ArrayXd gamma(topics_);
   for (std::int64_t d = 0; d < train_.num_docs(); ++d) {

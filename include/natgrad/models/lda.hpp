@@ -104,7 +104,13 @@ class LdaModel final : public Model {
   io::Corpus train_;
   std::optional<io::Corpus> heldout_;
   Eigen::MatrixXd lambda_;         ///< K × V, the current λ
-  Eigen::MatrixXd exp_elog_beta_;  ///< K × V, exp(E[log β])
+  /// Makes the columns `ids` of exp_elog_beta_ current for the current λ.
+  void refresh_columns(std::span<const std::int32_t> ids);
+
+  Eigen::MatrixXd exp_elog_beta_;  ///< K × V, exp(E[log β]); column w valid when column_version_[w] == version_
+  Eigen::ArrayXd psi_rowsum_;      ///< K: ψ(Σ_w λ_kw)
+  std::vector<std::uint64_t> column_version_;
+  std::uint64_t version_ = 0;      ///< incremented by set_global
   LdaWorkspace ws_;
 };
 
