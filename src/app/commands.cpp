@@ -14,6 +14,7 @@
 
 #include "natgrad/error.hpp"
 #include "natgrad/io/corpus.hpp"
+#include "natgrad/io/dense.hpp"
 #include "natgrad/io/text_corpus.hpp"
 #include "natgrad/io/theta_file.hpp"
 #include "natgrad/models/lda.hpp"
@@ -287,6 +288,21 @@ void write_corpora(const io::Corpus& corpus, const std::string& out_path, std::i
 }  // namespace
 
 void run_convert(const config::ConvertConfig& config, std::ostream& out) {
+  if (config.format == "csv") {
+    const io::DenseData data = io::read_csv(config.input, config.label_column);
+    const auto report = [&](const std::string& path, const io::DenseData& d) {
+      io::write_dense(path, d, config.input);
+      out << "wrote " << path << ": " << d.num_rows() << " rows, " << d.cols << " columns\n";
+    };
+    if (config.split_every == 0) {
+      report(config.out, data);
+      return;
+    }
+    const auto [train, heldout] = io::split_every(data, config.split_every);
+    report(config.out, train);
+    report(config.heldout_out, heldout);
+    return;
+  }
   const io::Corpus corpus =
       config.format == "uci" ? io::read_uci(config.input, config.vocab) : io::read_ldac(config.input, config.vocab);
   write_corpora(corpus, config.out, config.split_every, config.heldout_out, config.input, nullptr, out);

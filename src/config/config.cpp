@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "natgrad/error.hpp"
+#include "natgrad/io/dense.hpp"
 
 namespace po = boost::program_options;
 
@@ -243,7 +244,12 @@ void split_options(const po::variables_map& vm, const std::string& command, std:
   }
 }
 
-po::options_description convert_options() { return output_options(); }
+po::options_description convert_options() {
+  po::options_description opts = output_options();
+  opts.add_options()("label-column", po::value<std::string>(),
+                     "csv only: the column of the labels, first, last or a column number N >= 1 (default: none)");
+  return opts;
+}
 
 }  // namespace
 
@@ -251,7 +257,10 @@ std::string convert_help() {
   std::ostringstream out;
   out << "usage: natgrad convert uci DOCWORD VOCAB --out CORPUS.h5 [--split-every N --heldout-out TEST.h5]\n"
          "       natgrad convert ldac FILE VOCAB --out CORPUS.h5 [--split-every N --heldout-out TEST.h5]\n"
-         "Inputs may be plain text or gzip-compressed.\n\n"
+         "       natgrad convert csv FILE --out DATA.h5 [--label-column first|last|N]\n"
+         "                           [--split-every N --heldout-out TEST.h5]\n"
+         "Inputs may be plain text or gzip-compressed. A CSV file holds one row of numbers a line, with an\n"
+         "optional header line of column names.\n\n"
       << convert_options();
   return out.str();
 }
@@ -270,14 +279,25 @@ ConvertConfig parse_convert(const std::vector<std::string>& args) {
   }
   const auto pos = vm.count("positional") != 0 ? vm["positional"].as<std::vector<std::string>>()
                                                 : std::vector<std::string>{};
-  if (pos.size() != 3 || (pos[0] != "uci" && pos[0] != "ldac")) {
-    throw Error("convert: expected 'uci DOCWORD VOCAB' or 'ldac FILE VOCAB', got " + std::to_string(pos.size()) +
-                " arguments" + (pos.empty() ? std::string() : " starting with '" + pos[0] + "'"));
+  const bool csv = !pos.empty() && pos[0] == "csv";
+  if (csv ? pos.size() != 2 : pos.size() != 3 || (pos[0] != "uci" && pos[0] != "ldac")) {
+    throw Error("convert: expected 'uci DOCWORD VOCAB', 'ldac FILE VOCAB' or 'csv FILE', got " +
+                std::to_string(pos.size()) + " arguments" +
+                (pos.empty() ? std::string() : " starting with '" + pos[0] + "'"));
   }
   ConvertConfig c;
   c.format = pos[0];
   c.input = pos[1];
-  c.vocab = pos[2];
+  if (!csv) c.vocab = pos[2];
+  if (vm.count("label-column") != 0) {
+    if (!csv) throw Error("convert: --label-column is only for 'csv', not '" + c.format + "'");
+    c.label_column = vm["label-column"].as<std::string>();
+    try {
+      io::LabelColumn::parse(c.label_column);
+    } catch (const Error& e) {
+      throw Error(std::string("convert: ") + e.what());
+    }
+  }
   if (vm.count("out") == 0) throw Error("convert: --out CORPUS.h5 is required");
   c.out = vm["out"].as<std::string>();
   split_options(vm, "convert", c.split_every, c.heldout_out);

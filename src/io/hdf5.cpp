@@ -243,6 +243,31 @@ std::vector<T> File::read(const std::string& name, std::uint64_t offset, std::ui
 }
 
 template <class T>
+std::vector<T> File::read_rows(const std::string& name, std::uint64_t first_row, std::uint64_t count) const {
+  static_assert(std::is_floating_point_v<T>, "read_rows reads floating-point datasets");
+  const Handle set = open_numeric<T>(name);
+  const Handle space(H5Dget_space(set.get()), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space.get());
+  if (rank != 2) fail("dataset '" + name + "' has " + std::to_string(rank) + " dimensions; expected 2");
+  hsize_t dims[2] = {0, 0};
+  H5Sget_simple_extent_dims(space.get(), dims, nullptr);
+  if (first_row > dims[0] || count > dims[0] - first_row) {
+    fail("dataset '" + name + "' has " + std::to_string(dims[0]) + " rows; expected at least " +
+         std::to_string(first_row) + " + " + std::to_string(count));
+  }
+  std::vector<T> out(count * dims[1]);
+  if (out.empty()) return out;
+  const hsize_t start[2] = {first_row, 0};
+  const hsize_t n[2] = {count, dims[1]};
+  H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, n, nullptr);
+  const Handle memory(H5Screate_simple(2, n, nullptr), H5Sclose);
+  if (H5Dread(set.get(), native_type<T>(), memory.get(), space.get(), H5P_DEFAULT, out.data()) < 0) {
+    fail("cannot read dataset '" + name + "' (damaged or truncated file?)");
+  }
+  return out;
+}
+
+template <class T>
 std::vector<T> File::read_all(const std::string& name) const {
   const Handle set = open_numeric<T>(name);
   const auto dims = shape(name);
@@ -452,6 +477,7 @@ template std::vector<std::int32_t> File::read<std::int32_t>(const std::string&, 
                                                             std::uint64_t) const;
 template std::vector<double> File::read_column<double>(const std::string&, const std::string&) const;
 template std::vector<std::int64_t> File::read_column<std::int64_t>(const std::string&, const std::string&) const;
+template std::vector<double> File::read_rows<double>(const std::string&, std::uint64_t, std::uint64_t) const;
 template std::vector<double> File::read_all<double>(const std::string&) const;
 template std::vector<std::int64_t> File::read_all<std::int64_t>(const std::string&) const;
 

@@ -1,62 +1,18 @@
 #include "natgrad/io/text_corpus.hpp"
 
-#include <zlib.h>
-
 #include <algorithm>
 #include <charconv>
-#include <filesystem>
 #include <string_view>
 #include <tuple>
 
+#include "line_reader.hpp"
 #include "natgrad/error.hpp"
 
 namespace natgrad::io {
 
 namespace {
 
-// Reads lines from a plain or gzip-compressed file (zlib reads both).
-class LineReader {
- public:
-  explicit LineReader(std::string path) : path_(std::move(path)) {
-    std::error_code ec;
-    if (!std::filesystem::exists(path_, ec)) throw Error(path_ + ": no such file");
-    file_ = gzopen(path_.c_str(), "rb");
-    if (file_ == nullptr) throw Error(path_ + ": cannot be opened for reading");
-  }
-  ~LineReader() { gzclose(file_); }
-  LineReader(const LineReader&) = delete;
-  LineReader& operator=(const LineReader&) = delete;
-
-  // Next line without its end-of-line characters; false at end of file.
-  bool next(std::string& line) {
-    line.clear();
-    char buffer[8192];
-    while (gzgets(file_, buffer, sizeof buffer) != nullptr) {
-      line += buffer;
-      if (!line.empty() && line.back() == '\n') break;
-    }
-    int errnum = 0;
-    gzerror(file_, &errnum);
-    if (errnum != Z_OK && errnum != Z_STREAM_END) {
-      throw Error(path_ + " line " + std::to_string(number_ + 1) + ": the file is damaged or truncated");
-    }
-    if (line.empty() && gzeof(file_)) return false;
-    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
-    ++number_;
-    return true;
-  }
-
-  std::int64_t number() const { return number_; }
-  const std::string& path() const { return path_; }
-  [[noreturn]] void fail(const std::string& what) const {
-    throw Error(path_ + " line " + std::to_string(number_) + ": " + what);
-  }
-
- private:
-  std::string path_;
-  gzFile file_ = nullptr;
-  std::int64_t number_ = 0;
-};
+using detail::LineReader;
 
 std::vector<std::string_view> fields(std::string_view line) {
   std::vector<std::string_view> out;

@@ -551,6 +551,26 @@ TEST(ParseConvert, OptionsMayComeFirst) {
   EXPECT_EQ(c.split_every, 2);
 }
 
+TEST(ParseConvert, CsvArguments) {
+  const ConvertConfig c = parse_convert({"csv", "digits.csv.gz", "--out", "digits.h5"});
+  EXPECT_EQ(c.format, "csv");
+  EXPECT_EQ(c.input, "digits.csv.gz");
+  EXPECT_EQ(c.vocab, "");
+  EXPECT_EQ(c.out, "digits.h5");
+  EXPECT_EQ(c.label_column, "");
+  EXPECT_EQ(c.split_every, 0);
+}
+
+TEST(ParseConvert, CsvWithALabelColumnAndASplit) {
+  const ConvertConfig c = parse_convert({"csv", "d.csv", "--label-column", "last", "--out", "train.h5",
+                                         "--split-every", "5", "--heldout-out", "test.h5"});
+  EXPECT_EQ(c.label_column, "last");
+  EXPECT_EQ(c.split_every, 5);
+  EXPECT_EQ(c.heldout_out, "test.h5");
+  EXPECT_EQ(parse_convert({"csv", "d.csv", "--out", "o.h5", "--label-column", "first"}).label_column, "first");
+  EXPECT_EQ(parse_convert({"--label-column", "3", "--out", "o.h5", "csv", "d.csv"}).label_column, "3");
+}
+
 struct InvalidConvert {
   std::string name;
   Args args;
@@ -588,7 +608,23 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidConvert{"ExtraArgument", {"ldac", "d", "v", "w", "--out", "c.h5"}, {"4 arguments"}},
         InvalidConvert{"NoArguments", {}, {"0 arguments"}},
         InvalidConvert{
-            "UnknownOption", {"uci", "d", "v", "--outfile", "c.h5"}, {"unrecognised option", "--outfile"}}),
+            "UnknownOption", {"uci", "d", "v", "--outfile", "c.h5"}, {"unrecognised option", "--outfile"}},
+        InvalidConvert{"UnknownFormatWord", {"tsv", "d", "--out", "c.h5"}, {"'tsv'", "uci", "ldac", "csv FILE"}},
+        InvalidConvert{"CsvWithoutFile", {"csv", "--out", "c.h5"}, {"'csv FILE'", "1 arguments"}},
+        InvalidConvert{"CsvMissingOut", {"csv", "d.csv"}, {"--out"}},
+        InvalidConvert{"LabelColumnForUci",
+                       {"uci", "d", "v", "--out", "c.h5", "--label-column", "last"},
+                       {"--label-column", "only for 'csv'", "'uci'"}},
+        InvalidConvert{"LabelColumnForLdac",
+                       {"ldac", "d", "v", "--out", "c.h5", "--label-column", "1"},
+                       {"--label-column", "only for 'csv'", "'ldac'"}},
+        InvalidConvert{"LabelColumnNotAColumn",
+                       {"csv", "d", "--out", "c.h5", "--label-column", "middle"},
+                       {"convert: --label-column 'middle'", "first, last or a column number >= 1"}},
+        InvalidConvert{"LabelColumnZero",
+                       {"csv", "d", "--out", "c.h5", "--label-column", "0"},
+                       {"--label-column '0'", ">= 1"}},
+        InvalidConvert{"LabelColumnWithoutValue", {"csv", "d", "--out", "c.h5", "--label-column"}, {"label-column"}}),
     [](const ::testing::TestParamInfo<InvalidConvert>& p) { return p.param.name; });
 
 // ---------------------------------------------------------------------------
@@ -606,6 +642,8 @@ TEST(Help, DescribesTheCommands) {
   EXPECT_TRUE(contains(fit_help(), "solver.kappa"));
   EXPECT_TRUE(contains(convert_help(), "--split-every"));
   EXPECT_TRUE(contains(convert_help(), "ldac"));
+  EXPECT_TRUE(contains(convert_help(), "convert csv FILE"));
+  EXPECT_TRUE(contains(convert_help(), "--label-column"));
 }
 
 }  // namespace

@@ -24,6 +24,9 @@ head -c 1000000 big.txt.gz > truncated.txt.gz
 : > empty.ldac
 "$NATGRAD" convert ldac empty.ldac abc.txt --out empty.h5 >/dev/null
 head -c 300000 kos.h5 > truncated.h5
+printf 'a,b,label\n1,2,0\n3,nan,1\n' > nan.csv
+printf '1,2,0\n3,4,1\n5,inf,0\n' > inf.csv
+printf 'a,b,label\n1,2,0\n3,4,1\n5,6\n' > ragged.csv
 "$NATGRAD_PYTHON" - <<'PY'
 import shutil, h5py, numpy as np
 def variant(name, change):
@@ -107,6 +110,12 @@ expect_error "count negative" 2 "count_negative.txt line 4: count -4 is out of r
 expect_error "count not an integer" 2 "count_fraction.txt line 4: count '2.5' is not an integer" \
   convert uci count_fraction.txt abc.txt --out z.h5
 expect_error "truncated gzip" 2 "truncated.txt.gz line" convert uci truncated.txt.gz "$KOS/vocab.kos.txt" --out z.h5
+expect_error "NaN in dense data" 2 "nan.csv line 3, column 2: 'nan' is not finite" \
+  convert csv nan.csv --label-column last --out z.h5
+expect_error "infinity in dense data" 2 "inf.csv line 3, column 2: 'inf' is not finite" \
+  convert csv inf.csv --label-column last --out z.h5
+expect_error "ragged rows in dense data" 2 "ragged.csv line 4: 2 fields; line 2 has 3" \
+  convert csv ragged.csv --label-column last --out z.h5
 expect_error "unknown command" 2 "unknown command 'fitt'" fitt --config job.ini
 [ ! -e z.h5 ] || { echo "FAIL: a failed conversion left z.h5"; failures=$((failures + 1)); }
 [ "$failures" = 0 ] || exit 1

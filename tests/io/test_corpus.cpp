@@ -18,6 +18,7 @@
 #include "natgrad/io/hdf5.hpp"
 #include "natgrad/io/text_corpus.hpp"
 #include "test_data.hpp"
+#include "test_files.hpp"
 
 namespace natgrad::io {
 namespace {
@@ -25,32 +26,10 @@ namespace {
 using Ids = std::vector<std::int32_t>;
 using Offsets = std::vector<std::int64_t>;
 
-// The message of the natgrad::Error that `call` throws, or "(accepted)".
-std::string error_of(const std::function<void()>& call) {
-  try {
-    call();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(accepted)";
-}
-
-bool contains(const std::string& text, const std::string& part) {
-  return text.find(part) != std::string::npos;
-}
-
-void write_text(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  out << text;
-  ASSERT_TRUE(out.good()) << path;
-}
-
-void write_gzip(const std::string& path, const std::string& text) {
-  gzFile file = gzopen(path.c_str(), "wb");
-  ASSERT_NE(file, nullptr) << path;
-  ASSERT_EQ(gzwrite(file, text.data(), static_cast<unsigned>(text.size())), static_cast<int>(text.size()));
-  ASSERT_EQ(gzclose(file), Z_OK);
-}
+using testing::contains;
+using testing::error_of;
+using testing::write_gzip;
+using testing::write_text;
 
 // A test's own folder, holding a four-word vocabulary.
 class TextCorpus : public ::testing::Test {

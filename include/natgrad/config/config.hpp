@@ -85,9 +85,10 @@ std::string fit_help();
 
 /// Everything `natgrad convert` needs.
 struct ConvertConfig {
-  std::string format;       ///< uci | ldac
-  std::string input;        ///< DOCWORD (uci) or FILE (ldac)
-  std::string vocab;        ///< VOCAB
+  std::string format;       ///< uci | ldac | csv
+  std::string input;        ///< DOCWORD (uci) or FILE (ldac, csv)
+  std::string vocab;        ///< VOCAB (uci, ldac; empty for csv)
+  std::string label_column;  ///< --label-column (csv only): first, last, a 1-based column N, or "" for none
   std::string out;          ///< --out
   std::int64_t split_every = 0;  ///< --split-every N ≥ 2, or 0 for no split
   std::string heldout_out;  ///< --heldout-out, required with --split-every

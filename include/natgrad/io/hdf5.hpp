@@ -72,6 +72,12 @@ class File {
   /// than offset + count, or not of T's class (integer or floating point).
   template <class T>
   std::vector<T> read(const std::string& name, std::uint64_t offset, std::uint64_t count) const;
+  /// Reads rows [first_row, first_row + count) of a 2-D floating-point dataset
+  /// of shape [R, C], as count × C values, row-major, converting to T.
+  /// @throws natgrad::Error if the dataset is missing, not 2-D, not floating
+  ///   point, or has fewer than first_row + count rows.
+  template <class T>
+  std::vector<T> read_rows(const std::string& name, std::uint64_t first_row, std::uint64_t count) const;
   /// Reads a whole numeric dataset of any rank, flattened row-major.
   template <class T>
   std::vector<T> read_all(const std::string& name) const;

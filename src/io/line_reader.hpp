@@ -1,0 +1,70 @@
+#pragma once
+// Internal to src/io: reads the lines of a plain or gzip-compressed text file,
+// and makes errors that name the file and the line. Shared by the text readers
+// (text_corpus.cpp, dense.cpp).
+
+#include <zlib.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <utility>
+
+#include "natgrad/error.hpp"
+
+namespace natgrad::io::detail {
+
+/// Reads lines from a plain or gzip-compressed file (zlib reads both).
+class LineReader {
+ public:
+  /// Opens `path`. @throws natgrad::Error "PATH: no such file" or naming why it cannot be opened.
+  explicit LineReader(std::string path) : path_(std::move(path)) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path_, ec)) throw Error(path_ + ": no such file");
+    if (std::filesystem::is_directory(path_, ec)) throw Error(path_ + ": is a directory, expected a text file");
+    file_ = gzopen(path_.c_str(), "rb");
+    if (file_ == nullptr) throw Error(path_ + ": cannot be opened for reading");
+  }
+  ~LineReader() { gzclose(file_); }
+  LineReader(const LineReader&) = delete;
+  LineReader& operator=(const LineReader&) = delete;
+
+  /// Next line without its end-of-line characters; false at end of file.
+  /// @throws natgrad::Error naming the line where damaged or truncated compressed data stop.
+  bool next(std::string& line) {
+    line.clear();
+    char buffer[8192];
+    while (gzgets(file_, buffer, sizeof buffer) != nullptr) {
+      line += buffer;
+      if (!line.empty() && line.back() == '\n') break;
+    }
+    int errnum = 0;
+    gzerror(file_, &errnum);
+    if (errnum != Z_OK && errnum != Z_STREAM_END) {
+      throw Error(path_ + " line " + std::to_string(number_ + 1) + ": the file is damaged or truncated");
+    }
+    if (line.empty() && gzeof(file_)) return false;
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+    ++number_;
+    return true;
+  }
+
+  /// 1-based number of the line last returned by next().
+  std::int64_t number() const { return number_; }
+  const std::string& path() const { return path_; }
+  /// Throws "PATH line N: what" for the line last returned.
+  [[noreturn]] void fail(const std::string& what) const {
+    throw Error(path_ + " line " + std::to_string(number_) + ": " + what);
+  }
+  /// Throws "PATH line N, column C: what" for the line last returned (C 1-based).
+  [[noreturn]] void fail(std::int64_t column, const std::string& what) const {
+    throw Error(path_ + " line " + std::to_string(number_) + ", column " + std::to_string(column) + ": " + what);
+  }
+
+ private:
+  std::string path_;
+  gzFile file_ = nullptr;
+  std::int64_t number_ = 0;
+};
+
+}  // namespace natgrad::io::detail
