@@ -1,5 +1,7 @@
 #include "natgrad/app/commands.hpp"
 
+#include "fit_model.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -18,17 +20,13 @@
 #include "natgrad/io/text_corpus.hpp"
 #include "natgrad/io/theta_file.hpp"
 #include "natgrad/models/lda.hpp"
+#include "natgrad/models/gmm_synth.hpp"
 #include "natgrad/models/lda_synth.hpp"
 #include "natgrad/solver/svi.hpp"
 
 namespace natgrad::app {
 
 namespace {
-
-// Documents [D·r/P, D·(r+1)/P): contiguous shards that differ by at most one.
-models::Range shard_of(std::int64_t n, const comm::Communicator& comm) {
-  return {n * comm.rank() / comm.size(), n * (comm.rank() + 1) / comm.size()};
-}
 
 // Fails now, not after hours of computing, if `path` cannot be written: tries
 // to create the temporary file that the atomic write will use.
@@ -80,7 +78,7 @@ std::string checkpoint_path(const std::string& folder, std::int64_t step) {
 
 // Refuses a checkpoint that does not fit the job, naming the field that differs.
 void check_fits(const io::ModelFileContents& saved, const std::string& path, const config::FitConfig& config,
-                const io::DataFingerprint& data) {
+                const detail::FitModel& fit) {
   const auto differs = [&](const std::string& field, const std::string& in_file, const std::string& in_job) {
     if (in_file != in_job) {
       throw Error(path + ": does not fit this job: " + field + " is " + in_file + " in the checkpoint and " +
@@ -95,14 +93,18 @@ void check_fits(const io::ModelFileContents& saved, const std::string& path, con
     return std::string();
   };
   differs("model.type", saved.type, config.model.type);
-  differs("model.topics", std::to_string(saved.lambda.rows()), std::to_string(config.model.topics));
-  for (const char* key : {"model.alpha", "model.eta", "solver.seed", "solver.batch_size"}) {
-    differs(key, saved.config_value(key), job_value(key));
-  }
-  differs("the vocabulary size V", std::to_string(saved.data.vocab_size), std::to_string(data.vocab_size));
-  differs("the number of training documents", std::to_string(saved.data.num_docs), std::to_string(data.num_docs));
-  differs("the number of training tokens", std::to_string(saved.data.num_tokens), std::to_string(data.num_tokens));
-  differs("the checksum of the training corpus", io::checksum_text(saved.data.checksum),
+  std::vector<std::string> keys = fit.fit_keys;
+  keys.insert(keys.end(), {"solver.seed", "solver.batch_size"});
+  for (const std::string& key : keys) differs(key, saved.config_value(key), job_value(key));
+  const io::DataFingerprint& data = fit.data;
+  const std::string items = "the number of training " + fit.items;
+  differs(fit.items == "points" ? "the dimension D" : "the vocabulary size V", std::to_string(saved.data.vocab_size),
+          std::to_string(data.vocab_size));
+  differs(items, std::to_string(saved.data.num_docs), std::to_string(data.num_docs));
+  differs(fit.items == "points" ? "the number of training values" : "the number of training tokens",
+          std::to_string(saved.data.num_tokens), std::to_string(data.num_tokens));
+  differs(fit.items == "points" ? "the checksum of the training data" : "the checksum of the training corpus",
+          io::checksum_text(saved.data.checksum),
           io::checksum_text(data.checksum));
 }
 
@@ -125,23 +127,10 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
   const auto start = std::chrono::steady_clock::now();
   const bool root = comm.rank() == 0;
   const std::string& folder = config.checkpoint.path;
-  io::CorpusInfo train_info;
+  detail::FitModel fit = detail::make_fit_model(config, comm);
+  models::Model& model = *fit.model;
   std::string restart = config.restart;
   comm::agree(comm, [&] {
-    train_info = io::read_corpus_info(config.data.train);
-    if (train_info.num_docs == 0) throw Error(config.data.train + ": the corpus has no documents");
-    if (train_info.num_docs < comm.size()) {
-      throw Error(config.data.train + ": " + std::to_string(train_info.num_docs) + " documents for " +
-                  std::to_string(comm.size()) + " ranks; every rank needs at least one document");
-    }
-    if (!config.data.heldout.empty()) {
-      const io::CorpusInfo heldout = io::read_corpus_info(config.data.heldout);
-      if (heldout.vocab_size != train_info.vocab_size) {
-        throw Error(config.data.heldout + ": V = " + std::to_string(heldout.vocab_size) + " words, but " +
-                    config.data.train + " has V = " + std::to_string(train_info.vocab_size) +
-                    "; convert both with the same vocabulary");
-      }
-    }
     if (!root) return;
     check_writable("output.model", config.output.model);
     if (!folder.empty()) {
@@ -162,54 +151,27 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
   });
   comm.broadcast(restart, 0);
 
-  std::unique_ptr<models::LdaModel> model;
-  std::vector<std::string> vocab;
-  comm::agree(comm, [&] {
-    const models::Range train = shard_of(train_info.num_docs, comm);
-    io::Corpus train_shard = io::read_corpus(config.data.train, train.begin, train.end, root);
-    vocab = std::move(train_shard.vocab);
-    std::optional<io::Corpus> heldout_shard;
-    if (!config.data.heldout.empty()) {
-      const models::Range part = shard_of(io::read_corpus_info(config.data.heldout).num_docs, comm);
-      heldout_shard = io::read_corpus(config.data.heldout, part.begin, part.end, false);
-    }
-    models::LdaOptions options;
-    options.topics = config.model.topics;
-    options.alpha = config.model.alpha;
-    options.eta = config.model.eta;
-    options.local_max_iters = static_cast<int>(config.solver.local_max_iters);
-    options.local_tol = config.solver.local_tol;
-    model = std::make_unique<models::LdaModel>(std::move(train_shard), std::move(heldout_shard), options);
-  });
-  std::uint64_t checksum = model->train_checksum_partial();
-  comm.allreduce_sum(std::span(&checksum, 1));
-  const io::DataFingerprint data{train_info.num_docs, train_info.vocab_size, train_info.num_tokens, checksum};
-
-  solver::Svi svi(*model, comm, config.solver, config.eval.every_steps, root ? &out : nullptr);
+  solver::Svi svi(model, comm, config.solver, config.eval.every_steps, root ? &out : nullptr);
   if (!restart.empty()) {
     comm::agree(comm, [&] {
       io::ModelFileContents saved = io::read_model_file(restart);
-      check_fits(saved, restart, config, data);
-      Eigen::VectorXd lambda = Eigen::Map<const Eigen::VectorXd>(saved.lambda.data(), saved.lambda.size());
+      check_fits(saved, restart, config, fit);
+      Eigen::VectorXd lambda = fit.load(saved, restart);
       svi.restore({std::move(lambda), saved.step, saved.docs_seen, saved.train_seconds, std::move(saved.history)});
     });
   }
   if (root) {
-    out << "natgrad fit: lda, K = " << config.model.topics << ", " << train_info.num_docs << " documents, "
-        << train_info.vocab_size << " words, " << train_info.num_tokens << " tokens, " << comm.size()
-        << (comm.size() == 1 ? " rank" : " ranks") << "; " << svi.total_steps() << " steps of "
-        << std::min(config.solver.batch_size, train_info.num_docs) << " documents\n";
+    out << "natgrad fit: " << fit.description << ", " << comm.size() << (comm.size() == 1 ? " rank" : " ranks")
+        << "; " << svi.total_steps() << " steps of " << std::min(config.solver.batch_size, fit.data.num_docs) << " "
+        << fit.items << "\n";
   }
 
   // The model file and every checkpoint hold the same: the state of the run.
   const auto snapshot = [&] {
     const solver::SviState state = svi.state();
     io::ModelFileContents contents;
-    contents.type = model->type();
-    contents.lambda = models::lda_topics(state.lambda, model->topics());
-    contents.alpha = Eigen::VectorXd::Constant(model->topics(), config.model.alpha);
-    contents.eta = config.model.eta;
-    contents.vocab = vocab;
+    contents.type = model.type();
+    fit.save(state.lambda, contents);
     contents.config = config::resolved(config);
     contents.step = state.step;
     contents.epoch = svi.epochs_done();
@@ -217,8 +179,8 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
     contents.docs_seen = state.docs_seen;
     contents.train_seconds = state.train_seconds;
     contents.train_path = config.data.train;
-    contents.data = data;
-    contents.heldout_name = model->heldout_name();
+    contents.data = fit.data;
+    contents.heldout_name = model.heldout_name();
     contents.history = state.history;
     return contents;
   };
@@ -259,7 +221,8 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
     const io::HistoryRow& last = svi.history().back();
     out << "done: " << svi.steps_done() << " steps, " << format_double("%.2f", svi.epochs_done())
         << " epochs, " << format_double("%.1f", seconds) << " s (" << format_double("%.1f", last.seconds)
-        << " s training); held-out " << model->heldout_name() << " " << format_double("%.2f", last.heldout)
+        << " s training); " << (model.heldout_name().starts_with("heldout") ? "" : "held-out ")
+        << model.heldout_name() << " " << format_double("%.2f", last.heldout)
         << "; model written to " << config.output.model << "\n";
   }
   return {svi.lambda(), svi.history(), true};
@@ -285,22 +248,29 @@ void write_corpora(const io::Corpus& corpus, const std::string& out_path, std::i
   report(heldout_path, heldout);
 }
 
+// The same for dense data.
+void write_dense_data(const io::DenseData& data, const std::string& out_path, std::int64_t split_every,
+                      const std::string& heldout_path, const std::string& source, const io::DenseTruth* truth,
+                      std::ostream& out) {
+  const auto report = [&](const std::string& path, const io::DenseData& d) {
+    io::write_dense(path, d, source, truth);
+    out << "wrote " << path << ": " << d.num_rows() << " rows, " << d.cols << " columns\n";
+  };
+  if (split_every == 0) {
+    report(out_path, data);
+    return;
+  }
+  const auto [train, heldout] = io::split_every(data, split_every);
+  report(out_path, train);
+  report(heldout_path, heldout);
+}
+
 }  // namespace
 
 void run_convert(const config::ConvertConfig& config, std::ostream& out) {
   if (config.format == "csv") {
     const io::DenseData data = io::read_csv(config.input, config.label_column);
-    const auto report = [&](const std::string& path, const io::DenseData& d) {
-      io::write_dense(path, d, config.input);
-      out << "wrote " << path << ": " << d.num_rows() << " rows, " << d.cols << " columns\n";
-    };
-    if (config.split_every == 0) {
-      report(config.out, data);
-      return;
-    }
-    const auto [train, heldout] = io::split_every(data, config.split_every);
-    report(config.out, train);
-    report(config.heldout_out, heldout);
+    write_dense_data(data, config.out, config.split_every, config.heldout_out, config.input, nullptr, out);
     return;
   }
   const io::Corpus corpus =
@@ -330,6 +300,31 @@ void run_synth_lda(const config::SynthLdaConfig& config, std::ostream& out) {
   write_corpora(corpus, config.out, config.split_every, config.heldout_out, "natgrad synth lda", &truth, out);
 }
 
+void run_synth_gmm(const config::SynthGmmConfig& config, std::ostream& out) {
+  check_writable("--out", config.out);
+  models::GmmSynthOptions options;
+  options.components = config.components;
+  options.dim = config.dim;
+  options.points = config.points;
+  options.separation = config.separation;
+  options.diagonal = config.covariance == "diag";
+  options.seed = config.seed;
+  models::GmmTruth gmm;
+  const io::DenseData data = models::gmm_synthesize(options, gmm);
+  io::DenseTruth truth;
+  truth.weights.assign(gmm.weights.begin(), gmm.weights.end());
+  const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> means = gmm.means;
+  truth.means.assign(means.data(), means.data() + means.size());
+  for (const Eigen::MatrixXd& sigma : gmm.covariances) {
+    const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> row_major = sigma;
+    truth.covariances.insert(truth.covariances.end(), row_major.data(), row_major.data() + row_major.size());
+  }
+  truth.components = config.components;
+  truth.covariance = config.covariance;
+  truth.seed = static_cast<std::int64_t>(config.seed);
+  write_dense_data(data, config.out, config.split_every, config.heldout_out, "natgrad synth gmm", &truth, out);
+}
+
 namespace {
 
 // A fitted model and this rank's shard of a corpus to apply it to.
@@ -340,18 +335,27 @@ struct Applied {
   Eigen::MatrixXd exp_elog_beta;
 };
 
-Applied load_applied(const config::InferConfig& config, comm::Communicator& comm) {
-  Applied a;
+// Reads the model file, and has rank 0 check that --out (if any) can be written.
+io::ModelFileContents load_model(const config::InferConfig& config, comm::Communicator& comm) {
+  io::ModelFileContents model;
   comm::agree(comm, [&] {
-    a.model = io::read_model_file(config.model);
+    model = io::read_model_file(config.model);
+    if (comm.rank() == 0 && !config.out.empty()) check_writable("--out", config.out);
+  });
+  return model;
+}
+
+Applied load_applied(const config::InferConfig& config, comm::Communicator& comm, io::ModelFileContents model) {
+  Applied a;
+  a.model = std::move(model);
+  comm::agree(comm, [&] {
     const io::CorpusInfo info = io::read_corpus_info(config.data);
     if (info.vocab_size != a.model.lambda.cols()) {
       throw Error(config.data + ": V = " + std::to_string(info.vocab_size) + " words, but the model " + config.model +
                   " has V = " + std::to_string(a.model.lambda.cols()) +
                   "; convert the corpus with the model's vocabulary");
     }
-    if (comm.rank() == 0 && !config.out.empty()) check_writable("--out", config.out);
-    const models::Range part = shard_of(info.num_docs, comm);
+    const models::Range part = detail::shard_of(info.num_docs, comm);
     a.shard = io::read_corpus(config.data, part.begin, part.end, false);
   });
   a.options.topics = a.model.lambda.rows();
@@ -365,7 +369,19 @@ Applied load_applied(const config::InferConfig& config, comm::Communicator& comm
 }  // namespace
 
 double run_evaluate(const config::InferConfig& config, comm::Communicator& comm, std::ostream& out) {
-  Applied a = load_applied(config, comm);
+  io::ModelFileContents model = load_model(config, comm);
+  if (model.type == "gmm") {
+    const models::ScoreSum part = detail::apply_gmm(model, config.data, comm, nullptr, nullptr);
+    double sums[2] = {part.log_score, part.count};
+    comm.allreduce_sum(sums);
+    const double loglik = sums[0] / sums[1];
+    if (comm.rank() == 0) {
+      out << "held-out log predictive density " << format_double("%.4f", loglik) << " per point of " << config.model
+          << " on " << config.data << " (" << static_cast<std::int64_t>(sums[1]) << " points)\n";
+    }
+    return loglik;
+  }
+  Applied a = load_applied(config, comm, std::move(model));
   models::LdaWorkspace ws;
   const models::ScoreSum part = models::lda_heldout_score(a.model.lambda, a.exp_elog_beta, a.shard, a.options, ws);
   double sums[2] = {part.log_score, part.count};
@@ -378,9 +394,48 @@ double run_evaluate(const config::InferConfig& config, comm::Communicator& comm,
   return perplexity;
 }
 
+namespace {
+
+// `natgrad infer` for a Gaussian mixture: the responsibilities of every point.
+void infer_gmm(const config::InferConfig& config, comm::Communicator& comm, const io::ModelFileContents& model,
+               std::ostream& out) {
+  Eigen::MatrixXd r;
+  std::vector<std::int64_t> row_ids;
+  detail::apply_gmm(model, config.data, comm, &r, &row_ids);
+  // Row-major N × K pieces, so that the gathered buffer is the whole matrix.
+  const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rows = r;
+  const std::vector<double> ids(row_ids.begin(), row_ids.end());
+  std::vector<double> all;
+  std::vector<double> all_ids;
+  comm.gather(std::span(rows.data(), static_cast<std::size_t>(rows.size())), all, 0);
+  comm.gather(ids, all_ids, 0);
+  comm::agree(comm, [&] {
+    if (comm.rank() != 0) return;
+    io::ThetaFileContents theta;
+    theta.model_type = model.type;
+    theta.model_path = config.model;
+    theta.model_step = model.step;
+    theta.model_checksum = model.data.checksum;
+    theta.data_path = config.data;
+    theta.responsibilities = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+        all.data(), static_cast<Eigen::Index>(all_ids.size()), model.gmm.components());
+    theta.ids.assign(all_ids.begin(), all_ids.end());
+    io::write_theta_file(config.out, theta);
+    out << "wrote " << config.out << ": responsibilities of " << all_ids.size() << " points under " << config.model
+        << " (step " << model.step << ")\n";
+  });
+}
+
+}  // namespace
+
 void run_infer(const config::InferConfig& config, comm::Communicator& comm, std::ostream& out) {
   const bool root = comm.rank() == 0;
-  Applied a = load_applied(config, comm);
+  io::ModelFileContents loaded = load_model(config, comm);
+  if (loaded.type == "gmm") {
+    infer_gmm(config, comm, loaded, out);
+    return;
+  }
+  Applied a = load_applied(config, comm, std::move(loaded));
   const io::ModelFileContents& model = a.model;
   const io::Corpus& shard = a.shard;
   const models::LdaOptions& options = a.options;
@@ -414,7 +469,7 @@ void run_infer(const config::InferConfig& config, comm::Communicator& comm, std:
     theta.data_path = config.data;
     theta.gamma = Eigen::Map<const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
         all.data(), static_cast<Eigen::Index>(all_ids.size()), options.topics);
-    theta.doc_ids.assign(all_ids.begin(), all_ids.end());
+    theta.ids.assign(all_ids.begin(), all_ids.end());
     theta.doc_lengths.assign(all_lengths.begin(), all_lengths.end());
     io::write_theta_file(config.out, theta);
     out << "wrote " << config.out << ": topic proportions of " << all_ids.size() << " documents under "
@@ -429,7 +484,7 @@ constexpr const char* kUsage =
     "commands:\n"
     "  convert   turn a UCI or LDA-C text corpus into an HDF5 corpus\n"
     "  fit       fit a model by stochastic variational inference (run under mpirun)\n"
-    "  synth     draw a corpus from LDA's generative model (synth lda)\n"
+    "  synth     draw data from LDA's or a Gaussian mixture's generative model (synth lda | synth gmm)\n"
     "  infer     topic proportions of a corpus's documents under a fitted model\n"
     "  evaluate  held-out perplexity of a fitted model on a corpus\n"
     "'natgrad COMMAND --help' describes each command.\n";
@@ -473,6 +528,10 @@ int dispatch(const std::vector<std::string>& args, comm::Communicator& comm, std
       {{"synth", "lda"}, config::synth_lda_help,
        [&](const std::vector<std::string>& options) {
          return on_root([&] { run_synth_lda(config::parse_synth_lda(options), out); });
+       }},
+      {{"synth", "gmm"}, config::synth_gmm_help,
+       [&](const std::vector<std::string>& options) {
+         return on_root([&] { run_synth_gmm(config::parse_synth_gmm(options), out); });
        }},
       {{"evaluate"}, config::evaluate_help,
        [&](const std::vector<std::string>& options) {

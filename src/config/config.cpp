@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <span>
 #include <sstream>
 
 #include "natgrad/error.hpp"
@@ -21,12 +22,24 @@ namespace {
 po::options_description fit_options() {
   po::options_description job("Job keys (INI [section] key = value, or --section.key value)");
   job.add_options()
-      ("model.type", po::value<std::string>()->default_value("lda"), "model: lda")
-      ("model.topics", po::value<std::int64_t>(), "number of topics K >= 1 (required)")
-      ("model.alpha", po::value<double>(), "Dirichlet prior on topic proportions, > 0 (default 1/K)")
-      ("model.eta", po::value<double>(), "Dirichlet prior on topics, > 0 (default 1/K)")
-      ("data.train", po::value<std::string>(), "training corpus HDF5 (required)")
-      ("data.heldout", po::value<std::string>()->default_value(""), "held-out corpus HDF5 (optional)")
+      ("model.type", po::value<std::string>()->default_value("lda"),
+       "model: lda (topics of a corpus) or gmm (a Bayesian Gaussian mixture of dense data)")
+      ("model.topics", po::value<std::int64_t>(), "lda: number of topics K >= 1 (required)")
+      ("model.alpha", po::value<double>(), "lda: Dirichlet prior on topic proportions, > 0 (default 1/K)")
+      ("model.eta", po::value<double>(), "lda: Dirichlet prior on topics, > 0 (default 1/K)")
+      ("model.components", po::value<std::int64_t>(), "gmm: number of components K >= 1 (required)")
+      ("model.covariance", po::value<std::string>(), "gmm: full or diag (default full)")
+      ("model.weight_concentration", po::value<double>(),
+       "gmm: Dirichlet prior on the mixture weights, > 0 (default 1/K)")
+      ("model.mean_precision", po::value<double>(), "gmm: precision scale beta0 of the prior on means, > 0 (default 1)")
+      ("model.mean", po::value<std::string>(), "gmm: prior mean m0, D numbers (default: the data mean)")
+      ("model.degrees_of_freedom", po::value<double>(), "gmm: Wishart degrees of freedom nu0 > D - 1 (default D)")
+      ("model.scale", po::value<std::string>(),
+       "gmm: Wishart inverse scale W0^-1: 1 number s (s I), D numbers (diagonal) or D*D (full, row by row) "
+       "(default: the data covariance + 1e-6 I)")
+      ("data.train", po::value<std::string>(),
+       "training data HDF5 (required): a corpus (lda) or dense data (gmm) made by 'natgrad convert'")
+      ("data.heldout", po::value<std::string>()->default_value(""), "held-out data HDF5 (optional)")
       ("solver.batch_size", po::value<std::int64_t>()->default_value(256),
        "documents per step over all ranks, >= 1 (capped at D)")
       ("solver.schedule", po::value<std::string>()->default_value("robbins_monro"),
@@ -63,6 +76,78 @@ std::string number(double v) {
   char text[32];
   const auto result = std::to_chars(text, text + sizeof text, v);
   return {text, result.ptr};
+}
+
+// A list of numbers separated by commas or blanks.
+std::vector<double> numbers(const std::string& key, const std::string& text) {
+  std::vector<double> out;
+  std::size_t at = 0;
+  while (true) {
+    at = text.find_first_not_of(" \t,", at);
+    if (at == std::string::npos) break;
+    const std::size_t end = std::min(text.find_first_of(" \t,", at), text.size());
+    double v = 0;
+    const auto [ptr, ec] = std::from_chars(text.data() + at, text.data() + end, v);
+    if (ec != std::errc() || ptr != text.data() + end || !std::isfinite(v)) {
+      bad(key, text, "finite numbers separated by commas or spaces ('" + text.substr(at, end - at) + "' is not one)");
+    }
+    out.push_back(v);
+    at = end;
+  }
+  if (out.empty()) bad(key, "''", "one or more numbers");
+  return out;
+}
+
+// The keys of the model; each model type refuses the keys of the others.
+void parse_model(const po::variables_map& vm, ModelConfig& m) {
+  const bool lda = m.type == "lda";
+  const bool gmm = m.type == "gmm";
+  if (!lda && !gmm) bad("model.type", m.type, "lda or gmm");
+  const char* const lda_keys[] = {"model.topics", "model.alpha", "model.eta"};
+  const char* const gmm_keys[] = {"model.components", "model.covariance", "model.weight_concentration",
+                                  "model.mean_precision", "model.mean", "model.degrees_of_freedom", "model.scale"};
+  for (const char* key : lda ? std::span<const char* const>(gmm_keys) : std::span<const char* const>(lda_keys)) {
+    if (vm.count(key) != 0) {
+      throw Error(std::string(key) + " is not a key of model.type = " + m.type +
+                  (lda ? " (it belongs to gmm)" : " (it belongs to lda)"));
+    }
+  }
+  const auto get_double = [&](const char* key, double fallback) {
+    return vm.count(key) != 0 ? vm[key].as<double>() : fallback;
+  };
+  const char* count_key = lda ? "model.topics" : "model.components";
+  if (vm.count(count_key) == 0) {
+    throw Error(std::string(count_key) + " is required (the number of " + (lda ? "topics" : "components") +
+                " K >= 1)");
+  }
+  const std::int64_t k = vm[count_key].as<std::int64_t>();
+  const double one_over_k = k > 0 ? 1.0 / static_cast<double>(k) : 1.0;
+  if (lda) {
+    m.topics = k;
+    m.alpha = get_double("model.alpha", one_over_k);
+    m.eta = get_double("model.eta", one_over_k);
+    return;
+  }
+  m.components = k;
+  if (vm.count("model.covariance") != 0) m.covariance = vm["model.covariance"].as<std::string>();
+  m.weight_concentration = get_double("model.weight_concentration", one_over_k);
+  m.mean_precision = get_double("model.mean_precision", 1.0);
+  m.degrees_of_freedom = get_double("model.degrees_of_freedom", 0.0);
+  if (vm.count("model.degrees_of_freedom") != 0 && m.degrees_of_freedom == 0.0) {
+    bad("model.degrees_of_freedom", "0", "a number > D - 1");
+  }
+  if (vm.count("model.mean") != 0) m.mean = numbers("model.mean", vm["model.mean"].as<std::string>());
+  if (vm.count("model.scale") != 0) m.scale = numbers("model.scale", vm["model.scale"].as<std::string>());
+}
+
+// Numbers as resolved() writes them: the shortest round-trip texts, comma-separated.
+std::string number_list(const std::vector<double>& values) {
+  std::string out;
+  for (const double v : values) {
+    if (!out.empty()) out += ',';
+    out += number(v);
+  }
+  return out;
 }
 
 }  // namespace
@@ -113,13 +198,9 @@ FitConfig parse_fit(const std::vector<std::string>& args) {
   const auto get_int = [&](const char* key) { return vm[key].as<std::int64_t>(); };
   const auto get_double = [&](const char* key) { return vm[key].as<double>(); };
   const auto get_string = [&](const char* key) { return vm[key].as<std::string>(); };
-  if (vm.count("model.topics") == 0) throw Error("model.topics is required (the number of topics K >= 1)");
-  if (vm.count("data.train") == 0) throw Error("data.train is required (a corpus made by 'natgrad convert')");
   c.model.type = get_string("model.type");
-  c.model.topics = get_int("model.topics");
-  const double default_prior = c.model.topics > 0 ? 1.0 / static_cast<double>(c.model.topics) : 1.0;
-  c.model.alpha = vm.count("model.alpha") != 0 ? get_double("model.alpha") : default_prior;
-  c.model.eta = vm.count("model.eta") != 0 ? get_double("model.eta") : default_prior;
+  parse_model(vm, c.model);
+  if (vm.count("data.train") == 0) throw Error("data.train is required (a file made by 'natgrad convert')");
   c.data.train = get_string("data.train");
   c.data.heldout = get_string("data.heldout");
   c.solver.batch_size = get_int("solver.batch_size");
@@ -162,10 +243,21 @@ void validate(const FitConfig& c) {
   const auto positive = [](const char* key, double v) {
     if (!(std::isfinite(v) && v > 0)) bad(key, number(v), "a finite number > 0");
   };
-  if (c.model.type != "lda") bad("model.type", c.model.type, "lda");
-  if (c.model.topics < 1) bad("model.topics", std::to_string(c.model.topics), "an integer >= 1");
-  positive("model.alpha", c.model.alpha);
-  positive("model.eta", c.model.eta);
+  if (c.model.type == "lda") {
+    if (c.model.topics < 1) bad("model.topics", std::to_string(c.model.topics), "an integer >= 1");
+    positive("model.alpha", c.model.alpha);
+    positive("model.eta", c.model.eta);
+  } else if (c.model.type == "gmm") {
+    if (c.model.components < 1) bad("model.components", std::to_string(c.model.components), "an integer >= 1");
+    if (c.model.covariance != "full" && c.model.covariance != "diag") {
+      bad("model.covariance", c.model.covariance, "full or diag");
+    }
+    positive("model.weight_concentration", c.model.weight_concentration);
+    positive("model.mean_precision", c.model.mean_precision);
+    if (c.model.degrees_of_freedom != 0.0) positive("model.degrees_of_freedom", c.model.degrees_of_freedom);
+  } else {
+    bad("model.type", c.model.type, "lda or gmm");
+  }
   if (c.data.train.empty()) bad("data.train", "''", "the path of a corpus file");
   if (c.solver.batch_size < 1) bad("solver.batch_size", std::to_string(c.solver.batch_size), "an integer >= 1");
   if (!(std::isfinite(c.solver.tau0) && c.solver.tau0 >= 0)) bad("solver.tau0", number(c.solver.tau0), "a number >= 0");
@@ -194,11 +286,22 @@ void validate(const FitConfig& c) {
 }
 
 std::vector<std::pair<std::string, std::string>> resolved(const FitConfig& c) {
-  return {
-      {"model.type", c.model.type},
-      {"model.topics", std::to_string(c.model.topics)},
-      {"model.alpha", number(c.model.alpha)},
-      {"model.eta", number(c.model.eta)},
+  std::vector<std::pair<std::string, std::string>> model = {{"model.type", c.model.type}};
+  if (c.model.type == "gmm") {
+    model.insert(model.end(),
+                 {{"model.components", std::to_string(c.model.components)},
+                  {"model.covariance", c.model.covariance},
+                  {"model.weight_concentration", number(c.model.weight_concentration)},
+                  {"model.mean_precision", number(c.model.mean_precision)},
+                  {"model.mean", number_list(c.model.mean)},
+                  {"model.degrees_of_freedom", c.model.degrees_of_freedom == 0.0 ? "" : number(c.model.degrees_of_freedom)},
+                  {"model.scale", number_list(c.model.scale)}});
+  } else {
+    model.insert(model.end(), {{"model.topics", std::to_string(c.model.topics)},
+                               {"model.alpha", number(c.model.alpha)},
+                               {"model.eta", number(c.model.eta)}});
+  }
+  std::vector<std::pair<std::string, std::string>> rest = {
       {"data.train", c.data.train},
       {"data.heldout", c.data.heldout},
       {"solver.batch_size", std::to_string(c.solver.batch_size)},
@@ -218,17 +321,22 @@ std::vector<std::pair<std::string, std::string>> resolved(const FitConfig& c) {
       {"checkpoint.every_seconds", number(c.checkpoint.every_seconds)},
       {"checkpoint.keep", std::to_string(c.checkpoint.keep)},
   };
+  model.insert(model.end(), rest.begin(), rest.end());
+  return model;
 }
 
 namespace {
 
-// --out, --split-every and --heldout-out, shared by convert and synth.
-po::options_description output_options() {
+// --out, --split-every and --heldout-out, shared by convert and synth; `file`
+// names what is written ("corpus", "data") and `row` what it is split into.
+po::options_description output_options(const std::string& file = "corpus", const std::string& row = "document") {
   po::options_description opts("output");
   opts.add_options()
-      ("out", po::value<std::string>(), "output corpus HDF5 (required)")
-      ("split-every", po::value<std::int64_t>(), "send document i to --heldout-out when i % N == N-1 (N >= 2)")
-      ("heldout-out", po::value<std::string>(), "output corpus HDF5 of the held-out documents");
+      ("out", po::value<std::string>(), (std::string("output ") + file + " HDF5 (required)").c_str())
+      ("split-every", po::value<std::int64_t>(),
+       (std::string("send ") + row + " i to --heldout-out when i % N == N-1 (N >= 2)").c_str())
+      ("heldout-out", po::value<std::string>(),
+       (std::string("output ") + file + " HDF5 of the held-out " + row + "s").c_str());
   return opts;
 }
 
@@ -336,6 +444,58 @@ po::options_description synth_lda_options() {
   return opts;
 }
 
+po::options_description synth_gmm_options() {
+  po::options_description opts("synth gmm options");
+  opts.add_options()
+      ("components", po::value<std::int64_t>()->default_value(5), "mixture components K >= 1")
+      ("dim", po::value<std::int64_t>()->default_value(2), "dimension D >= 1")
+      ("points", po::value<std::int64_t>()->default_value(1000), "points N >= 1")
+      ("separation", po::value<double>()->default_value(6.0),
+       "least distance between two true means, in units of the largest component standard deviation, > 0")
+      ("covariance", po::value<std::string>()->default_value("full"), "covariance matrices: full or diag")
+      ("seed", po::value<std::int64_t>()->default_value(1), "random seed >= 0");
+  opts.add(output_options("data", "row"));
+  return opts;
+}
+
+// Parsing shared by the synth commands; `command` ("synth lda") starts every message.
+po::variables_map parse_synth(const std::vector<std::string>& args, const po::options_description& opts,
+                              const std::string& command) {
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(opts).run(), vm);
+  } catch (const po::error& e) {
+    throw Error(command + ": " + e.what());
+  }
+  return vm;
+}
+
+std::int64_t at_least_one(const po::variables_map& vm, const char* key) {
+  const std::int64_t v = vm[key].as<std::int64_t>();
+  if (v < 1) bad(std::string("--") + key, std::to_string(v), "an integer >= 1");
+  return v;
+}
+
+double positive(const po::variables_map& vm, const char* key) {
+  const double v = vm[key].as<double>();
+  if (!(std::isfinite(v) && v > 0)) bad(std::string("--") + key, number(v), "a finite number > 0");
+  return v;
+}
+
+std::uint64_t seed_option(const po::variables_map& vm) {
+  const std::int64_t seed = vm["seed"].as<std::int64_t>();
+  if (seed < 0) bad("--seed", std::to_string(seed), "an integer >= 0");
+  return static_cast<std::uint64_t>(seed);
+}
+
+// --out (`placeholder` names it in the message) and the split options.
+void synth_output(const po::variables_map& vm, const std::string& command, const std::string& placeholder,
+                  std::string& out, std::int64_t& split_every, std::string& heldout_out) {
+  if (vm.count("out") == 0) throw Error(command + ": --out " + placeholder + " is required");
+  out = vm["out"].as<std::string>();
+  split_options(vm, command, split_every, heldout_out);
+}
+
 }  // namespace
 
 std::string synth_lda_help() {
@@ -347,36 +507,41 @@ std::string synth_lda_help() {
 }
 
 SynthLdaConfig parse_synth_lda(const std::vector<std::string>& args) {
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(synth_lda_options()).run(), vm);
-  } catch (const po::error& e) {
-    throw Error(std::string("synth lda: ") + e.what());
-  }
+  const po::variables_map vm = parse_synth(args, synth_lda_options(), "synth lda");
   SynthLdaConfig c;
-  const auto at_least_one = [&](const char* key) {
-    const std::int64_t v = vm[key].as<std::int64_t>();
-    if (v < 1) bad(std::string("--") + key, std::to_string(v), "an integer >= 1");
-    return v;
-  };
-  const auto positive = [&](const char* key) {
-    const double v = vm[key].as<double>();
-    if (!(std::isfinite(v) && v > 0)) bad(std::string("--") + key, number(v), "a finite number > 0");
-    return v;
-  };
-  c.topics = at_least_one("topics");
-  c.vocab_size = at_least_one("vocab");
+  c.topics = at_least_one(vm, "topics");
+  c.vocab_size = at_least_one(vm, "vocab");
   if (c.vocab_size > INT32_MAX) bad("--vocab", std::to_string(c.vocab_size), "at most 2^31 - 1");
-  c.docs = at_least_one("docs");
-  c.doc_length = positive("doc-length");
-  c.alpha = positive("alpha");
-  c.eta = positive("eta");
-  const std::int64_t seed = vm["seed"].as<std::int64_t>();
-  if (seed < 0) bad("--seed", std::to_string(seed), "an integer >= 0");
-  c.seed = static_cast<std::uint64_t>(seed);
-  if (vm.count("out") == 0) throw Error("synth lda: --out CORPUS.h5 is required");
-  c.out = vm["out"].as<std::string>();
-  split_options(vm, "synth lda", c.split_every, c.heldout_out);
+  c.docs = at_least_one(vm, "docs");
+  c.doc_length = positive(vm, "doc-length");
+  c.alpha = positive(vm, "alpha");
+  c.eta = positive(vm, "eta");
+  c.seed = seed_option(vm);
+  synth_output(vm, "synth lda", "CORPUS.h5", c.out, c.split_every, c.heldout_out);
+  return c;
+}
+
+std::string synth_gmm_help() {
+  std::ostringstream out;
+  out << "usage: natgrad synth gmm --components K --dim D --points N --out DATA.h5 [options]\n"
+         "Draws dense data from a Gaussian mixture; the labels are the true components, and the true\n"
+         "weights, means and covariances go to /truth in the file.\n\n"
+      << synth_gmm_options();
+  return out.str();
+}
+
+SynthGmmConfig parse_synth_gmm(const std::vector<std::string>& args) {
+  const po::variables_map vm = parse_synth(args, synth_gmm_options(), "synth gmm");
+  SynthGmmConfig c;
+  c.components = at_least_one(vm, "components");
+  if (c.components > INT32_MAX) bad("--components", std::to_string(c.components), "at most 2^31 - 1");
+  c.dim = at_least_one(vm, "dim");
+  c.points = at_least_one(vm, "points");
+  c.separation = positive(vm, "separation");
+  c.covariance = vm["covariance"].as<std::string>();
+  if (c.covariance != "full" && c.covariance != "diag") bad("--covariance", c.covariance, "full or diag");
+  c.seed = seed_option(vm);
+  synth_output(vm, "synth gmm", "DATA.h5", c.out, c.split_every, c.heldout_out);
   return c;
 }
 

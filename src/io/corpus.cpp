@@ -2,6 +2,7 @@
 
 #include <numeric>
 
+#include "mix.hpp"
 #include "natgrad/error.hpp"
 #include "natgrad/io/hdf5.hpp"
 
@@ -11,17 +12,7 @@ std::int64_t Corpus::num_tokens() const {
   return std::accumulate(counts.begin(), counts.end(), std::int64_t{0});
 }
 
-namespace {
-
-// SplitMix64's finaliser: a well-mixed 64-bit hash step.
-std::uint64_t mix(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15ULL;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-  return x ^ (x >> 31);
-}
-
-}  // namespace
+using detail::mix;
 
 std::uint64_t Corpus::checksum() const {
   std::uint64_t sum = 0;

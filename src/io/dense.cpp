@@ -1,11 +1,13 @@
 #include "natgrad/io/dense.hpp"
 
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <string_view>
 
 #include "line_reader.hpp"
+#include "mix.hpp"
 #include "natgrad/error.hpp"
 #include "natgrad/io/hdf5.hpp"
 
@@ -14,6 +16,7 @@ namespace natgrad::io {
 namespace {
 
 using detail::LineReader;
+using detail::mix;
 
 constexpr std::string_view kBlanks = " \t";
 
@@ -93,6 +96,17 @@ std::int64_t label_index(const LabelColumn& label, const std::string& path, std:
 std::string number_text(double v) { return std::to_string(v); }  // "nan", "inf", "-inf"
 
 }  // namespace
+
+std::uint64_t DenseData::checksum() const {
+  std::uint64_t sum = 0;
+  const auto width = static_cast<std::size_t>(cols);
+  for (std::int64_t i = 0; i < num_rows(); ++i) {
+    std::uint64_t h = mix(static_cast<std::uint64_t>(first_row + i));
+    for (std::size_t j = 0; j < width; ++j) h = mix(h ^ std::bit_cast<std::uint64_t>(values[static_cast<std::size_t>(i) * width + j]));
+    sum += h;
+  }
+  return sum;
+}
 
 LabelColumn LabelColumn::parse(const std::string& spec) {
   LabelColumn label;
@@ -191,7 +205,8 @@ std::pair<DenseData, DenseData> split_every(const DenseData& data, std::int64_t 
   return parts;
 }
 
-void write_dense(const std::string& path, const DenseData& data, const std::string& source) {
+void write_dense(const std::string& path, const DenseData& data, const std::string& source,
+                 const DenseTruth* truth) {
   if (!data.column_names.empty() && static_cast<std::int64_t>(data.column_names.size()) != data.cols) {
     throw Error(path + ": " + plural(data.column_names.size(), "column name") + " for " +
                 plural(static_cast<std::size_t>(data.cols), "column"));
@@ -207,6 +222,18 @@ void write_dense(const std::string& path, const DenseData& data, const std::stri
     file.set_attr("/", "num_rows", data.num_rows());
     file.set_attr("/", "num_cols", data.cols);
     file.set_attr("/", "source", source);
+    if (truth != nullptr) {
+      // File::write checks each size against K and D.
+      const auto k = static_cast<std::uint64_t>(truth->components);
+      const auto d = static_cast<std::uint64_t>(data.cols);
+      file.create_group("/truth");
+      file.write<double>("/truth/weights", truth->weights, {k});
+      file.write<double>("/truth/means", truth->means, {k, d});
+      file.write<double>("/truth/covariances", truth->covariances, {k, d, d});
+      file.set_attr("/truth", "components", truth->components);
+      file.set_attr("/truth", "covariance", truth->covariance);
+      file.set_attr("/truth", "seed", truth->seed);
+    }
   });
 }
 

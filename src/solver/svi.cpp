@@ -104,9 +104,9 @@ void Svi::evaluate() {
     const double seconds = train_seconds_ - seconds_at_last_eval_;
     const auto docs = static_cast<double>(docs_seen_ - docs_at_last_eval_);
     char line[200];
-    std::snprintf(line, sizeof line, "step %7lld/%lld  epoch %6.2f  docs/s %9.0f  rho %6.4f  %s %.2f\n",
+    std::snprintf(line, sizeof line, "step %7lld/%lld  epoch %6.2f  %s/s %9.0f  rho %6.4f  %s %.2f\n",
                   static_cast<long long>(step_), static_cast<long long>(total_steps_), row.epoch,
-                  seconds > 0 ? docs / seconds : 0.0, step_ == 0 ? 0.0 : row.rho, model_.heldout_name().c_str(),
+                  model_.item_name().c_str(), seconds > 0 ? docs / seconds : 0.0, step_ == 0 ? 0.0 : row.rho, model_.heldout_name().c_str(),
                   row.heldout);
     *progress_ << line << std::flush;
   }

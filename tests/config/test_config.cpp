@@ -25,6 +25,13 @@ using Args = std::vector<std::string>;
 
 Args minimal() { return {"--model.topics", "5", "--data.train", "x.h5"}; }
 
+// A Gaussian mixture job with `extra` appended.
+Args gmm_fit(const Args& extra) {
+  Args args = {"--model.type", "gmm", "--model.components", "3", "--data.train", "x.h5"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
 Args minimal_plus(const Args& extra) {
   Args args = minimal();
   args.insert(args.end(), extra.begin(), extra.end());
@@ -254,6 +261,23 @@ INSTANTIATE_TEST_SUITE_P(
                    {"--data.train", "x.h5", "--model.topics", "0"},
                    {"model.topics = 0", "an integer >= 1"}},
         InvalidFit{"TopicsNegative", {"--data.train", "x.h5", "--model.topics", "-3"}, {"model.topics = -3"}},
+        InvalidFit{"UnknownModelType", minimal_plus({"--model.type", "hmm"}), {"model.type = hmm", "lda or gmm"}},
+        InvalidFit{"GmmKeyForLda", minimal_plus({"--model.components", "3"}),
+                   {"model.components is not a key of model.type = lda"}},
+        InvalidFit{"LdaKeyForGmm", gmm_fit({"--model.alpha", "0.1"}), {"model.alpha is not a key of model.type = gmm"}},
+        InvalidFit{"GmmWithoutComponents", {"--model.type", "gmm", "--data.train", "x.h5"}, {"model.components is required"}},
+        InvalidFit{"ComponentsZero",
+                   {"--model.type", "gmm", "--model.components", "0", "--data.train", "x.h5"},
+                   {"model.components = 0", ">= 1"}},
+        InvalidFit{"CovarianceUnknown", gmm_fit({"--model.covariance", "spherical"}),
+                   {"model.covariance = spherical", "full or diag"}},
+        InvalidFit{"WeightConcentrationZero", gmm_fit({"--model.weight_concentration", "0"}),
+                   {"model.weight_concentration = 0", "> 0"}},
+        InvalidFit{"MeanPrecisionNegative", gmm_fit({"--model.mean_precision", "-1"}), {"model.mean_precision = -1"}},
+        InvalidFit{"DegreesOfFreedomZero", gmm_fit({"--model.degrees_of_freedom", "0"}),
+                   {"model.degrees_of_freedom = 0"}},
+        InvalidFit{"MeanNotNumbers", gmm_fit({"--model.mean", "1,two,3"}), {"model.mean = 1,two,3", "'two'"}},
+        InvalidFit{"ScaleNotFinite", gmm_fit({"--model.scale", "1 nan"}), {"model.scale = 1 nan", "'nan'"}},
         InvalidFit{"AlphaZero", minimal_plus({"--model.alpha", "0"}), {"model.alpha = 0", "> 0"}},
         InvalidFit{"AlphaNegative", minimal_plus({"--model.alpha", "-1"}), {"model.alpha = -1"}},
         InvalidFit{"AlphaNotFinite", minimal_plus({"--model.alpha", "inf"}), {"model.alpha = inf"}},
@@ -438,10 +462,45 @@ TEST(Resolved, ListsEveryKeyOnceInAFixedOrder) {
     documented.insert((*it)[1].str());
   }
   documented.erase("section.key");  // the usage line's placeholder
-  EXPECT_EQ(keys, documented);
+  const std::set<std::string> gmm_only = {"model.components",     "model.covariance", "model.weight_concentration",
+                                          "model.mean_precision", "model.mean",       "model.degrees_of_freedom",
+                                          "model.scale"};
+  const std::set<std::string> lda_only = {"model.topics", "model.alpha", "model.eta"};
+  // An lda job lists every documented key but the mixture's, and a gmm job every one but lda's.
+  std::set<std::string> for_lda = documented;
+  for (const auto& key : gmm_only) EXPECT_EQ(for_lda.erase(key), 1u) << key << " is not documented";
+  EXPECT_EQ(keys, for_lda);
   EXPECT_EQ(keys.size(), 22u);
   EXPECT_EQ(pairs.front().first, "model.type");
   EXPECT_EQ(resolved(parse_fit(minimal_plus({"--solver.kappa", "0.8"}))).size(), pairs.size());
+  std::set<std::string> gmm_keys;
+  for (const auto& [key, value] : resolved(parse_fit(gmm_fit({})))) EXPECT_TRUE(gmm_keys.insert(key).second) << key;
+  std::set<std::string> for_gmm = documented;
+  for (const auto& key : lda_only) for_gmm.erase(key);
+  EXPECT_EQ(gmm_keys, for_gmm);
+}
+
+TEST(Resolved, GmmDefaultsAndLists) {
+  const auto pairs = resolved(parse_fit(gmm_fit({"--model.mean", "1, 2.5,-3", "--model.scale", "2"})));
+  const auto value = [&](const std::string& key) {
+    for (const auto& [k, v] : pairs) {
+      if (k == key) return v;
+    }
+    return std::string("(absent)");
+  };
+  EXPECT_EQ(value("model.components"), "3");
+  EXPECT_EQ(value("model.covariance"), "full");
+  EXPECT_EQ(value("model.weight_concentration"), "0.3333333333333333");
+  EXPECT_EQ(value("model.mean_precision"), "1");
+  EXPECT_EQ(value("model.mean"), "1,2.5,-3");
+  EXPECT_EQ(value("model.scale"), "2");
+  EXPECT_EQ(value("model.degrees_of_freedom"), "");  // D, from the data
+  EXPECT_EQ(value("model.topics"), "(absent)");
+  const FitConfig c = parse_fit(gmm_fit({"--model.covariance", "diag", "--model.degrees_of_freedom", "7.5"}));
+  EXPECT_EQ(c.model.covariance, "diag");
+  EXPECT_EQ(c.model.degrees_of_freedom, 7.5);
+  EXPECT_TRUE(c.model.mean.empty());
+  EXPECT_TRUE(c.model.scale.empty());
 }
 
 TEST(Resolved, ShowsTheDefaults) {
@@ -628,6 +687,85 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<InvalidConvert>& p) { return p.param.name; });
 
 // ---------------------------------------------------------------------------
+// natgrad synth gmm.
+
+TEST(ParseSynthGmm, DefaultsAndEveryOption) {
+  const SynthGmmConfig d = parse_synth_gmm({"--out", "g.h5"});
+  EXPECT_EQ(d.components, 5);
+  EXPECT_EQ(d.dim, 2);
+  EXPECT_EQ(d.points, 1000);
+  EXPECT_EQ(d.separation, 6.0);
+  EXPECT_EQ(d.covariance, "full");
+  EXPECT_EQ(d.seed, 1u);
+  EXPECT_EQ(d.out, "g.h5");
+  EXPECT_EQ(d.split_every, 0);
+  const SynthGmmConfig c = parse_synth_gmm({"--components", "7", "--dim", "10", "--points", "123456", "--separation",
+                                            "2.5", "--covariance", "diag", "--seed", "42", "--out", "train.h5",
+                                            "--split-every", "4", "--heldout-out", "test.h5"});
+  EXPECT_EQ(c.components, 7);
+  EXPECT_EQ(c.dim, 10);
+  EXPECT_EQ(c.points, 123456);
+  EXPECT_EQ(c.separation, 2.5);
+  EXPECT_EQ(c.covariance, "diag");
+  EXPECT_EQ(c.seed, 42u);
+  EXPECT_EQ(c.out, "train.h5");
+  EXPECT_EQ(c.split_every, 4);
+  EXPECT_EQ(c.heldout_out, "test.h5");
+}
+
+struct InvalidSynth {
+  std::string name;
+  Args args;
+  std::vector<std::string> expected;
+};
+
+void PrintTo(const InvalidSynth& p, std::ostream* out) { *out << p.name; }
+
+class InvalidSynthGmmArguments : public ::testing::TestWithParam<InvalidSynth> {};
+
+TEST_P(InvalidSynthGmmArguments, AreRejectedNamingTheOptionAndTheRule) {
+  const std::string message = error_of([&] { parse_synth_gmm(GetParam().args); });
+  for (const auto& part : GetParam().expected) EXPECT_TRUE(contains(message, part)) << message;
+}
+
+Args gmm_plus(const Args& extra) {
+  Args args = {"--out", "g.h5"};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    ParseSynthGmm, InvalidSynthGmmArguments,
+    ::testing::Values(
+        InvalidSynth{"ComponentsZero", gmm_plus({"--components", "0"}), {"--components = 0", ">= 1"}},
+        InvalidSynth{"ComponentsNegative", gmm_plus({"--components", "-2"}), {"--components = -2", ">= 1"}},
+        InvalidSynth{"ComponentsTooMany",
+                     gmm_plus({"--components", "2147483648"}),
+                     {"--components = 2147483648", "at most 2^31 - 1"}},
+        InvalidSynth{"DimZero", gmm_plus({"--dim", "0"}), {"--dim = 0", ">= 1"}},
+        InvalidSynth{"PointsZero", gmm_plus({"--points", "0"}), {"--points = 0", ">= 1"}},
+        InvalidSynth{"SeparationZero", gmm_plus({"--separation", "0"}), {"--separation = 0", "> 0"}},
+        InvalidSynth{"SeparationNegative", gmm_plus({"--separation", "-1"}), {"--separation = -1", "> 0"}},
+        InvalidSynth{"SeparationInfinite", gmm_plus({"--separation", "inf"}), {"--separation = inf", "finite"}},
+        InvalidSynth{"CovarianceUnknown",
+                     gmm_plus({"--covariance", "spherical"}),
+                     {"--covariance = spherical", "full or diag"}},
+        InvalidSynth{"PointsNotANumber", gmm_plus({"--points", "many"}), {"synth gmm", "'many'", "points"}},
+        InvalidSynth{"SeedNegative", gmm_plus({"--seed", "-1"}), {"--seed = -1", ">= 0"}},
+        InvalidSynth{"MissingOut", {"--components", "3"}, {"synth gmm", "--out DATA.h5 is required"}},
+        InvalidSynth{"SplitEveryWithoutHeldoutOut",
+                     gmm_plus({"--split-every", "10"}),
+                     {"synth gmm", "--split-every", "--heldout-out"}},
+        InvalidSynth{"HeldoutOutWithoutSplitEvery",
+                     gmm_plus({"--heldout-out", "t.h5"}),
+                     {"synth gmm", "--heldout-out", "--split-every"}},
+        InvalidSynth{"SplitEveryOne",
+                     gmm_plus({"--split-every", "1", "--heldout-out", "t.h5"}),
+                     {"--split-every 1", ">= 2"}},
+        InvalidSynth{"UnknownOption", gmm_plus({"--topics", "5"}), {"synth gmm", "--topics"}}),
+    [](const ::testing::TestParamInfo<InvalidSynth>& p) { return p.param.name; });
+
+// ---------------------------------------------------------------------------
 // Help.
 
 TEST(Help, IsAskedForByEitherFlagAnywhere) {
@@ -644,6 +782,10 @@ TEST(Help, DescribesTheCommands) {
   EXPECT_TRUE(contains(convert_help(), "ldac"));
   EXPECT_TRUE(contains(convert_help(), "convert csv FILE"));
   EXPECT_TRUE(contains(convert_help(), "--label-column"));
+  EXPECT_TRUE(contains(synth_gmm_help(), "--components"));
+  EXPECT_TRUE(contains(synth_gmm_help(), "--covariance"));
+  EXPECT_TRUE(contains(synth_gmm_help(), "output data HDF5"));
+  EXPECT_TRUE(contains(synth_lda_help(), "output corpus HDF5"));
 }
 
 }  // namespace

@@ -1,23 +1,39 @@
-# Resume equivalence with the real binary on a real corpus:
+# Resume equivalence with the real binary on real data, for a model type
+# (argument: lda, on the Cora corpus, or gmm, on the digits data):
 #  - 2N steps, and N steps restarted for N more, give the same λ bit for bit at
 #    the same rank count;
 #  - a run restarted across rank counts (4 -> 2 -> 1) agrees to a relative 1e-9;
 #  - SIGUSR1 (as a scheduler sends before a time limit) stops the job after a
 #    checkpoint with status 75, and the restarted job ends with the same λ.
 source "$(dirname "$0")/common.sh"
-CORA="${NATGRAD_SHARED_DATA:-}/cora"
-[ -f "$CORA/docword.cora.txt.gz" ] || skip "shared corpora not found at $CORA"
+MODEL=${1:-lda}
+DATA="${NATGRAD_SHARED_DATA:-}"
 cd "$WORK"
-"$NATGRAD" convert uci "$CORA/docword.cora.txt.gz" "$CORA/vocab.cora.txt" --out cora.h5 \
-  --split-every 10 --heldout-out cora_test.h5 >/dev/null
-JOB=(--model.topics 20 --data.train cora.h5 --data.heldout cora_test.h5 --solver.batch_size 64
-  --solver.seed 5 --eval.every_steps 10)
+if [ "$MODEL" = gmm ]; then
+  [ -f "$DATA/digits/digits.csv.gz" ] || skip "shared data not found at $DATA"
+  "$NATGRAD" convert csv "$DATA/digits/digits.csv.gz" --label-column last --out train.h5 \
+    --split-every 10 --heldout-out test.h5 >/dev/null
+  JOB=(--model.type gmm --model.components 10 --data.train train.h5 --data.heldout test.h5
+    --solver.batch_size 64 --solver.seed 5 --eval.every_steps 10)
+  PREEMPT_STEPS=6000
+else
+  [ -f "$DATA/cora/docword.cora.txt.gz" ] || skip "shared corpora not found at $DATA"
+  "$NATGRAD" convert uci "$DATA/cora/docword.cora.txt.gz" "$DATA/cora/vocab.cora.txt" --out train.h5 \
+    --split-every 10 --heldout-out test.h5 >/dev/null
+  JOB=(--model.topics 20 --data.train train.h5 --data.heldout test.h5 --solver.batch_size 64
+    --solver.seed 5 --eval.every_steps 10)
+  PREEMPT_STEPS=1500
+fi
 fit() { local np=$1; shift; timeout 300 "$MPIEXEC" -np "$np" "$NATGRAD" fit "${JOB[@]}" "$@"; }
 same() {  # same A.h5 B.h5 TOLERANCE: λ equal (0: bit for bit) and at the same step
   "$NATGRAD_PYTHON" - "$@" <<'PY'
 import sys, h5py, numpy as np
 a, b, tol = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r"), float(sys.argv[3])
-la, lb = a["model/lambda"][:], b["model/lambda"][:]
+# λ is /model/lambda (lda) or the mixture's pseudo-count coordinates (gmm).
+names = ["lambda"] if a["model"].attrs["type"] == "lda" else \
+    ["weight_concentration", "mean_precision", "degrees_of_freedom", "beta_mean", "scatter"]
+la = np.concatenate([a["model"][n][:].ravel() for n in names])
+lb = np.concatenate([b["model"][n][:].ravel() for n in names])
 rel = np.abs(la - lb).max() / np.abs(la).max()
 ok = (np.array_equal(la, lb) if tol == 0 else rel < tol) and a["solver"].attrs["step"] == b["solver"].attrs["step"]
 print(f"{sys.argv[1]} vs {sys.argv[2]}: max relative difference {rel:.2e}, steps",
@@ -47,7 +63,7 @@ ls ck_b | grep -q "ckpt-000000060.h5" || fail "no final checkpoint"
 [ "$(ls ck_b | wc -l)" = 2 ] || fail "checkpoint.keep = 2 not honoured: $(ls ck_b)"
 
 # Preemption: SIGUSR1 to mpirun, which forwards it to every rank.
-PRE=(--solver.max_steps 1500 --checkpoint.path ck_c)
+PRE=(--solver.max_steps "$PREEMPT_STEPS" --checkpoint.path ck_c)
 "$MPIEXEC" -np 2 "$NATGRAD" fit "${JOB[@]}" "${PRE[@]}" --output.model pre.h5 > pre.log 2>&1 &
 pid=$!
 for _ in $(seq 100); do grep -q "^step" pre.log 2>/dev/null && break; sleep 0.1; done
@@ -62,7 +78,7 @@ elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 grep -q "^stopped at step" pre.log || fail "no 'stopped' line"
 ls ck_c | grep -q '^ckpt-' || fail "no checkpoint after SIGUSR1"
 fit 2 "${PRE[@]}" --restart auto --output.model post.h5 >/dev/null
-fit 2 --solver.max_steps 1500 --output.model straight1500.h5 >/dev/null
-same straight1500.h5 post.h5 0 || fail "preempted and resumed differs from straight through"
+fit 2 --solver.max_steps "$PREEMPT_STEPS" --output.model straight_pre.h5 >/dev/null
+same straight_pre.h5 post.h5 0 || fail "preempted and resumed differs from straight through"
 echo "preemption: $(grep '^stopped' pre.log); exit status 75 after $elapsed_ms ms"
-echo "e2e_restart: ok"
+echo "e2e_restart $MODEL: ok"

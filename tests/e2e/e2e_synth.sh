@@ -37,4 +37,41 @@ unmatched = hellinger[~matched_mask].mean()
 print(f"matched topics: mean Hellinger distance {matched:.3f}; unmatched pairs {unmatched:.3f}")
 sys.exit(0 if matched < 0.2 and matched < unmatched / 3 else 1)
 PY
+
+# natgrad synth gmm under mpirun (rank 0 writes), with a split: dense data with
+# its labels and the true mixture in /truth of both files.
+timeout 120 "$MPIEXEC" -np 2 "$NATGRAD" synth gmm --components 4 --dim 3 --points 5000 --covariance full --seed 9 \
+  --out gmm.h5 --split-every 5 --heldout-out gmm_test.h5 > gmm.log
+grep -q "wrote gmm.h5: 4000 rows, 3 columns" gmm.log || fail "synth gmm summary: $(cat gmm.log)"
+grep -q "wrote gmm_test.h5: 1000 rows, 3 columns" gmm.log || fail "synth gmm summary: $(cat gmm.log)"
+"$NATGRAD" synth gmm --components 3 --dim 2 --points 100 --covariance diag --out gmm_diag.h5 >/dev/null
+"$NATGRAD_PYTHON" - <<'PY'
+import h5py
+import numpy as np
+
+for name, n, k, d, kind, seed in [("gmm.h5", 4000, 4, 3, "full", 9), ("gmm_test.h5", 1000, 4, 3, "full", 9),
+                                  ("gmm_diag.h5", 100, 3, 2, "diag", 1)]:
+    f = h5py.File(name, "r")
+    a = f.attrs
+    assert a["format"] == "natgrad.dense" and a["schema_version"] == 1, (name, dict(a))
+    assert a["num_rows"] == n and a["num_cols"] == d, (name, dict(a))
+    assert f["data"].shape == (n, d) and np.isfinite(f["data"][:]).all(), name
+    labels = f["labels"][:]
+    assert labels.shape == (n,) and set(np.unique(labels)) <= set(range(k)), name
+    t = f["truth"]
+    assert t["weights"].shape == (k,) and abs(t["weights"][:].sum() - 1) < 1e-12, name
+    assert t["means"].shape == (k, d) and t["covariances"].shape == (k, d, d), name
+    assert t.attrs["components"] == k and t.attrs["covariance"] == kind and t.attrs["seed"] == seed, dict(t.attrs)
+    cov = t["covariances"][:]
+    assert np.allclose(cov, cov.transpose(0, 2, 1)), name
+    eig = np.linalg.eigvalsh(cov)
+    assert eig.min() >= 0.5 - 1e-9 and eig.max() <= 2 + 1e-9, (name, eig)
+    if kind == "diag":
+        assert np.count_nonzero(cov - np.einsum("kii->ki", cov)[:, :, None] * np.eye(d)) == 0, name
+# The split: row i of the whole goes to the test file when i % 5 == 4.
+train, test = h5py.File("gmm.h5", "r"), h5py.File("gmm_test.h5", "r")
+assert (test["row_ids"][:] % 5 == 4).all() and (train["row_ids"][:] % 5 != 4).all()
+assert np.array_equal(train["truth/means"][:], test["truth/means"][:])
+print("synth gmm: files ok")
+PY
 echo "e2e_synth: ok"

@@ -8,6 +8,7 @@
 
 #include "fuzz_support.hpp"
 #include "natgrad/error.hpp"
+#include "natgrad/expfam/normal_wishart.hpp"
 #include "natgrad/io/hdf5.hpp"
 #include "natgrad/io/model_file.hpp"
 
@@ -28,6 +29,42 @@ std::vector<double> doubles(FuzzedDataProvider& in, std::size_t n) {
   return out;
 }
 
+// The datasets of a Gaussian mixture with K = k components of dimension D = d (mostly).
+void write_gmm(FuzzedDataProvider& in, File& f, std::uint64_t k, std::uint64_t d) {
+  const auto maybe = [&] { return in.ConsumeIntegralInRange(0, 7) != 0; };
+  const auto size = [&](std::uint64_t n) { return maybe() ? n : in.ConsumeIntegralInRange<std::uint64_t>(0, 7); };
+  const bool diag = in.ConsumeBool();
+  if (maybe()) f.set_attr("/model", "components", maybe() ? static_cast<std::int64_t>(k) : in.ConsumeIntegral<std::int64_t>());
+  if (maybe()) f.set_attr("/model", "dim", maybe() ? static_cast<std::int64_t>(d) : in.ConsumeIntegral<std::int64_t>());
+  if (maybe()) f.set_attr("/model", "covariance", maybe() ? std::string(diag ? "diag" : "full") : in.ConsumeRandomLengthString(6));
+  for (const char* name : {"/model/weight_concentration", "/model/mean_precision", "/model/degrees_of_freedom"}) {
+    const std::uint64_t n = size(k);
+    if (maybe()) f.write<double>(name, doubles(in, n), {n});
+  }
+  if (maybe()) {
+    const std::uint64_t rows = size(k), cols = size(d);
+    f.write<double>("/model/beta_mean", doubles(in, rows * cols), {rows, cols});
+  }
+  if (maybe()) {
+    const std::uint64_t rows = size(k), cols = size(d), depth = size(d);
+    if (diag) {
+      f.write<double>("/model/scatter", doubles(in, rows * cols), {rows, cols});
+    } else {
+      f.write<double>("/model/scatter", doubles(in, rows * cols * depth), {rows, cols, depth});
+    }
+  }
+  if (maybe()) {
+    f.create_group("/model/prior");
+    for (const char* key : {"weight_concentration", "mean_precision", "degrees_of_freedom"}) {
+      if (maybe()) f.set_attr("/model/prior", key, in.ConsumeFloatingPoint<double>());
+    }
+    const std::uint64_t n = size(d);
+    if (maybe()) f.write<double>("/model/prior/mean", doubles(in, n), {n});
+    if (maybe()) f.write<double>("/model/prior/scale", doubles(in, n * n), diag ? std::vector<std::uint64_t>{n * n}
+                                                                             : std::vector<std::uint64_t>{n, n});
+  }
+}
+
 void write(FuzzedDataProvider& in, File& f) {
   const auto k = in.ConsumeIntegralInRange<std::uint64_t>(0, 4);
   const auto v = in.ConsumeIntegralInRange<std::uint64_t>(0, 6);
@@ -37,7 +74,9 @@ void write(FuzzedDataProvider& in, File& f) {
   if (maybe()) f.set_attr("/", "schema_version", in.ConsumeIntegralInRange<std::int64_t>(0, 2));
   if (maybe()) {
     f.create_group("/model");
-    if (maybe()) f.set_attr("/model", "type", std::string(maybe() ? "lda" : "gmm"));
+    const bool gmm = !maybe();
+    if (maybe()) f.set_attr("/model", "type", std::string(gmm ? "gmm" : "lda"));
+    if (gmm) write_gmm(in, f, k, v);
     if (maybe()) f.set_attr("/model", "topics", maybe() ? static_cast<std::int64_t>(k) : in.ConsumeIntegral<std::int64_t>());
     if (maybe()) f.set_attr("/model", "vocab_size", static_cast<std::int64_t>(size(v)));
     if (maybe()) {
@@ -109,6 +148,18 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     const natgrad::io::ModelFileContents c = natgrad::io::read_model_file(path);
     (void)c.lambda.sum();
+    // A mixture's components as a fit or infer builds them: invalid ones are refused, never a crash.
+    const natgrad::io::GmmGlobals& g = c.gmm;
+    for (Eigen::Index j = 0; j < g.components(); ++j) {
+      if (g.diagonal) {
+        natgrad::expfam::NormalGamma(Eigen::ArrayXd::Constant(g.dim(), g.mean_precision[j]), g.beta_mean.row(j).transpose().array(),
+                                     g.scatter.row(j).transpose().array(), Eigen::ArrayXd::Constant(g.dim(), g.degrees_of_freedom[j]));
+      } else {
+        natgrad::expfam::NormalWishart(g.mean_precision[j], g.beta_mean.row(j).transpose(),
+                                       Eigen::Map<const Eigen::MatrixXd>(g.scatter.row(j).eval().data(), g.dim(), g.dim()),
+                                       g.degrees_of_freedom[j]);
+      }
+    }
   } catch (const natgrad::Error&) {
   }
   return 0;

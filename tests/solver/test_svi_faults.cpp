@@ -17,6 +17,7 @@ class PoisonedModel final : public models::Model {
  public:
   PoisonedModel(std::int64_t bad_step, double poison) : bad_step_(bad_step), poison_(poison) {}
   std::string type() const override { return "poisoned"; }
+  std::string item_name() const override { return "items"; }
   std::int64_t num_train() const override { return 10; }
   models::Range train_shard() const override { return {0, 10}; }
   std::uint64_t train_checksum_partial() const override { return 0; }

@@ -46,6 +46,11 @@ void run_convert(const config::ConvertConfig& config, std::ostream& out);
 /// it (or the train / held-out pair) with the true topics. Runs in one process.
 void run_synth_lda(const config::SynthLdaConfig& config, std::ostream& out);
 
+/// `natgrad synth gmm`: draws dense data from a Gaussian mixture and writes it
+/// (or the train / held-out pair) with the true weights, means and covariances.
+/// Runs in one process.
+void run_synth_gmm(const config::SynthGmmConfig& config, std::ostream& out);
+
 /// `natgrad infer`: topic proportions of every document of a corpus under a
 /// fitted model, each rank inferring its shard; rank 0 writes the theta file.
 /// Collective.

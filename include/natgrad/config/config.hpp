@@ -16,10 +16,22 @@
 namespace natgrad::config {
 
 struct ModelConfig {
-  std::string type = "lda";  ///< model.type: lda
-  std::int64_t topics = 0;   ///< model.topics K ≥ 1 (required)
+  std::string type = "lda";  ///< model.type: lda | gmm
+  // lda
+  std::int64_t topics = 0;   ///< model.topics K ≥ 1 (required for lda)
   double alpha = 0.0;        ///< model.alpha > 0, Dirichlet prior on θ; default 1/K
   double eta = 0.0;          ///< model.eta > 0, Dirichlet prior on β; default 1/K
+  // gmm; "from the data" defaults are resolved by the model, which sees the data
+  std::int64_t components = 0;         ///< model.components K ≥ 1 (required for gmm)
+  std::string covariance = "full";     ///< model.covariance: full | diag
+  double weight_concentration = 0.0;   ///< model.weight_concentration > 0, Dirichlet prior on the weights; default 1/K
+  double mean_precision = 1.0;         ///< model.mean_precision β₀ > 0
+  std::vector<double> mean;            ///< model.mean m₀: D numbers, or empty for the data mean
+  double degrees_of_freedom = 0.0;     ///< model.degrees_of_freedom ν₀ > D − 1, or 0 for D
+  /// model.scale W₀⁻¹: one number s (s·I), D numbers (a diagonal), D² numbers
+  /// (a full matrix, row by row; full covariance only), or empty for the data
+  /// covariance plus 1e-6 on its diagonal.
+  std::vector<double> scale;
 };
 
 struct DataConfig {
@@ -121,6 +133,26 @@ SynthLdaConfig parse_synth_lda(const std::vector<std::string>& args);
 
 /// Help text for `natgrad synth lda --help`.
 std::string synth_lda_help();
+
+/// Everything `natgrad synth gmm` needs.
+struct SynthGmmConfig {
+  std::int64_t components = 5;     ///< --components K ≥ 1
+  std::int64_t dim = 2;            ///< --dim D ≥ 1
+  std::int64_t points = 1000;      ///< --points N ≥ 1
+  double separation = 6.0;         ///< --separation > 0: least distance of two means, in standard deviations
+  std::string covariance = "full";  ///< --covariance: full | diag
+  std::uint64_t seed = 1;          ///< --seed ≥ 0
+  std::string out;                 ///< --out
+  std::int64_t split_every = 0;    ///< --split-every N ≥ 2, or 0
+  std::string heldout_out;         ///< --heldout-out, with --split-every
+};
+
+/// Parses the arguments that follow `natgrad synth gmm`.
+/// @throws natgrad::Error naming the argument at fault.
+SynthGmmConfig parse_synth_gmm(const std::vector<std::string>& args);
+
+/// Help text for `natgrad synth gmm --help`.
+std::string synth_gmm_help();
 
 /// Everything `natgrad infer` needs.
 struct InferConfig {

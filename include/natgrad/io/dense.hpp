@@ -8,6 +8,7 @@
 ///   /row_ids       int64 [N]       0-based index of each row among the source file's data rows
 ///   /column_names  UTF-8 strings [D] (only if the source had a header line)
 ///   root attributes: format, schema_version, num_rows (N), num_cols (D), source
+///   /truth         (synthetic data only) the true mixture, see DenseTruth
 
 #include <cstdint>
 #include <string>
@@ -30,6 +31,23 @@ struct DenseData {
   std::vector<std::string> column_names;  ///< D names, or empty without a header
 
   std::int64_t num_rows() const { return static_cast<std::int64_t>(row_ids.size()); }
+  /// A checksum of the rows held (their global index and the bits of their
+  /// values); the checksums of the shards of a data set add up (mod 2^64) to
+  /// the checksum of the whole, however it is sharded.
+  std::uint64_t checksum() const;
+};
+
+/// The true parameters of synthetic data (`natgrad synth gmm`), written as
+/// /truth/weights float64 [K] (sums to 1), /truth/means float64 [K, D],
+/// /truth/covariances float64 [K, D, D], with /truth attributes components (K),
+/// covariance ("full" or "diag") and seed.
+struct DenseTruth {
+  std::vector<double> weights;      ///< K
+  std::vector<double> means;        ///< K × D, row-major
+  std::vector<double> covariances;  ///< K × D × D, row-major
+  std::int64_t components = 0;      ///< K
+  std::string covariance;           ///< "full" | "diag"
+  std::int64_t seed = 0;
 };
 
 /// Sizes of a dense data file, read from its attributes and datasets.
@@ -68,9 +86,11 @@ DenseData read_csv(const std::string& path, const std::string& label_column = ""
 /// i % every == every − 1, to the first otherwise; row ids are kept. every ≥ 2.
 std::pair<DenseData, DenseData> split_every(const DenseData& data, std::int64_t every);
 
-/// Writes `data` (whole, first_row == 0) to `path` as described above, atomically.
+/// Writes `data` (whole, first_row == 0) to `path` as described above,
+/// atomically, with the ground truth if given (its sizes must match K and data.cols).
 /// @throws natgrad::Error naming the path if it cannot be written.
-void write_dense(const std::string& path, const DenseData& data, const std::string& source);
+void write_dense(const std::string& path, const DenseData& data, const std::string& source,
+                 const DenseTruth* truth = nullptr);
 
 /// Reads and checks the header of a dense data file (format, schema version, shapes).
 /// @throws natgrad::Error naming the file and what is wrong with it.

@@ -5,11 +5,14 @@
 /// Layout (format "natgrad.model", schema_version 1), written by rank 0 to a
 /// temporary file that is flushed, synced and renamed over `path`:
 ///   root attributes  format, schema_version, natgrad_version
-///   /model           attributes type ("lda"), topics K, vocab_size V
-///   /model/lambda    float64 [K, V]  Dirichlet parameters of q(β_k), row k = topic k
-///   /model/alpha     float64 [K]     Dirichlet prior on θ
-///   /model/eta       float64 scalar  Dirichlet prior on β (symmetric)
-///   /vocab           UTF-8 strings [V]
+///   /model           attributes type ("lda" or "gmm") and the model's sizes, then
+///   for lda:         attributes topics K, vocab_size V
+///     /model/lambda    float64 [K, V]  Dirichlet parameters of q(β_k), row k = topic k
+///     /model/alpha     float64 [K]     Dirichlet prior on θ
+///     /model/eta       float64 scalar  Dirichlet prior on β (symmetric)
+///     /vocab           UTF-8 strings [V]
+///   for gmm:         attributes components K, dim D, covariance ("full" or "diag");
+///                    see GmmGlobals for the datasets
 ///   /config          one string attribute per resolved job key ("solver.kappa" = "0.7")
 ///   /solver          attributes step, epoch, seed, docs_seen, train_seconds
 ///   /data            attributes train (path), num_docs, vocab_size, num_tokens, checksum
@@ -42,6 +45,7 @@ struct HistoryRow {
 
 /// What identifies a training corpus: sizes and a checksum of its content
 /// that does not depend on how it is sharded.
+/// For dense data: num_docs = rows N, vocab_size = columns D, num_tokens = N·D.
 struct DataFingerprint {
   std::int64_t num_docs = 0;
   std::int64_t vocab_size = 0;
@@ -49,13 +53,46 @@ struct DataFingerprint {
   std::uint64_t checksum = 0;
 };
 
+/// The global factors of a Bayesian Gaussian mixture, in the coordinates the
+/// solver updates (an affine image of the natural parameters):
+/// q(π) = Dir(α) and, per component, q(μ_k, Λ_k) = N(μ_k | m_k, (β_k Λ_k)⁻¹) W(Λ_k | W_k, ν_k)
+/// (diag: a Normal-Gamma per dimension, W_k diagonal).
+///   /model/weight_concentration  float64 [K]        α_k
+///   /model/mean_precision        float64 [K]        β_k
+///   /model/degrees_of_freedom    float64 [K]        ν_k
+///   /model/beta_mean             float64 [K, D]     β_k m_k
+///   /model/scatter               float64 [K, D, D]  W_k⁻¹ + β_k m_k m_kᵀ  (diag: [K, D], its diagonal)
+/// and, derived for readers (never read back): /model/weights [K] = E[π],
+/// /model/means [K, D] = m_k, /model/covariances [K, D, D] (diag [K, D]) = W_k⁻¹ / ν_k.
+///   /model/prior                 attributes weight_concentration α₀, mean_precision β₀,
+///                                degrees_of_freedom ν₀; datasets mean [D] m₀, scale [D, D] (diag [D]) W₀⁻¹
+struct GmmGlobals {
+  bool diagonal = false;
+  Eigen::VectorXd weight_concentration;  ///< K
+  Eigen::VectorXd mean_precision;        ///< K
+  Eigen::VectorXd degrees_of_freedom;    ///< K
+  Eigen::MatrixXd beta_mean;             ///< K × D
+  Eigen::MatrixXd scatter;               ///< K × D² (row k: component k's matrix, row-major) or K × D (diag)
+  double prior_weight_concentration = 0.0;
+  double prior_mean_precision = 0.0;
+  double prior_degrees_of_freedom = 0.0;
+  Eigen::VectorXd prior_mean;            ///< D
+  Eigen::VectorXd prior_scale;           ///< D² (row-major) or D (diag)
+
+  Eigen::Index components() const { return weight_concentration.size(); }
+  Eigen::Index dim() const { return beta_mean.cols(); }
+};
+
 /// The state of a run: solver state and λ, with what is needed to interpret it.
 struct ModelFileContents {
-  std::string type;                 ///< model type
+  std::string type;                 ///< model type: "lda" or "gmm"
+  // lda
   Eigen::MatrixXd lambda;           ///< K × V
   Eigen::VectorXd alpha;            ///< K
   double eta = 0.0;
   std::vector<std::string> vocab;   ///< V words
+  // gmm
+  GmmGlobals gmm;
   std::vector<std::pair<std::string, std::string>> config;  ///< resolved job keys
   std::int64_t step = 0;
   double epoch = 0.0;

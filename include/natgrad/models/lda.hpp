@@ -77,6 +77,7 @@ class LdaModel final : public Model {
   LdaModel(io::Corpus train, std::optional<io::Corpus> heldout, const LdaOptions& options);
 
   std::string type() const override { return "lda"; }
+  std::string item_name() const override { return "docs"; }
   std::int64_t num_train() const override { return train_.total_docs; }
   Range train_shard() const override { return {train_.first_doc, train_.first_doc + train_.num_docs()}; }
   std::uint64_t train_checksum_partial() const override { return train_.checksum(); }

@@ -33,6 +33,8 @@ class Model {
   virtual ~Model() = default;
   /// Name of the model type, as in model.type.
   virtual std::string type() const = 0;
+  /// What the data are made of, for progress lines: "docs", "points".
+  virtual std::string item_name() const = 0;
   /// N: training data over all ranks.
   virtual std::int64_t num_train() const = 0;
   /// The training data held by this rank.

@@ -1,0 +1,122 @@
+#pragma once
+/// @file A Bayesian Gaussian mixture (Bishop 2006, §10.2) for SVI.
+///
+/// Global factors: q(π) = Dir(α) over the K mixture weights and, per component,
+/// q(μ_k, Λ_k) = N(μ_k | m_k, (β_k Λ_k)⁻¹) W(Λ_k | W_k, ν_k) (model.covariance =
+/// full), or a product over the D dimensions of Normal-Gammas (diag). Local
+/// factor of point x_n: q(z_n) = Cat(r_n), the responsibilities.
+///
+/// λ is stored in pseudo-count coordinates, an affine image of the natural
+/// parameters (so the SVI update λ ← λ + ρ(η + N/|B|·s − λ) is the same in
+/// either). Component k owns the block of block_size() = 3 + D + Q entries
+/// (Q = D² for full, D for diag), in this order:
+///     α_k, β_k, ν_k, b_k = β_k m_k (D), C_k = W_k⁻¹ + β_k m_k m_kᵀ (D × D, or its diagonal)
+/// and its statistics in the same layout are
+///     N_k, N_k, N_k, Σ_n r_nk x_n, Σ_n r_nk x_n x_nᵀ (or Σ_n r_nk x_n²),  N_k = Σ_n r_nk.
+
+#include <optional>
+#include <vector>
+
+#include "natgrad/expfam/normal_wishart.hpp"
+#include "natgrad/io/dense.hpp"
+#include "natgrad/io/model_file.hpp"
+#include "natgrad/models/model.hpp"
+
+namespace natgrad::models {
+
+/// The prior, the same for every component: Dir(α₀ 1) on the weights and
+/// N(μ | m₀, (β₀Λ)⁻¹) W(Λ | W₀, ν₀) on each component.
+struct GmmPrior {
+  double weight_concentration = 0.0;  ///< α₀ > 0
+  double mean_precision = 0.0;        ///< β₀ > 0
+  Eigen::VectorXd mean;               ///< m₀ (D)
+  double degrees_of_freedom = 0.0;    ///< ν₀ > D − 1
+  Eigen::MatrixXd scale;              ///< W₀⁻¹ (D × D, SPD; diagonal for diag)
+};
+
+struct GmmOptions {
+  Eigen::Index components = 0;  ///< K ≥ 1
+  bool diagonal = false;        ///< diag covariances (Normal-Gamma) instead of full (Normal-Wishart)
+  GmmPrior prior;
+};
+
+/// Where the fit starts: each component as if N/K points with mean means.col(k)
+/// and covariance `covariance` had been assigned to it.
+struct GmmStart {
+  Eigen::MatrixXd means;       ///< D × K
+  Eigen::MatrixXd covariance;  ///< D × D, SPD
+};
+
+/// Centres of K clusters of `sample` (D × M, M ≥ K): k-means++ seeding
+/// (Arthur & Vassilvitskii 2007) then 20 Lloyd iterations, with random numbers
+/// keyed by `seed` only; the covariance is the pooled within-cluster covariance
+/// plus 1e-6·I.
+GmmStart gmm_start(const Eigen::MatrixXd& sample, Eigen::Index components, std::uint64_t seed);
+
+/// Global ids of the rows gmm_start looks at: min(N, max(1000, 20 K)) rows,
+/// one drawn uniformly from each of that many equal strata of [0, N).
+std::vector<std::int64_t> gmm_start_rows(std::int64_t num_rows, Eigen::Index components, std::uint64_t seed);
+
+class GmmModel final : public Model {
+ public:
+  /// @param train   this rank's rows of the training data
+  /// @param heldout this rank's rows of the held-out data, if any (same D)
+  GmmModel(io::DenseData train, std::optional<io::DenseData> heldout, GmmOptions options, GmmStart start);
+
+  std::string type() const override { return "gmm"; }
+  std::string item_name() const override { return "points"; }
+  std::int64_t num_train() const override { return train_.total_rows; }
+  Range train_shard() const override { return {train_.first_row, train_.first_row + train_.num_rows()}; }
+  std::uint64_t train_checksum_partial() const override { return train_.checksum(); }
+  Eigen::Index global_size() const override { return components_ * block_size(); }
+  std::string describe_index(Eigen::Index index) const override;
+  Eigen::VectorXd prior() const override;
+  Eigen::VectorXd initial_global(std::uint64_t seed) const override;
+  void set_global(const Eigen::VectorXd& lambda) override;
+  void add_local_stats(std::span<const std::int64_t> ids, std::uint64_t seed, std::int64_t step,
+                       Eigen::Ref<Eigen::VectorXd> stats) override;
+  ScoreSum heldout_partial() override;
+  /// The average log predictive density per held-out point.
+  double heldout_metric(const ScoreSum& total) const override;
+  std::string heldout_name() const override { return "heldout_loglik"; }
+  double elbo_local_partial() override;
+  double elbo_global() const override;
+
+  Eigen::Index components() const { return components_; }
+  Eigen::Index dim() const { return dim_; }
+  /// Entries of λ per component: 3 + D + (D² or D).
+  Eigen::Index block_size() const { return 3 + dim_ + (options_.diagonal ? dim_ : dim_ * dim_); }
+
+  /// λ as the model file stores it, with the prior.
+  io::GmmGlobals globals(const Eigen::VectorXd& lambda) const;
+  /// λ from what the model file stores. @throws natgrad::Error if K, D or the covariance type differ.
+  Eigen::VectorXd lambda_from(const io::GmmGlobals& globals) const;
+
+  /// Responsibilities r (n × K) of the columns of `x` (D × n) at the current λ;
+  /// returns Σ_n log Σ_k exp(E[log π_k] + E[log N(x_n | μ_k, Λ_k⁻¹)]), the data terms of the ELBO.
+  double responsibilities(const Eigen::Ref<const Eigen::MatrixXd>& x, Eigen::MatrixXd& r) const;
+  /// log Σ_k E[π_k] St_k(x_n) for each column of `x` (D × n): the log predictive density.
+  Eigen::ArrayXd log_predictive(const Eigen::Ref<const Eigen::MatrixXd>& x) const;
+
+ private:
+  /// The part of the ELBO of the columns of x, and if `stats` is not null their statistics added to it.
+  double local_step(const Eigen::Ref<const Eigen::MatrixXd>& x, Eigen::VectorXd* stats) const;
+  /// Component factor of block `block` (3 + D + Q entries).
+  void make_component(const Eigen::Ref<const Eigen::VectorXd>& block, Eigen::Index k);
+  /// E_q[log N(x | μ_k, Λ_k⁻¹)] of the columns of x.
+  Eigen::ArrayXd expected_log_normal(Eigen::Index k, const Eigen::Ref<const Eigen::MatrixXd>& x) const;
+
+  Eigen::Index components_;
+  Eigen::Index dim_;
+  GmmOptions options_;
+  GmmStart start_;
+  io::DenseData train_;
+  std::optional<io::DenseData> heldout_;
+  Eigen::VectorXd lambda_;
+  Eigen::ArrayXd elog_pi_;  ///< K: E[log π_k]
+  Eigen::ArrayXd log_pi_bar_;  ///< K: log E[π_k]
+  std::vector<expfam::NormalWishart> full_;  ///< K, for full covariances
+  std::vector<expfam::NormalGamma> diag_;    ///< K, for diag covariances
+};
+
+}  // namespace natgrad::models

@@ -1,0 +1,356 @@
+#include "natgrad/models/gmm.hpp"
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "natgrad/error.hpp"
+#include "natgrad/expfam/dirichlet.hpp"
+#include "natgrad/expfam/random.hpp"
+
+namespace natgrad::models {
+
+namespace {
+
+// Points per chunk of the whole-shard passes (held-out score, ELBO): bounds the n × K scratch.
+constexpr Eigen::Index kChunk = 4096;
+
+// log Σ_k exp(a_nk) of each row of a (n × K).
+Eigen::ArrayXd log_sum_exp_rows(const Eigen::MatrixXd& a) {
+  const Eigen::ArrayXd top = a.rowwise().maxCoeff();
+  return top + (a.colwise() - top.matrix()).array().exp().rowwise().sum().log();
+}
+
+// The columns of `data` (D × n) in chunks: calls body(first column, columns).
+template <class Body>
+void for_chunks(const Eigen::Ref<const Eigen::MatrixXd>& data, Body body) {
+  for (Eigen::Index first = 0; first < data.cols(); first += kChunk) {
+    body(data.middleCols(first, std::min(kChunk, data.cols() - first)));
+  }
+}
+
+Eigen::Map<const Eigen::MatrixXd> columns_of(const io::DenseData& data) {
+  return {data.values.data(), data.cols, data.num_rows()};
+}
+
+}  // namespace
+
+std::vector<std::int64_t> gmm_start_rows(std::int64_t num_rows, Eigen::Index components, std::uint64_t seed) {
+  const std::int64_t m = std::min<std::int64_t>(num_rows, std::max<std::int64_t>(1000, 20 * components));
+  expfam::CounterRng rng(seed, expfam::Purpose::kGlobalInit, 0, 1);
+  std::vector<std::int64_t> rows(static_cast<std::size_t>(m));
+  for (std::int64_t i = 0; i < m; ++i) {
+    // Stratum i is [⌊iN/m⌋, ⌊(i+1)N/m⌋): distinct rows, spread over the whole data set.
+    const std::int64_t lo = num_rows * i / m;
+    const std::int64_t hi = num_rows * (i + 1) / m;
+    rows[static_cast<std::size_t>(i)] = lo + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(hi - lo)));
+  }
+  return rows;
+}
+
+GmmStart gmm_start(const Eigen::MatrixXd& sample, Eigen::Index components, std::uint64_t seed) {
+  const Eigen::Index d = sample.rows();
+  const Eigen::Index m = sample.cols();
+  if (m < components) {
+    throw Error(std::to_string(m) + " data points for model.components = " + std::to_string(components) +
+                "; every component needs at least one point");
+  }
+  expfam::CounterRng rng(seed, expfam::Purpose::kGlobalInit, 0, 2);
+  Eigen::MatrixXd centres(d, components);
+  centres.col(0) = sample.col(static_cast<Eigen::Index>(rng.below(static_cast<std::uint64_t>(m))));
+  Eigen::ArrayXd nearest = (sample.colwise() - centres.col(0)).colwise().squaredNorm().transpose();
+  for (Eigen::Index k = 1; k < components; ++k) {
+    // k-means++: the next centre is point j with probability ∝ its squared distance to the nearest centre.
+    const double total = nearest.sum();
+    Eigen::Index pick = 0;
+    if (total > 0) {
+      double u = rng.uniform() * total;
+      while (pick < m - 1 && (u -= nearest[pick]) > 0) ++pick;
+    } else {
+      pick = static_cast<Eigen::Index>(rng.below(static_cast<std::uint64_t>(m)));
+    }
+    centres.col(k) = sample.col(pick);
+    nearest = nearest.min((sample.colwise() - centres.col(k)).colwise().squaredNorm().transpose().array());
+  }
+  std::vector<Eigen::Index> owner(static_cast<std::size_t>(m));
+  const auto assign = [&] {
+    for (Eigen::Index j = 0; j < m; ++j) {
+      (centres.colwise() - sample.col(j)).colwise().squaredNorm().minCoeff(&owner[static_cast<std::size_t>(j)]);
+    }
+  };
+  for (int iteration = 0; iteration < 20; ++iteration) {
+    assign();
+    Eigen::MatrixXd sums = Eigen::MatrixXd::Zero(d, components);
+    Eigen::VectorXd counts = Eigen::VectorXd::Zero(components);
+    for (Eigen::Index j = 0; j < m; ++j) {
+      sums.col(owner[static_cast<std::size_t>(j)]) += sample.col(j);
+      counts[owner[static_cast<std::size_t>(j)]] += 1;
+    }
+    for (Eigen::Index k = 0; k < components; ++k) {
+      if (counts[k] > 0) centres.col(k) = sums.col(k) / counts[k];  // an empty cluster keeps its centre
+    }
+  }
+  assign();
+  Eigen::MatrixXd scatter = Eigen::MatrixXd::Zero(d, d);
+  for (Eigen::Index j = 0; j < m; ++j) {
+    const Eigen::VectorXd deviation = sample.col(j) - centres.col(owner[static_cast<std::size_t>(j)]);
+    scatter.noalias() += deviation * deviation.transpose();
+  }
+  GmmStart start;
+  start.means = centres;
+  start.covariance = scatter / static_cast<double>(m) + 1e-6 * Eigen::MatrixXd::Identity(d, d);
+  return start;
+}
+
+GmmModel::GmmModel(io::DenseData train, std::optional<io::DenseData> heldout, GmmOptions options, GmmStart start)
+    : components_(options.components),
+      dim_(train.cols),
+      options_(std::move(options)),
+      start_(std::move(start)),
+      train_(std::move(train)),
+      heldout_(std::move(heldout)) {
+  set_global(initial_global(0));
+}
+
+std::string GmmModel::describe_index(Eigen::Index index) const {
+  const Eigen::Index k = index / block_size();
+  const Eigen::Index j = index % block_size();
+  std::string what;
+  if (j == 0) {
+    what = "weight concentration alpha";
+  } else if (j == 1) {
+    what = "mean precision beta";
+  } else if (j == 2) {
+    what = "degrees of freedom nu";
+  } else if (j < 3 + dim_) {
+    what = "beta * mean, dimension " + std::to_string(j - 3);
+  } else if (options_.diagonal) {
+    what = "scatter, dimension " + std::to_string(j - 3 - dim_);
+  } else {
+    const Eigen::Index at = j - 3 - dim_;
+    what = "scatter, entry (" + std::to_string(at % dim_) + ", " + std::to_string(at / dim_) + ")";
+  }
+  return "component " + std::to_string(k) + ", " + what;
+}
+
+Eigen::VectorXd GmmModel::prior() const {
+  const GmmPrior& p = options_.prior;
+  const Eigen::Index s = block_size();
+  Eigen::VectorXd block(s);
+  block[0] = p.weight_concentration;
+  block[1] = p.mean_precision;
+  block[2] = p.degrees_of_freedom;
+  block.segment(3, dim_) = p.mean_precision * p.mean;
+  const Eigen::MatrixXd scatter = p.scale + p.mean_precision * p.mean * p.mean.transpose();
+  if (options_.diagonal) {
+    block.tail(dim_) = scatter.diagonal();
+  } else {
+    block.tail(dim_ * dim_) = Eigen::Map<const Eigen::VectorXd>(scatter.data(), dim_ * dim_);
+  }
+  return block.replicate(components_, 1);
+}
+
+Eigen::VectorXd GmmModel::initial_global(std::uint64_t /*seed*/) const {
+  // start_ was computed from the seed (gmm_start); the prior plus N/K pseudo-points per component.
+  const double n = static_cast<double>(num_train()) / static_cast<double>(components_);
+  const Eigen::Index s = block_size();
+  Eigen::VectorXd lambda = prior();
+  for (Eigen::Index k = 0; k < components_; ++k) {
+    auto block = lambda.segment(k * s, s);
+    const Eigen::VectorXd c = start_.means.col(k);
+    block.head(3).array() += n;
+    block.segment(3, dim_) += n * c;
+    const Eigen::MatrixXd second = n * (c * c.transpose() + start_.covariance);
+    if (options_.diagonal) {
+      block.tail(dim_) += second.diagonal();
+    } else {
+      block.tail(dim_ * dim_) += Eigen::Map<const Eigen::VectorXd>(second.data(), dim_ * dim_);
+    }
+  }
+  return lambda;
+}
+
+void GmmModel::make_component(const Eigen::Ref<const Eigen::VectorXd>& block, Eigen::Index k) {
+  const double beta = block[1];
+  const double nu = block[2];
+  const Eigen::VectorXd b = block.segment(3, dim_);
+  const auto slot = static_cast<std::size_t>(k);
+  if (options_.diagonal) {
+    expfam::NormalGamma q(Eigen::ArrayXd::Constant(dim_, beta), b.array(), block.tail(dim_).array(),
+                          Eigen::ArrayXd::Constant(dim_, nu));
+    if (diag_.size() > slot) {
+      diag_[slot] = std::move(q);
+    } else {
+      diag_.push_back(std::move(q));
+    }
+  } else {
+    expfam::NormalWishart q(beta, b, Eigen::Map<const Eigen::MatrixXd>(block.tail(dim_ * dim_).data(), dim_, dim_), nu);
+    if (full_.size() > slot) {
+      full_[slot] = std::move(q);
+    } else {
+      full_.push_back(std::move(q));
+    }
+  }
+}
+
+void GmmModel::set_global(const Eigen::VectorXd& lambda) {
+  lambda_ = lambda;
+  const Eigen::Index s = block_size();
+  Eigen::ArrayXd alpha(components_);
+  for (Eigen::Index k = 0; k < components_; ++k) {
+    alpha[k] = lambda[k * s];
+    make_component(lambda.segment(k * s, s), k);
+  }
+  elog_pi_.resize(components_);
+  expfam::dirichlet_expected_log(alpha, elog_pi_);
+  log_pi_bar_ = (alpha / alpha.sum()).log();
+}
+
+Eigen::ArrayXd GmmModel::expected_log_normal(Eigen::Index k, const Eigen::Ref<const Eigen::MatrixXd>& x) const {
+  const auto slot = static_cast<std::size_t>(k);
+  return options_.diagonal ? diag_[slot].expected_log_normal(x) : full_[slot].expected_log_normal(x);
+}
+
+double GmmModel::responsibilities(const Eigen::Ref<const Eigen::MatrixXd>& x, Eigen::MatrixXd& r) const {
+  r.resize(x.cols(), components_);
+  for (Eigen::Index k = 0; k < components_; ++k) r.col(k) = (expected_log_normal(k, x) + elog_pi_[k]).matrix();
+  const Eigen::ArrayXd norm = log_sum_exp_rows(r);
+  r = (r.colwise() - norm.matrix()).array().exp().matrix();
+  return norm.sum();
+}
+
+double GmmModel::local_step(const Eigen::Ref<const Eigen::MatrixXd>& x, Eigen::VectorXd* stats) const {
+  Eigen::MatrixXd r;
+  const double elbo = responsibilities(x, r);
+  if (stats == nullptr) return elbo;
+  const Eigen::Index s = block_size();
+  const Eigen::MatrixXd first = x * r;  // D × K: Σ_n r_nk x_n
+  const Eigen::MatrixXd squares = x.array().square().matrix() * r;
+  for (Eigen::Index k = 0; k < components_; ++k) {
+    auto block = stats->segment(k * s, s);
+    block.head(3).array() += r.col(k).sum();
+    block.segment(3, dim_) += first.col(k);
+    if (options_.diagonal) {
+      block.tail(dim_) += squares.col(k);
+    } else {
+      const Eigen::MatrixXd weighted = x * r.col(k).cwiseSqrt().asDiagonal();  // Σ_n r_nk x_n x_nᵀ = W Wᵀ
+      Eigen::MatrixXd second = Eigen::MatrixXd::Zero(dim_, dim_);
+      second.selfadjointView<Eigen::Lower>().rankUpdate(weighted, 1.0);
+      // Only the lower triangle was formed; the scatter matrix is symmetric.
+      second.triangularView<Eigen::StrictlyUpper>() = second.transpose();
+      block.tail(dim_ * dim_) += Eigen::Map<const Eigen::VectorXd>(second.data(), dim_ * dim_);
+    }
+  }
+  return elbo;
+}
+
+void GmmModel::add_local_stats(std::span<const std::int64_t> ids, std::uint64_t /*seed*/, std::int64_t /*step*/,
+                               Eigen::Ref<Eigen::VectorXd> stats) {
+  // The responsibilities are closed-form: no local iteration and no random start.
+  const auto data = columns_of(train_);
+  Eigen::MatrixXd x(dim_, static_cast<Eigen::Index>(ids.size()));
+  for (std::size_t j = 0; j < ids.size(); ++j) {
+    x.col(static_cast<Eigen::Index>(j)) = data.col(ids[j] - train_.first_row);
+  }
+  Eigen::VectorXd sums = Eigen::VectorXd::Zero(stats.size());
+  local_step(x, &sums);
+  stats += sums;
+}
+
+Eigen::ArrayXd GmmModel::log_predictive(const Eigen::Ref<const Eigen::MatrixXd>& x) const {
+  Eigen::MatrixXd terms(x.cols(), components_);
+  for (Eigen::Index k = 0; k < components_; ++k) {
+    const auto slot = static_cast<std::size_t>(k);
+    const Eigen::ArrayXd density = options_.diagonal ? diag_[slot].log_predictive(x) : full_[slot].log_predictive(x);
+    terms.col(k) = (density + log_pi_bar_[k]).matrix();
+  }
+  return log_sum_exp_rows(terms);
+}
+
+ScoreSum GmmModel::heldout_partial() {
+  ScoreSum sum;
+  if (!heldout_) return sum;
+  for_chunks(columns_of(*heldout_), [&](const auto& x) { sum.log_score += log_predictive(x).sum(); });
+  sum.count = static_cast<double>(heldout_->num_rows());
+  return sum;
+}
+
+double GmmModel::heldout_metric(const ScoreSum& total) const {
+  return total.count > 0 ? total.log_score / total.count : std::numeric_limits<double>::quiet_NaN();
+}
+
+double GmmModel::elbo_local_partial() {
+  double sum = 0.0;
+  for_chunks(columns_of(train_), [&](const auto& x) { sum += local_step(x, nullptr); });
+  return sum;
+}
+
+double GmmModel::elbo_global() const {
+  const Eigen::Index s = block_size();
+  Eigen::ArrayXd alpha(components_);
+  for (Eigen::Index k = 0; k < components_; ++k) alpha[k] = lambda_[k * s];
+  double kl = expfam::Dirichlet(alpha).kl(
+      expfam::Dirichlet(Eigen::ArrayXd::Constant(components_, options_.prior.weight_concentration)));
+  const GmmPrior& p = options_.prior;
+  for (Eigen::Index k = 0; k < components_; ++k) {
+    const auto slot = static_cast<std::size_t>(k);
+    if (options_.diagonal) {
+      kl += diag_[slot].kl(expfam::NormalGamma::from_moments(
+          Eigen::ArrayXd::Constant(dim_, p.mean_precision), p.mean.array(), p.scale.diagonal().array(),
+          Eigen::ArrayXd::Constant(dim_, p.degrees_of_freedom)));
+    } else {
+      kl += full_[slot].kl(expfam::NormalWishart::from_moments(p.mean_precision, p.mean, p.scale, p.degrees_of_freedom));
+    }
+  }
+  return -kl;
+}
+
+io::GmmGlobals GmmModel::globals(const Eigen::VectorXd& lambda) const {
+  const Eigen::Index s = block_size();
+  const Eigen::Index q = s - 3 - dim_;
+  io::GmmGlobals g;
+  g.diagonal = options_.diagonal;
+  g.weight_concentration.resize(components_);
+  g.mean_precision.resize(components_);
+  g.degrees_of_freedom.resize(components_);
+  g.beta_mean.resize(components_, dim_);
+  g.scatter.resize(components_, q);
+  for (Eigen::Index k = 0; k < components_; ++k) {
+    const auto block = lambda.segment(k * s, s);
+    g.weight_concentration[k] = block[0];
+    g.mean_precision[k] = block[1];
+    g.degrees_of_freedom[k] = block[2];
+    g.beta_mean.row(k) = block.segment(3, dim_).transpose();
+    g.scatter.row(k) = block.tail(q).transpose();  // symmetric: row- and column-major agree
+  }
+  const GmmPrior& p = options_.prior;
+  g.prior_weight_concentration = p.weight_concentration;
+  g.prior_mean_precision = p.mean_precision;
+  g.prior_degrees_of_freedom = p.degrees_of_freedom;
+  g.prior_mean = p.mean;
+  g.prior_scale = options_.diagonal ? Eigen::VectorXd(p.scale.diagonal())
+                                    : Eigen::VectorXd(Eigen::Map<const Eigen::VectorXd>(p.scale.data(), dim_ * dim_));
+  return g;
+}
+
+Eigen::VectorXd GmmModel::lambda_from(const io::GmmGlobals& g) const {
+  if (g.components() != components_ || g.dim() != dim_ || g.diagonal != options_.diagonal) {
+    throw Error("the saved mixture has K = " + std::to_string(g.components()) + ", D = " + std::to_string(g.dim()) +
+                (g.diagonal ? ", diag" : ", full") + " covariances; this job has K = " + std::to_string(components_) +
+                ", D = " + std::to_string(dim_) + (options_.diagonal ? ", diag" : ", full"));
+  }
+  const Eigen::Index s = block_size();
+  Eigen::VectorXd lambda(global_size());
+  for (Eigen::Index k = 0; k < components_; ++k) {
+    auto block = lambda.segment(k * s, s);
+    block[0] = g.weight_concentration[k];
+    block[1] = g.mean_precision[k];
+    block[2] = g.degrees_of_freedom[k];
+    block.segment(3, dim_) = g.beta_mean.row(k).transpose();
+    block.tail(s - 3 - dim_) = g.scatter.row(k).transpose();
+  }
+  return lambda;
+}
+
+}  // namespace natgrad::models
