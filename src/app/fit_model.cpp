@@ -2,6 +2,7 @@
 
 #include <Eigen/Dense>
 #include <optional>
+#include <sstream>
 
 #include "natgrad/error.hpp"
 #include "natgrad/io/corpus.hpp"
@@ -107,8 +108,10 @@ models::GmmPrior gmm_prior(const config::ModelConfig& m, const Eigen::VectorXd& 
   p.degrees_of_freedom = m.degrees_of_freedom == 0.0 ? static_cast<double>(d) : m.degrees_of_freedom;
   const double least = diagonal ? 0.0 : static_cast<double>(d - 1);
   if (!(p.degrees_of_freedom > least)) {
-    throw Error("model.degrees_of_freedom = " + std::to_string(p.degrees_of_freedom) + ": expected a number > " +
-                std::to_string(static_cast<std::int64_t>(least)) + " (" + dim + ")");
+    std::ostringstream text;
+    text << "model.degrees_of_freedom = " << p.degrees_of_freedom << ": expected a number > " << least << " (" << dim
+         << ")";
+    throw Error(text.str());
   }
   const auto n = static_cast<Eigen::Index>(m.scale.size());
   if (n == 0) {

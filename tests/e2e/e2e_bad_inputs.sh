@@ -27,6 +27,10 @@ head -c 300000 kos.h5 > truncated.h5
 printf 'a,b,label\n1,2,0\n3,nan,1\n' > nan.csv
 printf '1,2,0\n3,4,1\n5,inf,0\n' > inf.csv
 printf 'a,b,label\n1,2,0\n3,4,1\n5,6\n' > ragged.csv
+printf '1,2,3\n2,1,0\n0,3,1\n4,4,2\n' > points.csv
+"$NATGRAD" convert csv points.csv --out points.h5 >/dev/null
+head -n 1 points.csv > one_point.csv
+"$NATGRAD" convert csv one_point.csv --out one_point.h5 >/dev/null
 "$NATGRAD_PYTHON" - <<'PY'
 import shutil, h5py, numpy as np
 def variant(name, change):
@@ -116,6 +120,19 @@ expect_error "infinity in dense data" 2 "inf.csv line 3, column 2: 'inf' is not 
   convert csv inf.csv --label-column last --out z.h5
 expect_error "ragged rows in dense data" 2 "ragged.csv line 4: 2 fields; line 2 has 3" \
   convert csv ragged.csv --label-column last --out z.h5
+GMM=(fit --model.type gmm --model.components 2 --solver.max_steps 2)
+expect_error "a corpus given to a mixture" 2 "kos.h5: not natgrad dense data" "${GMM[@]}" --data.train kos.h5
+expect_error "dense data given to LDA" 2 "points.h5: not a natgrad corpus" fit --model.topics 2 --data.train points.h5
+expect_error "an lda key in a gmm job" 2 "model.alpha is not a key of model.type = gmm (it belongs to lda)" \
+  "${GMM[@]}" --data.train points.h5 --model.alpha 0.1
+expect_error "prior mean of the wrong length" 2 "model.mean has 2 numbers; expected D = 3" \
+  "${GMM[@]}" --data.train points.h5 --model.mean "1,2"
+expect_error "degrees of freedom <= D - 1" 2 "model.degrees_of_freedom = 1.5: expected a number > 2" \
+  "${GMM[@]}" --data.train points.h5 --model.degrees_of_freedom 1.5
+expect_error "prior scale not positive definite" 2 "model.scale: not symmetric positive definite" \
+  "${GMM[@]}" --data.train points.h5 --model.scale "1,0,0,0,-1,0,0,0,1"
+expect_error "more ranks than points" 2 "one_point.h5: 1 rows for 2 ranks; every rank needs at least one row" \
+  "${GMM[@]}" --data.train one_point.h5
 expect_error "unknown command" 2 "unknown command 'fitt'" fitt --config job.ini
 [ ! -e z.h5 ] || { echo "FAIL: a failed conversion left z.h5"; failures=$((failures + 1)); }
 [ "$failures" = 0 ] || exit 1
