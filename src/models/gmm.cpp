@@ -16,6 +16,9 @@ namespace {
 // Points per chunk of the whole-shard passes (held-out score, ELBO): bounds the n × K scratch.
 constexpr Eigen::Index kChunk = 4096;
 
+// k-means runs on the sample, of which the start keeps the best.
+constexpr std::uint64_t kStartRuns = 4;
+
 // log Σ_k exp(a_nk) of each row of a (n × K).
 Eigen::ArrayXd log_sum_exp_rows(const Eigen::MatrixXd& a) {
   const Eigen::ArrayXd top = a.rowwise().maxCoeff();
@@ -49,34 +52,56 @@ std::vector<std::int64_t> gmm_start_rows(std::int64_t num_rows, Eigen::Index com
   return rows;
 }
 
-GmmStart gmm_start(const Eigen::MatrixXd& sample, Eigen::Index components, std::uint64_t seed) {
+namespace {
+
+struct Clustering {
+  Eigen::MatrixXd centres;           ///< D × K
+  std::vector<Eigen::Index> owner;   ///< the nearest centre of each point
+  double inertia = 0.0;              ///< Σ squared distances to the nearest centre
+};
+
+// Squared distances of the columns of `points` to `centre`.
+Eigen::ArrayXd squared_distances(const Eigen::MatrixXd& points, const Eigen::VectorXd& centre) {
+  return (points.colwise() - centre).colwise().squaredNorm().transpose().array();
+}
+
+// Greedy k-means++ seeding (Arthur & Vassilvitskii 2007; as scikit-learn, the
+// best of 2 + ⌊ln K⌋ candidates for each new centre), then Lloyd iterations.
+Clustering k_means(const Eigen::MatrixXd& sample, Eigen::Index components, expfam::CounterRng& rng) {
   const Eigen::Index d = sample.rows();
   const Eigen::Index m = sample.cols();
-  if (m < components) {
-    throw Error(std::to_string(m) + " data points for model.components = " + std::to_string(components) +
-                "; every component needs at least one point");
-  }
-  expfam::CounterRng rng(seed, expfam::Purpose::kGlobalInit, 0, 2);
-  Eigen::MatrixXd centres(d, components);
-  centres.col(0) = sample.col(static_cast<Eigen::Index>(rng.below(static_cast<std::uint64_t>(m))));
-  Eigen::ArrayXd nearest = (sample.colwise() - centres.col(0)).colwise().squaredNorm().transpose();
-  for (Eigen::Index k = 1; k < components; ++k) {
-    // k-means++: the next centre is point j with probability ∝ its squared distance to the nearest centre.
-    const double total = nearest.sum();
+  const int candidates = 2 + static_cast<int>(std::log(static_cast<double>(components)));
+  const auto draw = [&](const Eigen::ArrayXd& weights) {
+    const double total = weights.sum();
+    if (!(total > 0)) return static_cast<Eigen::Index>(rng.below(static_cast<std::uint64_t>(m)));
+    double u = rng.uniform() * total;
     Eigen::Index pick = 0;
-    if (total > 0) {
-      double u = rng.uniform() * total;
-      while (pick < m - 1 && (u -= nearest[pick]) > 0) ++pick;
-    } else {
-      pick = static_cast<Eigen::Index>(rng.below(static_cast<std::uint64_t>(m)));
+    while (pick < m - 1 && (u -= weights[pick]) > 0) ++pick;
+    return pick;
+  };
+  Clustering c;
+  c.centres.resize(d, components);
+  c.centres.col(0) = sample.col(static_cast<Eigen::Index>(rng.below(static_cast<std::uint64_t>(m))));
+  Eigen::ArrayXd nearest = squared_distances(sample, c.centres.col(0));
+  for (Eigen::Index k = 1; k < components; ++k) {
+    Eigen::ArrayXd best_nearest;
+    Eigen::Index best = 0;
+    for (int trial = 0; trial < candidates; ++trial) {
+      const Eigen::Index pick = draw(nearest);
+      Eigen::ArrayXd updated = nearest.min(squared_distances(sample, sample.col(pick)));
+      if (trial == 0 || updated.sum() < best_nearest.sum()) {
+        best_nearest = std::move(updated);
+        best = pick;
+      }
     }
-    centres.col(k) = sample.col(pick);
-    nearest = nearest.min((sample.colwise() - centres.col(k)).colwise().squaredNorm().transpose().array());
+    c.centres.col(k) = sample.col(best);
+    nearest = std::move(best_nearest);
   }
-  std::vector<Eigen::Index> owner(static_cast<std::size_t>(m));
+  c.owner.resize(static_cast<std::size_t>(m));
   const auto assign = [&] {
+    c.inertia = 0.0;
     for (Eigen::Index j = 0; j < m; ++j) {
-      (centres.colwise() - sample.col(j)).colwise().squaredNorm().minCoeff(&owner[static_cast<std::size_t>(j)]);
+      c.inertia += (c.centres.colwise() - sample.col(j)).colwise().squaredNorm().minCoeff(&c.owner[static_cast<std::size_t>(j)]);
     }
   };
   for (int iteration = 0; iteration < 20; ++iteration) {
@@ -84,21 +109,41 @@ GmmStart gmm_start(const Eigen::MatrixXd& sample, Eigen::Index components, std::
     Eigen::MatrixXd sums = Eigen::MatrixXd::Zero(d, components);
     Eigen::VectorXd counts = Eigen::VectorXd::Zero(components);
     for (Eigen::Index j = 0; j < m; ++j) {
-      sums.col(owner[static_cast<std::size_t>(j)]) += sample.col(j);
-      counts[owner[static_cast<std::size_t>(j)]] += 1;
+      sums.col(c.owner[static_cast<std::size_t>(j)]) += sample.col(j);
+      counts[c.owner[static_cast<std::size_t>(j)]] += 1;
     }
     for (Eigen::Index k = 0; k < components; ++k) {
-      if (counts[k] > 0) centres.col(k) = sums.col(k) / counts[k];  // an empty cluster keeps its centre
+      if (counts[k] > 0) c.centres.col(k) = sums.col(k) / counts[k];  // an empty cluster keeps its centre
     }
   }
   assign();
+  return c;
+}
+
+}  // namespace
+
+GmmStart gmm_start(const Eigen::MatrixXd& sample, Eigen::Index components, std::uint64_t seed) {
+  const Eigen::Index d = sample.rows();
+  const Eigen::Index m = sample.cols();
+  if (m < components) {
+    throw Error(std::to_string(m) + " data points for model.components = " + std::to_string(components) +
+                "; every component needs at least one point");
+  }
+  // The best (least inertia) of a few k-means runs: one unlucky seeding would
+  // otherwise leave two components in one cluster for the whole fit.
+  Clustering best;
+  for (std::uint64_t run = 0; run < kStartRuns; ++run) {
+    expfam::CounterRng rng(seed, expfam::Purpose::kGlobalInit, 0, 2 + run);
+    Clustering c = k_means(sample, components, rng);
+    if (run == 0 || c.inertia < best.inertia) best = std::move(c);
+  }
   Eigen::MatrixXd scatter = Eigen::MatrixXd::Zero(d, d);
   for (Eigen::Index j = 0; j < m; ++j) {
-    const Eigen::VectorXd deviation = sample.col(j) - centres.col(owner[static_cast<std::size_t>(j)]);
+    const Eigen::VectorXd deviation = sample.col(j) - best.centres.col(best.owner[static_cast<std::size_t>(j)]);
     scatter.noalias() += deviation * deviation.transpose();
   }
   GmmStart start;
-  start.means = centres;
+  start.means = best.centres;
   start.covariance = scatter / static_cast<double>(m) + 1e-6 * Eigen::MatrixXd::Identity(d, d);
   return start;
 }

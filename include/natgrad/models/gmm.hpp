@@ -47,10 +47,10 @@ struct GmmStart {
   Eigen::MatrixXd covariance;  ///< D × D, SPD
 };
 
-/// Centres of K clusters of `sample` (D × M, M ≥ K): k-means++ seeding
-/// (Arthur & Vassilvitskii 2007) then 20 Lloyd iterations, with random numbers
-/// keyed by `seed` only; the covariance is the pooled within-cluster covariance
-/// plus 1e-6·I.
+/// Centres of K clusters of `sample` (D × M, M ≥ K): the best of 4 runs of
+/// greedy k-means++ seeding (Arthur & Vassilvitskii 2007) and 20 Lloyd
+/// iterations, with random numbers keyed by `seed` only; the covariance is the
+/// pooled within-cluster covariance plus 1e-6·I.
 GmmStart gmm_start(const Eigen::MatrixXd& sample, Eigen::Index components, std::uint64_t seed);
 
 /// Global ids of the rows gmm_start looks at: min(N, max(1000, 20 K)) rows,
