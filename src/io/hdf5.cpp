@@ -226,9 +226,9 @@ std::vector<T> File::read(const std::string& name, std::uint64_t offset, std::ui
   }
   hsize_t length = 0;
   H5Sget_simple_extent_dims(space.get(), &length, nullptr);
-  if (offset + count > length) {
-    fail("dataset '" + name + "' has " + std::to_string(length) + " elements; expected at least " +
-         std::to_string(offset + count));
+  if (offset > length || count > length - offset) {  // offset + count could wrap around
+    fail("dataset '" + name + "' has " + std::to_string(length) + " elements; expected at least " + std::to_string(offset) +
+         " + " + std::to_string(count));
   }
   std::vector<T> out(count);
   if (count == 0) return out;

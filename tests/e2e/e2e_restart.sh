@@ -15,7 +15,7 @@ if [ "$MODEL" = gmm ]; then
     --split-every 10 --heldout-out test.h5 >/dev/null
   JOB=(--model.type gmm --model.components 10 --data.train train.h5 --data.heldout test.h5
     --solver.batch_size 64 --solver.seed 5 --eval.every_steps 10)
-  PREEMPT_STEPS=6000
+  PREEMPT_STEPS=2000
 else
   [ -f "$DATA/cora/docword.cora.txt.gz" ] || skip "shared corpora not found at $DATA"
   "$NATGRAD" convert uci "$DATA/cora/docword.cora.txt.gz" "$DATA/cora/vocab.cora.txt" --out train.h5 \

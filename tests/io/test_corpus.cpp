@@ -498,6 +498,27 @@ TEST_F(CorpusFile, LargestNumDocsIsRefusedWithoutOverflow) {
   EXPECT_TRUE(contains(error_of([&] { read_corpus_info(path_); }), "num_docs + 1 = 9223372036854775808"));
 }
 
+// Found by fuzz_corpus_file (seed tests/fuzz/corpus/corpus_file/indptr_rise_then_fall):
+// an indptr that rises and then falls back (but not below its first entry)
+// passed the check and the reader indexed beyond '/indices'.
+TEST_F(CorpusFile, IndptrThatRisesThenFalls) {
+  RawCorpus raw;
+  raw.indptr = {0, 1, 4, 3};
+  raw.indices = {0, 0, 1};
+  raw.counts = {1, 1, 1};
+  write_raw(path_, raw);
+  // The shard of documents 1 and 2 starts at offset 1: its indptr is 1, 4, 3.
+  const std::string message = error_of([&] { read_corpus(path_, 1, 3, false); });
+  EXPECT_TRUE(contains(message, path_ + ": '/indptr' decreases at document 3")) << message;
+}
+
+TEST_F(CorpusFile, NegativeIndptr) {
+  RawCorpus raw;
+  raw.indptr = {-1, 2, 3};
+  write_raw(path_, raw);
+  expect_read_error(path_, "'/indptr' is -1 at document 0");
+}
+
 TEST_F(CorpusFile, WordIdAtV) {
   RawCorpus raw;
   raw.indices = {1, 5, 0};
