@@ -108,6 +108,21 @@ void check_fits(const io::ModelFileContents& saved, const std::string& path, con
           io::checksum_text(data.checksum));
 }
 
+// λ of a checkpoint in the solver's form: exactly as the run kept it, or, in a
+// file from before /solver/lambda_offset, λ = η + 1 · (λ − η).
+models::GlobalParams saved_lambda(const io::ModelFileContents& saved, const Eigen::VectorXd& lambda,
+                                  const models::Model& model, const std::string& path) {
+  if (saved.lambda_offset.size() == 0) return {model.prior(), lambda, model.global_block_size()};
+  if (saved.lambda_offset.size() != model.global_size() ||
+      saved.lambda_offset_block_sum.size() != model.global_block_size()) {
+    throw Error(path + ": does not fit this job: '/solver/lambda_offset' has " +
+                std::to_string(saved.lambda_offset.size()) + " values in blocks of " +
+                std::to_string(saved.lambda_offset_block_sum.size()) + ", the job's λ " +
+                std::to_string(model.global_size()) + " in blocks of " + std::to_string(model.global_block_size()));
+  }
+  return {model.prior(), saved.lambda_offset, saved.lambda_scale, saved.lambda_offset_block_sum};
+}
+
 }  // namespace
 
 std::string newest_checkpoint(const std::string& folder, std::ostream& warnings) {
@@ -156,8 +171,8 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
     comm::agree(comm, [&] {
       io::ModelFileContents saved = io::read_model_file(restart);
       check_fits(saved, restart, config, fit);
-      Eigen::VectorXd lambda = fit.load(saved, restart);
-      svi.restore({std::move(lambda), saved.step, saved.docs_seen, saved.train_seconds, std::move(saved.history)});
+      svi.restore({saved_lambda(saved, fit.load(saved, restart), model, restart), saved.step, saved.docs_seen,
+                   saved.train_seconds, std::move(saved.history)});
     });
   }
   if (root) {
@@ -168,20 +183,23 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
 
   // The model file and every checkpoint hold the same: the state of the run.
   const auto snapshot = [&] {
-    const solver::SviState state = svi.state();
+    const models::GlobalParams& lambda = svi.lambda();
     io::ModelFileContents contents;
     contents.type = model.type();
-    fit.save(state.lambda, contents);
+    fit.save(lambda.dense(), contents);
+    contents.lambda_scale = lambda.scale();
+    contents.lambda_offset = lambda.offset();
+    contents.lambda_offset_block_sum = lambda.block_sum();
     contents.config = config::resolved(config);
-    contents.step = state.step;
+    contents.step = svi.steps_done();
     contents.epoch = svi.epochs_done();
     contents.seed = config.solver.seed;
-    contents.docs_seen = state.docs_seen;
-    contents.train_seconds = state.train_seconds;
+    contents.docs_seen = svi.docs_seen();
+    contents.train_seconds = svi.train_seconds();
     contents.train_path = config.data.train;
     contents.data = fit.data;
     contents.heldout_name = model.heldout_name();
-    contents.history = state.history;
+    contents.history = svi.history();
     return contents;
   };
   solver::RunControl control;
@@ -211,7 +229,7 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
                                    "; continue with --restart auto")
           << "\n";
     }
-    return {svi.lambda(), svi.history(), false};
+    return {svi.lambda().dense(), svi.history(), false};
   }
   comm::agree(comm, [&] {
     if (root) io::write_model_file(config.output.model, snapshot());
@@ -225,7 +243,7 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
         << model.heldout_name() << " " << format_double("%.2f", last.heldout)
         << "; model written to " << config.output.model << "\n";
   }
-  return {svi.lambda(), svi.history(), true};
+  return {svi.lambda().dense(), svi.history(), true};
 }
 
 namespace {
@@ -383,7 +401,10 @@ double run_evaluate(const config::InferConfig& config, comm::Communicator& comm,
   }
   Applied a = load_applied(config, comm, std::move(model));
   models::LdaWorkspace ws;
-  const models::ScoreSum part = models::lda_heldout_score(a.model.lambda, a.exp_elog_beta, a.shard, a.options, ws);
+  const Eigen::Map<const Eigen::VectorXd> flat(a.model.lambda.data(), a.model.lambda.size());
+  // Base 0: λ exactly as the file holds it.
+  const models::GlobalParams lambda(Eigen::VectorXd::Zero(flat.size()), flat, a.options.topics);
+  const models::ScoreSum part = models::lda_heldout_score(lambda, a.exp_elog_beta, a.shard, a.options, ws);
   double sums[2] = {part.log_score, part.count};
   comm.allreduce_sum(sums);
   const double perplexity = std::exp(-sums[0] / sums[1]);

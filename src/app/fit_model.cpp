@@ -246,7 +246,7 @@ models::ScoreSum apply_gmm(const io::ModelFileContents& model, const std::string
     // The start is never used: λ comes from the model file.
     models::GmmStart start{Eigen::MatrixXd::Zero(d, g.components()), Eigen::MatrixXd::Identity(d, d)};
     models::GmmModel gmm(shard, std::nullopt, options, std::move(start));
-    gmm.set_global(gmm.lambda_from(g));
+    gmm.set_lambda(gmm.lambda_from(g));
     const Eigen::Map<const Eigen::MatrixXd> x(shard.values.data(), d, shard.num_rows());
     score.log_score = gmm.log_predictive(x).sum();
     score.count = static_cast<double>(shard.num_rows());

@@ -38,6 +38,17 @@ class MpiCommunicator final : public Communicator {
     MPI_Gatherv(mine.data(), count, MPI_DOUBLE, all.data(), counts.data(), offsets.data(), MPI_DOUBLE, root, comm_);
   }
 
+  std::vector<std::int64_t> allgather(std::span<const std::int64_t> mine) override {
+    const int count = static_cast<int>(mine.size());
+    std::vector<int> counts(static_cast<std::size_t>(size_));
+    MPI_Allgather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, comm_);
+    std::vector<int> offsets(static_cast<std::size_t>(size_), 0);
+    for (std::size_t r = 1; r < offsets.size(); ++r) offsets[r] = offsets[r - 1] + counts[r - 1];
+    std::vector<std::int64_t> all(static_cast<std::size_t>(offsets.back() + counts.back()));
+    MPI_Allgatherv(mine.data(), count, MPI_INT64_T, all.data(), counts.data(), offsets.data(), MPI_INT64_T, comm_);
+    return all;
+  }
+
   void broadcast(std::string& text, int root) override {
     auto length = static_cast<std::int64_t>(text.size());
     MPI_Bcast(&length, 1, MPI_INT64_T, root, comm_);

@@ -97,6 +97,12 @@ void write_contents(h5::File& file, const ModelFileContents& c) {
   file.set_attr("/solver", "seed", static_cast<std::int64_t>(c.seed));
   file.set_attr("/solver", "docs_seen", c.docs_seen);
   file.set_attr("/solver", "train_seconds", c.train_seconds);
+  if (c.lambda_offset.size() > 0) {
+    file.set_attr("/solver", "lambda_scale", c.lambda_scale);
+    write_vector(file, "/solver/lambda_offset", c.lambda_offset, {static_cast<std::uint64_t>(c.lambda_offset.size())});
+    write_vector(file, "/solver/lambda_offset_block_sum", c.lambda_offset_block_sum,
+                 {static_cast<std::uint64_t>(c.lambda_offset_block_sum.size())});
+  }
 
   file.create_group("/data");
   file.set_attr("/data", "train", c.train_path);
@@ -212,6 +218,24 @@ void read_common(const h5::File& file, ModelFileContents& c) {
   c.seed = static_cast<std::uint64_t>(file.attr_int("/solver", "seed"));
   c.docs_seen = file.attr_int("/solver", "docs_seen");
   c.train_seconds = file.attr_double("/solver", "train_seconds");
+  if (file.has_attr("/solver", "lambda_scale")) {
+    c.lambda_scale = file.attr_double("/solver", "lambda_scale");
+    if (!(c.lambda_scale > 0) || !std::isfinite(c.lambda_scale)) {
+      bad("'/solver' lambda_scale " + std::to_string(c.lambda_scale) + " is not finite and > 0");
+    }
+    const auto read_1d = [&](const char* name) {
+      const auto shape = file.shape(name);
+      if (shape.size() != 1) bad(std::string("'") + name + "' is not 1-D");
+      return read_exact(file, name, shape);
+    };
+    c.lambda_offset = read_1d("/solver/lambda_offset");
+    c.lambda_offset_block_sum = read_1d("/solver/lambda_offset_block_sum");
+    const Eigen::Index block = c.lambda_offset_block_sum.size();
+    if (block == 0 || c.lambda_offset.size() % block != 0) {
+      bad("'/solver/lambda_offset' has " + std::to_string(c.lambda_offset.size()) +
+          " values, not a multiple of the " + std::to_string(block) + " of '/solver/lambda_offset_block_sum'");
+    }
+  }
   c.train_path = file.attr_string("/data", "train");
   c.data.num_docs = file.attr_int("/data", "num_docs");
   c.data.vocab_size = file.attr_int("/data", "vocab_size");

@@ -155,7 +155,7 @@ GmmModel::GmmModel(io::DenseData train, std::optional<io::DenseData> heldout, Gm
       start_(std::move(start)),
       train_(std::move(train)),
       heldout_(std::move(heldout)) {
-  set_global(initial_global(0));
+  set_lambda(initial_global(0));
 }
 
 std::string GmmModel::describe_index(Eigen::Index index) const {
@@ -239,7 +239,11 @@ void GmmModel::make_component(const Eigen::Ref<const Eigen::VectorXd>& block, Ei
   }
 }
 
-void GmmModel::set_global(const Eigen::VectorXd& lambda) {
+void GmmModel::touched_blocks(std::span<const std::int64_t> /*ids*/, std::vector<std::int64_t>& blocks) const {
+  blocks.push_back(0);
+}
+
+void GmmModel::set_lambda(const Eigen::VectorXd& lambda) {
   lambda_ = lambda;
   const Eigen::Index s = block_size();
   Eigen::ArrayXd alpha(components_);

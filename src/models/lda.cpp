@@ -123,15 +123,22 @@ Eigen::VectorXd LdaModel::initial_global(std::uint64_t seed) const {
   return flat;
 }
 
-void LdaModel::set_global(const Eigen::VectorXd& lambda) {
-  lambda_ = lda_topics(lambda, topics_);
-  // Only ψ(Σ_w λ_kw) now; a column of exp(E[log β]) is refreshed when a
-  // document of this rank first needs it (refresh_columns), so the cost of a
-  // step grows with the words its minibatch touches on this rank, not with V.
-  psi_rowsum_.resize(topics_);
-  for (Eigen::Index k = 0; k < topics_; ++k) psi_rowsum_[k] = expfam::digamma(lambda_.row(k).sum());
+void LdaModel::touched_blocks(std::span<const std::int64_t> ids, std::vector<std::int64_t>& blocks) const {
+  for (const std::int64_t id : ids) {
+    const std::int64_t d = id - train_.first_doc;
+    blocks.insert(blocks.end(), train_.indices.begin() + train_.indptr[d], train_.indices.begin() + train_.indptr[d + 1]);
+  }
+}
+
+void LdaModel::set_global(const GlobalParams& lambda) {
+  lambda_ = &lambda;
+  // Only ψ(Σ_w λ_kw) now, from the row sums that GlobalParams keeps; a column
+  // of exp(E[log β]) is refreshed when a document of this rank first needs it
+  // (refresh_columns), so the cost of a step grows with the words its
+  // minibatch touches on this rank, not with V.
+  psi_rowsum_ = lambda.block_total().array().unaryExpr([](double x) { return expfam::digamma(x); });
   if (column_version_.empty()) {
-    exp_elog_beta_.resize(topics_, vocab_size_);
+    exp_elog_beta_.setZero(topics_, vocab_size_);  // touched now, not page by page in the steps
     column_version_.assign(static_cast<std::size_t>(vocab_size_), 0);
   }
   ++version_;
@@ -155,10 +162,10 @@ void LdaModel::add_local_stats(std::span<const std::int64_t> ids, std::uint64_t 
   }
 }
 
-ScoreSum lda_heldout_score(const Eigen::MatrixXd& lambda, const Eigen::MatrixXd& exp_elog_beta,
+ScoreSum lda_heldout_score(const GlobalParams& lambda, const Eigen::MatrixXd& exp_elog_beta,
                            const io::Corpus& heldout, const LdaOptions& options, LdaWorkspace& ws) {
   ScoreSum total;
-  const Eigen::ArrayXd inv_rowsum = lambda.rowwise().sum().array().inverse();
+  const Eigen::ArrayXd inv_rowsum = lambda.block_total().array().inverse();
   std::vector<std::int32_t> observed;
   std::vector<std::int32_t> held;
   std::vector<std::int32_t> obs_ids;
@@ -186,7 +193,7 @@ ScoreSum lda_heldout_score(const Eigen::MatrixXd& lambda, const Eigen::MatrixXd&
     const Eigen::ArrayXd weights = gamma / gamma.sum() * inv_rowsum;
     for (std::size_t j = 0; j < ids.size(); ++j) {
       if (held[j] == 0) continue;
-      total.log_score += held[j] * std::log((weights * lambda.col(ids[j]).array()).sum());
+      total.log_score += held[j] * std::log((weights * lambda.block(ids[j]).array()).sum());
     }
     total.count += held_tokens;
   }
@@ -197,8 +204,9 @@ void LdaModel::refresh_columns(std::span<const std::int32_t> ids) {
   for (const std::int32_t w : ids) {
     auto& seen = column_version_[static_cast<std::size_t>(w)];
     if (seen == version_) continue;
+    const auto column = lambda_->block(w);
     for (Eigen::Index k = 0; k < topics_; ++k) {
-      exp_elog_beta_(k, w) = std::exp(expfam::digamma(lambda_(k, w)) - psi_rowsum_[k]);
+      exp_elog_beta_(k, w) = std::exp(expfam::digamma(column[k]) - psi_rowsum_[k]);
     }
     seen = version_;
   }
@@ -207,7 +215,7 @@ void LdaModel::refresh_columns(std::span<const std::int32_t> ids) {
 ScoreSum LdaModel::heldout_partial() {
   if (!heldout_) return {};
   refresh_columns(heldout_->indices);
-  return lda_heldout_score(lambda_, exp_elog_beta_, *heldout_, options_, ws_);
+  return lda_heldout_score(*lambda_, exp_elog_beta_, *heldout_, options_, ws_);
 }
 
 double LdaModel::heldout_metric(const ScoreSum& total) const {
@@ -229,9 +237,11 @@ double LdaModel::elbo_local_partial() {
 
 double LdaModel::elbo_global() const {
   const expfam::Dirichlet prior(Eigen::ArrayXd::Constant(vocab_size_, options_.eta));
+  const Eigen::VectorXd flat = lambda_->dense();
+  const auto lambda = lda_topics(flat, topics_);
   double sum = 0.0;
   for (Eigen::Index k = 0; k < topics_; ++k) {
-    sum -= expfam::Dirichlet(lambda_.row(k).transpose().array()).kl(prior);
+    sum -= expfam::Dirichlet(lambda.row(k).transpose().array()).kl(prior);
   }
   return sum;
 }

@@ -17,6 +17,11 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+void sort_unique(std::vector<std::int64_t>& values) {
+  std::sort(values.begin(), values.end());
+  values.erase(std::unique(values.begin(), values.end()), values.end());
+}
+
 }  // namespace
 
 Svi::Svi(models::Model& model, comm::Communicator& comm, const config::SolverConfig& solver,
@@ -28,10 +33,9 @@ Svi::Svi(models::Model& model, comm::Communicator& comm, const config::SolverCon
       progress_(progress),
       batches_(solver.seed, model.num_train(), solver.batch_size),
       total_steps_(solver.max_steps > 0 ? solver.max_steps : solver.epochs * batches_.steps_per_epoch()),
-      size_(model.global_size()),
-      eta_(model.prior()),
-      lambda_(model.initial_global(solver.seed)),
-      stats_(size_ + 2) {
+      block_size_(model.global_block_size()),
+      lambda_(model.prior(), model.initial_global(solver.seed), block_size_),
+      stats_(Eigen::VectorXd::Zero(model.global_size())) {
   model_.set_global(lambda_);
 }
 
@@ -57,23 +61,42 @@ void Svi::step(const RunControl& control) {
   const models::Range shard = model_.train_shard();
   const auto first = std::lower_bound(batch.begin(), batch.end(), shard.begin);
   const auto last = std::lower_bound(first, batch.end(), shard.end);
-  stats_.setZero();
-  model_.add_local_stats(std::span(first, last), solver_.seed, step_, stats_.head(size_));
-  stats_[size_] = control.stop != nullptr && *control.stop != 0 ? 1.0 : 0.0;
-  stats_[size_ + 1] = comm_.rank() == 0 && control.checkpoint_every_seconds > 0 &&
-                              seconds_since(last_checkpoint_) >= control.checkpoint_every_seconds
-                          ? 1.0
-                          : 0.0;
-  comm_.allreduce_sum(std::span(stats_.data(), static_cast<std::size_t>(stats_.size())));
-  check_finite(stats_.head(size_), "the expected sufficient statistics s");
-  stop_requested_ = stats_[size_] > 0;
-  checkpoint_due_ = stats_[size_ + 1] > 0;
+  const std::span<const std::int64_t> mine(first, last);
+  // U, the same on every rank: s is zero outside it, so only U is summed and updated.
+  touched_.clear();
+  model_.touched_blocks(mine, touched_);
+  sort_unique(touched_);
+  touched_ = comm_.allgather(touched_);
+  sort_unique(touched_);
+  model_.add_local_stats(mine, solver_.seed, step_, stats_);
+  const auto m = static_cast<Eigen::Index>(touched_.size()) * block_size_;
+  reduced_.resize(m + 2);
+  for (std::size_t j = 0; j < touched_.size(); ++j) {
+    auto block = stats_.segment(touched_[j] * block_size_, block_size_);
+    reduced_.segment(static_cast<Eigen::Index>(j) * block_size_, block_size_) = block;
+    block.setZero();
+  }
+  reduced_[m] = control.stop != nullptr && *control.stop != 0 ? 1.0 : 0.0;
+  reduced_[m + 1] = comm_.rank() == 0 && control.checkpoint_every_seconds > 0 &&
+                            seconds_since(last_checkpoint_) >= control.checkpoint_every_seconds
+                        ? 1.0
+                        : 0.0;
+  comm_.allreduce_sum(std::span(reduced_.data(), static_cast<std::size_t>(reduced_.size())));
+  check_finite(reduced_.head(m), "the expected sufficient statistics s");
+  stop_requested_ = reduced_[m] > 0;
+  checkpoint_due_ = reduced_[m + 1] > 0;
   rho_ = step_size(solver_, step_);
   docs_seen_ += static_cast<std::int64_t>(batch.size());
   const double scale = static_cast<double>(model_.num_train()) / static_cast<double>(batch.size());
-  // Natural gradient = gradient in the mean parameters: ĝ = η + N/|B|·s − λ.
-  lambda_ += rho_ * (eta_ + scale * stats_.head(size_) - lambda_);
-  check_finite(lambda_, "the global parameters λ");
+  // Natural gradient = gradient in the mean parameters: ĝ = η + N/|B|·s − λ,
+  // and λ + ρ ĝ = η + (1 − ρ)(λ − η) + ρ N/|B| · s.
+  lambda_.decay(1.0 - rho_);
+  lambda_.add(touched_, reduced_.head(m), rho_ * scale);
+  // Entries outside U were finite and only shrank towards η.
+  for (std::size_t j = 0; j < touched_.size(); ++j) {
+    reduced_.segment(static_cast<Eigen::Index>(j) * block_size_, block_size_) = lambda_.block(touched_[j]);
+  }
+  check_finite(reduced_.head(m), "the global parameters λ");
   model_.set_global(lambda_);
   train_seconds_ += seconds_since(start);
 }
@@ -84,8 +107,9 @@ void Svi::check_finite(const Eigen::Ref<const Eigen::VectorXd>& values, const ch
   if (values.allFinite()) return;
   Eigen::Index at = 0;
   while (std::isfinite(values[at])) ++at;
+  const Eigen::Index index = touched_[static_cast<std::size_t>(at / block_size_)] * block_size_ + at % block_size_;
   throw comm::AgreedError("step " + std::to_string(step_) + ": " + what + " hold " +
-                          (std::isnan(values[at]) ? "NaN" : "an infinity") + " at " + model_.describe_index(at) +
+                          (std::isnan(values[at]) ? "NaN" : "an infinity") + " at " + model_.describe_index(index) +
                           "; the run stops here (the last checkpoint, if any, is kept)");
 }
 
@@ -119,8 +143,6 @@ double Svi::elbo() {
   comm_.allreduce_sum(std::span(&local, 1));
   return local + model_.elbo_global();
 }
-
-SviState Svi::state() const { return {lambda_, step_, docs_seen_, train_seconds_, history_}; }
 
 void Svi::restore(SviState state) {
   lambda_ = std::move(state.lambda);

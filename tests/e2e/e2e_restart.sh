@@ -2,7 +2,8 @@
 # (argument: lda, on the Cora corpus, or gmm, on the digits data):
 #  - 2N steps, and N steps restarted for N more, give the same λ bit for bit at
 #    the same rank count;
-#  - a run restarted across rank counts (4 -> 2 -> 1) agrees to a relative 1e-9;
+#  - a run restarted across rank counts (4 -> 2 -> 1) agrees to a relative 1e-9,
+#    and so does one restarted from a checkpoint without the solver's form of λ;
 #  - SIGUSR1 (as a scheduler sends before a time limit) stops the job after a
 #    checkpoint with status 75, and the restarted job ends with the same λ.
 source "$(dirname "$0")/common.sh"
@@ -53,6 +54,14 @@ fit 1 --solver.max_steps 60 --output.model straight1.h5 >/dev/null
 fit 1 --solver.max_steps 60 --restart ck_a/ckpt-000000030.h5 --output.model resumed1.h5 >/dev/null
 "$NATGRAD_PYTHON" -c "import sys,h5py,numpy as np; sys.exit(0 if h5py.File('resumed1.h5')['solver'].attrs['step']==60 else 1)"
 same straight1.h5 resumed1.h5 1e-9 || fail "restart at 1 rank from a 2-rank checkpoint"
+# A checkpoint from before /solver/lambda_offset (λ alone) continues from a = 1, M = λ − η: to rounding.
+cp ck_a/ckpt-000000030.h5 old.h5
+"$NATGRAD_PYTHON" -c "
+import h5py
+with h5py.File('old.h5', 'r+') as f:
+    del f['solver'].attrs['lambda_scale'], f['solver/lambda_offset'], f['solver/lambda_offset_block_sum']"
+fit 2 --solver.max_steps 60 --restart old.h5 --output.model resumed_old.h5 >/dev/null
+same straight.h5 resumed_old.h5 1e-9 || fail "restart from a checkpoint without /solver/lambda_offset"
 
 # 4 -> 2 -> 1 ranks.
 fit 4 --solver.max_steps 20 --checkpoint.path ck_b --output.model a.h5 >/dev/null

@@ -109,6 +109,14 @@ void write(FuzzedDataProvider& in, File& f) {
     for (const char* key : {"epoch", "train_seconds"}) {
       if (maybe()) f.set_attr("/solver", key, in.ConsumeFloatingPoint<double>());
     }
+    if (maybe()) {  // the solver's form of λ = η + a · M
+      f.set_attr("/solver", "lambda_scale",
+                 maybe() ? in.ConsumeFloatingPointInRange(1e-100, 1.0) : in.ConsumeFloatingPoint<double>());
+      const std::uint64_t n = size(k * v);
+      const std::uint64_t block = size(k);
+      if (maybe()) f.write<double>("/solver/lambda_offset", doubles(in, n), {n});
+      if (maybe()) f.write<double>("/solver/lambda_offset_block_sum", doubles(in, block), {block});
+    }
   }
   if (maybe()) {
     f.create_group("/data");
@@ -148,6 +156,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   try {
     const natgrad::io::ModelFileContents c = natgrad::io::read_model_file(path);
     (void)c.lambda.sum();
+    (void)c.lambda_offset.sum();
     // A mixture's components as a fit or infer builds them: invalid ones are refused, never a crash.
     const natgrad::io::GmmGlobals& g = c.gmm;
     for (Eigen::Index j = 0; j < g.components(); ++j) {

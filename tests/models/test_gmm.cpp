@@ -82,7 +82,7 @@ TEST(Gmm, LocalStepMatchesAHandComputation) {
     // Block: α, β, ν, β m, W⁻¹ + β m².
     lambda.segment(k * 5, 5) << alpha[k], beta[k], nu[k], beta[k] * m[k], 1.0 / w[k] + beta[k] * m[k] * m[k];
   }
-  model.set_global(lambda);
+  model.set_lambda(lambda);
   Eigen::VectorXd stats = Eigen::VectorXd::Zero(lambda.size());
   model.add_local_stats(all_ids(3), 0, 1, stats);
 
@@ -122,12 +122,12 @@ TEST(Gmm, OneBatchStepSetsLambdaToEtaPlusStatistics) {
   GmmModel twin = make_model(data, 3, false, 5);
   comm::SerialCommunicator comm;
   solver::Svi svi(model, comm, batch_vb(300, 1), 0, nullptr);
-  twin.set_global(twin.initial_global(3));
+  twin.set_lambda(twin.initial_global(3));
   Eigen::VectorXd stats = Eigen::VectorXd::Zero(twin.global_size());
   twin.add_local_stats(all_ids(300), 3, 1, stats);
   svi.step();
   const Eigen::VectorXd expected = twin.prior() + stats;
-  EXPECT_LT((svi.lambda() - expected).cwiseAbs().maxCoeff(), 1e-12 * expected.cwiseAbs().maxCoeff());
+  EXPECT_LT((svi.lambda().dense() - expected).cwiseAbs().maxCoeff(), 1e-12 * expected.cwiseAbs().maxCoeff());
 }
 
 // Batch VB is coordinate ascent on the ELBO: it never decreases.
@@ -170,7 +170,7 @@ TEST(Gmm, RecoversTheMeansOfWellSeparatedData) {
     solver.seed = 2;
     solver::Svi svi(model, comm, solver, 0, nullptr);
     svi.run();
-    const io::GmmGlobals fitted = model.globals(svi.lambda());
+    const io::GmmGlobals fitted = model.globals(svi.lambda().dense());
     // Every true mean has one fitted mean within the tolerance. The standard
     // error of a component's mean is at most σ_max / sqrt(N π_min) with
     // σ_max ≤ sqrt(2) (covariance eigenvalues in [0.5, 2]) and N π_min ≳ 2000:
@@ -212,7 +212,7 @@ TEST(Gmm, ModelFileKeepsLambdaBitForBit) {
     svi.run();
     io::ModelFileContents contents;
     contents.type = "gmm";
-    contents.gmm = model.globals(svi.lambda());
+    contents.gmm = model.globals(svi.lambda().dense());
     contents.history = svi.history();
     contents.heldout_name = model.heldout_name();
     const std::string path = testing::temp_dir("gmm_model_file") + "/model.h5";
@@ -221,7 +221,7 @@ TEST(Gmm, ModelFileKeepsLambdaBitForBit) {
     EXPECT_EQ(back.type, "gmm");
     EXPECT_EQ(back.gmm.diagonal, diagonal);
     const Eigen::VectorXd lambda = model.lambda_from(back.gmm);
-    EXPECT_TRUE(lambda == svi.lambda()) << (diagonal ? "diag" : "full");
+    EXPECT_TRUE(lambda == svi.lambda().dense()) << (diagonal ? "diag" : "full");
     EXPECT_TRUE(back.gmm.prior_mean == contents.gmm.prior_mean);
     EXPECT_TRUE(back.gmm.prior_scale == contents.gmm.prior_scale);
   }

@@ -92,7 +92,8 @@ TEST(LdaModel, StatisticsAddUpToTheTokensOfTheBatch) {
   options.alpha = 0.2;
   options.eta = 0.1;
   LdaModel model(std::move(corpus), std::nullopt, options);
-  model.set_global(model.initial_global(5));
+  const GlobalParams lambda(model.prior(), model.initial_global(5), model.global_block_size());
+  model.set_global(lambda);
   Eigen::VectorXd stats = Eigen::VectorXd::Zero(model.global_size());
   std::vector<std::int64_t> all(20);
   for (int i = 0; i < 20; ++i) all[static_cast<std::size_t>(i)] = i;
@@ -110,7 +111,9 @@ TEST(LdaModel, PerplexityOfUniformTopicsIsTheVocabularySize) {
   options.alpha = 0.5;
   options.eta = 0.5;
   LdaModel model(std::move(train), std::move(heldout), options);
-  model.set_global(Eigen::VectorXd::Constant(model.global_size(), 3.0));
+  const GlobalParams lambda(model.prior(), Eigen::VectorXd::Constant(model.global_size(), 3.0),
+                            model.global_block_size());
+  model.set_global(lambda);
   EXPECT_NEAR(model.heldout_metric(model.heldout_partial()), 25.0, 1e-9);
 }
 

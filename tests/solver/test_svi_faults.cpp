@@ -25,7 +25,11 @@ class PoisonedModel final : public models::Model {
   std::string describe_index(Eigen::Index index) const override { return "entry " + std::to_string(index); }
   Eigen::VectorXd prior() const override { return Eigen::VectorXd::Constant(6, 0.5); }
   Eigen::VectorXd initial_global(std::uint64_t) const override { return Eigen::VectorXd::Ones(6); }
-  void set_global(const Eigen::VectorXd&) override {}
+  Eigen::Index global_block_size() const override { return 1; }
+  void touched_blocks(std::span<const std::int64_t>, std::vector<std::int64_t>& blocks) const override {
+    for (std::int64_t b = 5; b >= 0; --b) blocks.push_back(b);
+  }
+  void set_global(const models::GlobalParams&) override {}
   void add_local_stats(std::span<const std::int64_t> ids, std::uint64_t, std::int64_t step,
                        Eigen::Ref<Eigen::VectorXd> stats) override {
     stats.setConstant(static_cast<double>(ids.size()));
@@ -65,15 +69,16 @@ TEST(SviFaults, NanInStatisticsStopsTheRunNamingStepAndEntry) {
     }
     // Checkpoints of steps 1 and 2 only: the bad step is never saved over them.
     EXPECT_EQ(checkpointed, (std::vector<std::int64_t>{1, 2}));
-    EXPECT_TRUE(svi.lambda().allFinite());
+    EXPECT_TRUE(svi.lambda().dense().allFinite());
   }
 }
 
 TEST(SviFaults, OverflowInLambdaIsCaught) {
-  PoisonedModel model(2, 1e308);  // finite statistics, but N/|B| · s overflows λ
+  // Finite statistics, but λ_4 = (1 − ρ)λ_4 + ρη + ρ N/|B| · s_4 ≈ 0.18 · 10 · 1.7e308 overflows.
+  PoisonedModel model(2, 1.7e308);
   comm::SerialCommunicator comm;
   config::SolverConfig solver;
-  solver.batch_size = 5;
+  solver.batch_size = 1;
   solver.max_steps = 4;
   Svi svi(model, comm, solver, 0, nullptr);
   svi.step();

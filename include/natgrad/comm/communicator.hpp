@@ -32,6 +32,8 @@ class Communicator {
   /// Concatenates every rank's `mine`, in rank order, into `all` on rank `root`
   /// (`all` is left untouched elsewhere).
   virtual void gather(std::span<const double> mine, std::vector<double>& all, int root) = 0;
+  /// Concatenates every rank's `mine` (fewer than 2^31 values), in rank order, on every rank.
+  virtual std::vector<std::int64_t> allgather(std::span<const std::int64_t> mine) = 0;
   /// Copies `text` from rank `root` to every rank.
   virtual void broadcast(std::string& text, int root) = 0;
   /// Ends every process of the job at once with `code`; for errors that the
@@ -49,6 +51,9 @@ class SerialCommunicator final : public Communicator {
   std::int64_t allreduce_min(std::int64_t value) override { return value; }
   void gather(std::span<const double> mine, std::vector<double>& all, int) override {
     all.assign(mine.begin(), mine.end());
+  }
+  std::vector<std::int64_t> allgather(std::span<const std::int64_t> mine) override {
+    return {mine.begin(), mine.end()};
   }
   void broadcast(std::string&, int) override {}
   [[noreturn]] void abort(int code) override;

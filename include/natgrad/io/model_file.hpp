@@ -14,7 +14,12 @@
 ///   for gmm:         attributes components K, dim D, covariance ("full" or "diag");
 ///                    see GmmGlobals for the datasets
 ///   /config          one string attribute per resolved job key ("solver.kappa" = "0.7")
-///   /solver          attributes step, epoch, seed, docs_seen, train_seconds
+///   /solver          attributes step, epoch, seed, docs_seen, train_seconds, lambda_scale a;
+///     /solver/lambda_offset            float64 [n]  M, in the solver's flat layout of λ:
+///                                      λ = η + a · M (models::GlobalParams), exactly as
+///                                      the run keeps it, so that a restart continues bit for bit
+///     /solver/lambda_offset_block_sum  float64 [block size]  Σ over blocks of M, as kept
+///   (a file without lambda_scale, from before it, continues from a = 1, M = λ − η)
 ///   /data            attributes train (path), num_docs, vocab_size, num_tokens, checksum
 ///   /history         table, one row per evaluation:
 ///                    step int64, epoch, seconds, rho, <held-out metric> float64
@@ -94,6 +99,10 @@ struct ModelFileContents {
   // gmm
   GmmGlobals gmm;
   std::vector<std::pair<std::string, std::string>> config;  ///< resolved job keys
+  // the solver's form of λ (all empty in a file from before it)
+  double lambda_scale = 1.0;                ///< a
+  Eigen::VectorXd lambda_offset;            ///< M (n), the solver's flat layout
+  Eigen::VectorXd lambda_offset_block_sum;  ///< Σ over blocks of M
   std::int64_t step = 0;
   double epoch = 0.0;
   std::uint64_t seed = 0;

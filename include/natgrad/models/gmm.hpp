@@ -72,7 +72,12 @@ class GmmModel final : public Model {
   std::string describe_index(Eigen::Index index) const override;
   Eigen::VectorXd prior() const override;
   Eigen::VectorXd initial_global(std::uint64_t seed) const override;
-  void set_global(const Eigen::VectorXd& lambda) override;
+  /// Every step touches all of λ: one block.
+  Eigen::Index global_block_size() const override { return global_size(); }
+  void touched_blocks(std::span<const std::int64_t> ids, std::vector<std::int64_t>& blocks) const override;
+  void set_global(const GlobalParams& lambda) override { set_lambda(lambda.dense()); }
+  /// Makes λ current, given in full (global_size() entries).
+  void set_lambda(const Eigen::VectorXd& lambda);
   void add_local_stats(std::span<const std::int64_t> ids, std::uint64_t seed, std::int64_t step,
                        Eigen::Ref<Eigen::VectorXd> stats) override;
   ScoreSum heldout_partial() override;

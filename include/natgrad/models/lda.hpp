@@ -4,7 +4,8 @@
 ///
 /// Global factors: q(β_k) = Dir(λ_k) for each topic k over the V words; λ is
 /// K × V, stored column-major in the flat vector (column w, the K topics'
-/// parameters for word w, is contiguous). Local factors of document d:
+/// parameters for word w, is contiguous: a block of λ, touched by a minibatch
+/// when one of its documents has word w). Local factors of document d:
 /// q(θ_d) = Dir(γ_d), q(z_dn) = Cat(φ_dn). The statistics s have λ's layout:
 /// s_kw = Σ_d c_dw φ_dwk.
 
@@ -65,9 +66,10 @@ void lda_completion_split(std::span<const std::int32_t> counts, std::vector<std:
 
 /// The document-completion score of held-out documents (see README, Held-out
 /// perplexity): Σ over held-out tokens of log Σ_k θ̄_k β̄_kw, and their count.
-/// @param lambda        K × V
-/// @param exp_elog_beta lda_exp_elog_beta(lambda)
-ScoreSum lda_heldout_score(const Eigen::MatrixXd& lambda, const Eigen::MatrixXd& exp_elog_beta,
+/// @param lambda        K × V, in blocks of K (the columns)
+/// @param exp_elog_beta exp(E_q[log β]) of lambda, K × V; only the columns of
+///                      the held-out documents' words are read
+ScoreSum lda_heldout_score(const GlobalParams& lambda, const Eigen::MatrixXd& exp_elog_beta,
                            const io::Corpus& heldout, const LdaOptions& options, LdaWorkspace& ws);
 
 class LdaModel final : public Model {
@@ -82,10 +84,12 @@ class LdaModel final : public Model {
   Range train_shard() const override { return {train_.first_doc, train_.first_doc + train_.num_docs()}; }
   std::uint64_t train_checksum_partial() const override { return train_.checksum(); }
   Eigen::Index global_size() const override { return topics_ * vocab_size_; }
+  Eigen::Index global_block_size() const override { return topics_; }
+  void touched_blocks(std::span<const std::int64_t> ids, std::vector<std::int64_t>& blocks) const override;
   std::string describe_index(Eigen::Index index) const override;
   Eigen::VectorXd prior() const override;
   Eigen::VectorXd initial_global(std::uint64_t seed) const override;
-  void set_global(const Eigen::VectorXd& lambda) override;
+  void set_global(const GlobalParams& lambda) override;
   void add_local_stats(std::span<const std::int64_t> ids, std::uint64_t seed, std::int64_t step,
                        Eigen::Ref<Eigen::VectorXd> stats) override;
   ScoreSum heldout_partial() override;
@@ -104,12 +108,12 @@ class LdaModel final : public Model {
   LdaOptions options_;
   io::Corpus train_;
   std::optional<io::Corpus> heldout_;
-  Eigen::MatrixXd lambda_;         ///< K × V, the current λ
+  const GlobalParams* lambda_ = nullptr;  ///< the current λ (set_global), K × V in blocks of K
   /// Makes the columns `ids` of exp_elog_beta_ current for the current λ.
   void refresh_columns(std::span<const std::int32_t> ids);
 
   Eigen::MatrixXd exp_elog_beta_;  ///< K × V, exp(E[log β]); column w valid when column_version_[w] == version_
-  Eigen::ArrayXd psi_rowsum_;      ///< K: ψ(Σ_w λ_kw)
+  Eigen::ArrayXd psi_rowsum_;      ///< K: ψ(Σ_w λ_kw), from the sums kept by GlobalParams
   std::vector<std::uint64_t> column_version_;
   std::uint64_t version_ = 0;      ///< incremented by set_global
   LdaWorkspace ws_;

@@ -3,16 +3,22 @@
 ///
 /// The global variational factor q(β) has natural parameter λ and the prior
 /// has natural parameter η, both flat vectors of global_size(); a model gives
-/// them named views. The solver owns λ and the update
+/// them named views. The solver owns λ (as GlobalParams) and the update
 ///     λ ← λ + ρ_t (η + N/|B| · s − λ);
 /// a model turns a minibatch and the current mean parameters into the
 /// expected sufficient statistics s (the local step), and scores held-out data.
-/// Virtual calls happen once per minibatch, never per datum.
+/// λ is cut into blocks of global_block_size() consecutive entries; s is zero
+/// outside the blocks that the minibatch touches (touched_blocks), and a step
+/// costs time in those blocks only. Virtual calls happen once per minibatch,
+/// never per datum.
 
 #include <Eigen/Core>
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
+
+#include "natgrad/models/global_params.hpp"
 
 namespace natgrad::models {
 
@@ -50,10 +56,20 @@ class Model {
   virtual Eigen::VectorXd prior() const = 0;
   /// Initial λ; a function of the seed only, identical on every rank.
   virtual Eigen::VectorXd initial_global(std::uint64_t seed) const = 0;
-  /// Makes λ current: recomputes the mean parameters that the local step uses.
-  virtual void set_global(const Eigen::VectorXd& lambda) = 0;
-  /// Local step: adds Σ_{n ∈ ids} E_q(z_n)[t(x_n, z_n)] to `stats`. `ids` are
-  /// global ids inside train_shard(); per-datum randomness is keyed by (seed, id, step).
+  /// Entries of λ per block, dividing global_size(): lda: K (the topics of one
+  /// word); a model whose statistics fill all of λ at every step: global_size().
+  virtual Eigen::Index global_block_size() const = 0;
+  /// Appends to `blocks` (in any order, repeats allowed) the blocks of λ that
+  /// add_local_stats(ids, ...) adds to; it leaves every other block of `stats` untouched.
+  virtual void touched_blocks(std::span<const std::int64_t> ids, std::vector<std::int64_t>& blocks) const = 0;
+  /// Makes λ current: recomputes the mean parameters that the local step uses
+  /// (as far as it needs them now; the rest when it does). `lambda` is
+  /// global_size() entries in blocks of global_block_size(), and stays alive and
+  /// unchanged until the next call.
+  virtual void set_global(const GlobalParams& lambda) = 0;
+  /// Local step: adds Σ_{n ∈ ids} E_q(z_n)[t(x_n, z_n)] to `stats` (global_size()
+  /// entries). `ids` are global ids inside train_shard(); per-datum randomness
+  /// is keyed by (seed, id, step).
   virtual void add_local_stats(std::span<const std::int64_t> ids, std::uint64_t seed, std::int64_t step,
                                Eigen::Ref<Eigen::VectorXd> stats) = 0;
   /// This rank's part of the held-out score at the current λ (zero without held-out data).

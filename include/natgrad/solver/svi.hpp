@@ -4,9 +4,15 @@
 ///
 /// Each step t = 1, 2, ...:
 ///     B      = minibatch t (MinibatchSequence; same on every rank)
+///     U      = the blocks of λ that B touches (Model::touched_blocks): each
+///              rank lists its part, one allgather forms the union
 ///     s      = Σ_{n ∈ B} E_q(z_n)[t(x_n, z_n)]   each rank sums its shard's part,
-///                                                  one allreduce over all ranks
+///                                                  one allreduce over the blocks U
 ///     λ      ← λ + ρ_t (η + N/|B| · s − λ)         identical on every rank
+/// The update is lazy (GlobalParams, λ = η + a · M): λ ← η + (1 − ρ_t)(λ − η)
+/// is a ← (1 − ρ_t) a, and the statistics add ρ_t N/|B| · s to the blocks U
+/// only, so that a step costs time and communication in the blocks it
+/// touches, not in the length of λ (lda: the words of the minibatch, not V).
 /// The same allreduce carries two flags, so that every rank takes the same
 /// decision: "a rank was asked to stop" and "rank 0's clock says a checkpoint is due".
 
@@ -27,7 +33,7 @@ namespace natgrad::solver {
 
 /// The state of a run that a checkpoint keeps.
 struct SviState {
-  Eigen::VectorXd lambda;
+  models::GlobalParams lambda;
   std::int64_t step = 0;
   std::int64_t docs_seen = 0;
   double train_seconds = 0.0;
@@ -67,17 +73,23 @@ class Svi {
   /// optimised. Collective.
   double elbo();
 
-  /// The state to checkpoint, and to restore from one.
-  SviState state() const;
+  /// Continues from the state of a checkpoint; `state.lambda` has the model's
+  /// size and blocks and base = η.
   void restore(SviState state);
 
-  const Eigen::VectorXd& lambda() const { return lambda_; }
+  /// The current λ, in blocks of the model's global_block_size().
+  const models::GlobalParams& lambda() const { return lambda_; }
   std::int64_t steps_done() const { return step_; }
+  /// Data visited by the steps so far.
+  std::int64_t docs_seen() const { return docs_seen_; }
+  /// Wall seconds spent in step() so far.
+  double train_seconds() const { return train_seconds_; }
   double epochs_done() const { return batches_.epochs_after(step_); }
   const std::vector<io::HistoryRow>& history() const { return history_; }
 
  private:
-  /// Throws AgreedError naming the step and the first non-finite entry.
+  /// Throws AgreedError naming the step and the first non-finite entry of
+  /// `values`: the blocks touched_, one after the other.
   void check_finite(const Eigen::Ref<const Eigen::VectorXd>& values, const char* what) const;
 
   models::Model& model_;
@@ -87,10 +99,11 @@ class Svi {
   std::ostream* progress_;
   MinibatchSequence batches_;
   std::int64_t total_steps_;
-  Eigen::Index size_;        ///< length of λ; stats_ has two flags after it
-  Eigen::VectorXd eta_;
-  Eigen::VectorXd lambda_;
-  Eigen::VectorXd stats_;
+  Eigen::Index block_size_;                ///< entries of λ per block
+  models::GlobalParams lambda_;
+  Eigen::VectorXd stats_;                  ///< s in λ's layout; zero outside the blocks of a step under way
+  std::vector<std::int64_t> touched_;      ///< U: the blocks of λ the last step touched, increasing
+  Eigen::VectorXd reduced_;                ///< s of the blocks U, then the two flags
   std::int64_t step_ = 0;
   double rho_ = 0.0;                       ///< step size of the last step
   double train_seconds_ = 0.0;             ///< time spent in step()

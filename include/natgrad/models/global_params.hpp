@@ -1,0 +1,68 @@
+#pragma once
+/// @file The global parameters λ in the form the solver keeps them, so that an
+/// SVI step costs time in the part of λ its minibatch touches, not in all of λ.
+///
+/// λ (n entries) is kept as
+///     λ = base + scale · offset
+/// with base = η in the solver. The step λ ← (1 − ρ)λ + ρη + ρ·(N/|B|)·s then
+/// decays every entry by changing the one number `scale` (decay), and adds to
+/// the entries where s is non-zero only (add). λ is cut into blocks of
+/// block_size() consecutive entries (lda: the K topics of one word), the unit
+/// in which statistics are added; Σ over blocks of λ_b is kept as it changes,
+/// so that a model needing it (lda: Σ_w λ_kw) reads it in O(block_size()).
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <span>
+
+namespace natgrad::models {
+
+class GlobalParams {
+ public:
+  /// Below this, decay() renormalises (offset ← scale · offset, scale ← 1)
+  /// rather than let the scale underflow; it then costs O(n), once in about
+  /// 230 / (−log(1 − ρ)) steps.
+  static constexpr double kMinScale = 1e-100;
+
+  /// λ given in full: offset = λ − base, scale = 1.
+  /// @param base, lambda n entries; n a multiple of block_size ≥ 1
+  GlobalParams(Eigen::VectorXd base, const Eigen::VectorXd& lambda, Eigen::Index block_size);
+  /// λ from its parts, as block_sum() and the others gave them (a checkpoint).
+  /// @param offset    n entries, n a multiple of block_sum.size() ≥ 1
+  /// @param scale     > 0
+  /// @param block_sum Σ over blocks b of offset_b, as it was kept
+  GlobalParams(Eigen::VectorXd base, Eigen::VectorXd offset, double scale, Eigen::VectorXd block_sum);
+
+  Eigen::Index size() const { return offset_.size(); }
+  Eigen::Index block_size() const { return block_sum_.size(); }
+  Eigen::Index num_blocks() const { return size() / block_size(); }
+  const Eigen::VectorXd& base() const { return base_; }
+  const Eigen::VectorXd& offset() const { return offset_; }
+  double scale() const { return scale_; }
+  /// Σ over blocks b of offset_b (block_size() entries), kept as offset changes.
+  const Eigen::VectorXd& block_sum() const { return block_sum_; }
+
+  /// λ_b, the block_size() entries of block b.
+  auto block(Eigen::Index b) const {
+    return base_.segment(b * block_size(), block_size()) + scale_ * offset_.segment(b * block_size(), block_size());
+  }
+  /// Σ over blocks b of λ_b (block_size() entries): Σ_b base_b + scale · block_sum().
+  Eigen::VectorXd block_total() const { return base_block_sum_ + scale_ * block_sum_; }
+  /// All of λ (n entries); O(n).
+  Eigen::VectorXd dense() const { return base_ + scale_ * offset_; }
+
+  /// λ ← base + factor · (λ − base), factor ≥ 0 (0 sets λ to base).
+  void decay(double factor);
+  /// λ_b ← λ_b + weight · values_j for the j-th block b of `blocks` (each
+  /// block once), values holding blocks.size() blocks one after the other.
+  void add(std::span<const std::int64_t> blocks, const Eigen::Ref<const Eigen::VectorXd>& values, double weight);
+
+ private:
+  Eigen::VectorXd base_;
+  Eigen::VectorXd offset_;
+  double scale_ = 1.0;
+  Eigen::VectorXd block_sum_;       ///< Σ_b offset_b
+  Eigen::VectorXd base_block_sum_;  ///< Σ_b base_b
+};
+
+}  // namespace natgrad::models

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Steps per second of an LDA fit as the vocabulary grows at a fixed minibatch:
+# for V = 10^4, 10^5, 10^6, draws a corpus with `natgrad synth lda` (K = 100,
+# 20 minibatches of 256 documents of ~100 tokens), runs STEPS steps on RANKS
+# ranks with K = 100 and prints the training time per step (evaluation, start
+# and file writing excluded: the model file's /solver train_seconds), and the
+# distinct words in 256 documents (the columns of λ a step touches; the
+# documents are drawn independently, so any 256 of them will do).
+# usage: bash tools/bench/vocab_scaling.sh [RANKS] [STEPS]   (after tools/setup.sh has built natgrad;
+#        NATGRAD=path/to/natgrad to time another build)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+NP=${1:-2}
+STEPS=${2:-20}
+NATGRAD="${NATGRAD:-$ROOT/build/natgrad}"
+PYTHON="${NATGRAD_PYTHON:-python3}"
+[ "$(id -u)" = 0 ] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_rmaps_base_oversubscribe=1
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+cd "$WORK"
+echo "K = 100, batch 256 documents of ~100 tokens, $NP ranks, $STEPS steps; $NATGRAD"
+printf '%9s  %10s  %9s  %11s\n' V "s/step" "steps/s" "words/step"
+for V in 10000 100000 1000000; do
+  "$NATGRAD" synth lda --topics 100 --vocab "$V" --docs $((20 * 256)) --doc-length 100 --seed 1 \
+    --out corpus.h5 >/dev/null
+  mpirun -np "$NP" "$NATGRAD" fit --model.topics 100 --data.train corpus.h5 --solver.batch_size 256 \
+    --solver.max_steps "$STEPS" --eval.every_steps 0 --output.model model.h5 >fit.log
+  "$PYTHON" - "$V" "$STEPS" <<'PY'
+import sys, h5py, numpy as np
+v, steps = sys.argv[1], int(sys.argv[2])
+with h5py.File("model.h5", "r") as f:
+    seconds = float(f["/solver"].attrs["train_seconds"])
+with h5py.File("corpus.h5", "r") as f:
+    indptr, indices = f["indptr"][:], f["indices"][:]
+words = np.mean([np.unique(indices[indptr[256 * i]:indptr[256 * (i + 1)]]).size for i in range(20)])
+print(f"{v:>9}  {seconds / steps:10.4f}  {steps / seconds:9.2f}  {words:11.0f}")
+PY
+  rm -f corpus.h5 model.h5
+done
