@@ -29,6 +29,18 @@ using Block = Eigen::Array<double, kBlock, 1>;
 // x there keeps Q(x)·(x+8) ≈ x^9 finite.
 constexpr double kClamp = 1e30;
 
+// Eigen's packet log needs SSE4.1 (rounding, blends) to beat libm; on plain
+// SSE2 it is about twice as slow as std::log, so take that there.
+Block log_block(const Block& y) {
+#ifdef EIGEN_VECTORIZE_SSE4_1
+  return y.log();
+#else
+  Block out;
+  for (Eigen::Index i = 0; i < kBlock; ++i) out[i] = std::log(y[i]);
+  return out;
+#endif
+}
+
 Block digamma_block(const Block& x) {
   const Block xc = x.min(kClamp);
   // Σ_{i<m} 1/(x+i) = p/q, extended one term at a time: p/q + 1/(x+m) = (p (x+m) + q) / (q (x+m)).
@@ -55,7 +67,7 @@ Block digamma_block(const Block& x) {
                                               inv2 * (691.0 / 32760 -
                                                       inv2 * (1.0 / 12 -
                                                               inv2 * (3617.0 / 8160 - inv2 * (43867.0 / 14364)))))))));
-  return (x + 8.0).log() - 0.5 * inv - series - p * y * r;
+  return log_block(x + 8.0) - 0.5 * inv - series - p * y * r;
 }
 
 }  // namespace

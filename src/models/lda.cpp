@@ -35,9 +35,14 @@ namespace {
 // Columns of exp(E[log β]) per block of the fused pass (the code below is
 // written for 4), and accumulator lanes per column: the lanes are independent
 // chains in a fixed order, so the dot products vectorise without reassociating
-// and the result does not depend on the vector width.
+// (the order differs between builds with and without AVX; see kTwoChains).
 constexpr Eigen::Index kCols = 4;
 constexpr Eigen::Index kLanes = 4;
+#ifdef __AVX__
+constexpr bool kTwoChains = true;
+#else
+constexpr bool kTwoChains = false;
+#endif
 
 // One pass over the document's K × n block B = beta_d (column-major, so column
 // j is the K values of word j, contiguous):
@@ -63,8 +68,10 @@ void fused_pass(const Eigen::MatrixXd& b, const Eigen::ArrayXd& counts, const Ei
     const double* c1 = b.col(j0 + std::min<Eigen::Index>(1, cols - 1)).data();
     const double* c2 = b.col(j0 + std::min<Eigen::Index>(2, cols - 1)).data();
     const double* c3 = b.col(j0 + std::min<Eigen::Index>(3, cols - 1)).data();
-    // Two accumulators per column (8 independent chains in all), enough to
-    // keep two FMA pipes busy; any rest of K in steps of kLanes, then singly.
+    // With AVX (16 or 32 wide registers), two accumulators per column: 8
+    // independent chains, enough to keep two FMA pipes busy. With SSE2's 16
+    // narrow registers they would spill, so one. Then any rest of K in steps
+    // of kLanes, then singly.
     Lanes a0 = Lanes::Zero();
     Lanes a1 = Lanes::Zero();
     Lanes a2 = Lanes::Zero();
@@ -74,7 +81,7 @@ void fused_pass(const Eigen::MatrixXd& b, const Eigen::ArrayXd& counts, const Ei
     Lanes b2 = Lanes::Zero();
     Lanes b3 = Lanes::Zero();
     Eigen::Index r = 0;
-    for (; r + 2 * kLanes <= k; r += 2 * kLanes) {
+    for (; kTwoChains && r + 2 * kLanes <= k; r += 2 * kLanes) {
       const Lanes ea = ConstLanes(ep + r);
       const Lanes eb = ConstLanes(ep + r + kLanes);
       a0 += ConstLanes(c0 + r) * ea;
@@ -123,7 +130,12 @@ void fused_pass(const Eigen::MatrixXd& b, const Eigen::ArrayXd& counts, const Ei
 // E[log θ] = ψ(γ) − ψ(Σγ) and its exp, allocation-free.
 void expected_theta(const Eigen::ArrayXd& gamma, LdaWorkspace& ws) {
   expfam::dirichlet_expected_log(gamma, ws.elog_theta);
+#ifdef EIGEN_VECTORIZE_SSE4_1
   ws.exp_theta = ws.elog_theta.exp();
+#else
+  // Eigen's packet exp on plain SSE2 is about twice as slow as libm's.
+  for (Eigen::Index i = 0; i < gamma.size(); ++i) ws.exp_theta[i] = std::exp(ws.elog_theta[i]);
+#endif
 }
 
 }  // namespace
