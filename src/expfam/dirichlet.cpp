@@ -11,7 +11,8 @@ namespace natgrad::expfam {
 void dirichlet_expected_log(const Eigen::Ref<const Eigen::ArrayXd>& alpha,
                             Eigen::Ref<Eigen::ArrayXd> out) {
   const double psi_total = digamma(alpha.sum());
-  for (Eigen::Index i = 0; i < alpha.size(); ++i) out[i] = digamma(alpha[i]) - psi_total;
+  digamma(alpha, out);
+  out -= psi_total;
 }
 
 Dirichlet::Dirichlet(Eigen::ArrayXd alpha) : alpha_(std::move(alpha)) {

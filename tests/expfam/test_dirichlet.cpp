@@ -7,6 +7,7 @@
 #include <Eigen/Dense>
 #include <cmath>
 #include <random>
+#include <vector>
 
 #include "natgrad/error.hpp"
 #include "natgrad/expfam/dirichlet.hpp"
@@ -31,6 +32,33 @@ TEST(Special, DigammaIsDerivativeOfLgammaAndTrigammaOfDigamma) {
     EXPECT_NEAR(digamma(x), (std::lgamma(x + h) - std::lgamma(x - h)) / (2 * h), 1e-6 * std::abs(digamma(x)) + 1e-6);
     EXPECT_NEAR(trigamma(x), (digamma(x + h) - digamma(x - h)) / (2 * h), 1e-5 * trigamma(x));
   }
+}
+
+TEST(Special, ArrayDigammaAgreesWithScalarOverAWideRange) {
+  // Log-uniform over 1e-300 .. 1e300, dense in 1e-3 .. 1e3 where LDA lives,
+  // plus the points where the scheme changes (the shift by 8, the clamp) and
+  // the root of ψ, x0 ≈ 1.4616, where only an absolute error is meaningful.
+  std::mt19937_64 rng(11);
+  std::uniform_real_distribution<double> wide(std::log(1e-300), std::log(1e300));
+  std::uniform_real_distribution<double> near(std::log(1e-3), std::log(1e3));
+  std::vector<double> values = {1e-300, 1e-8, 0.01, 0.5, 1.0, 1.4616321449683622, 1.46163214496836,
+                                2.0, 7.999, 8.0, 8.001, 10.0, 1e15, 1e30, 1.0000001e30, 1e300};
+  for (int i = 0; i < 2000; ++i) values.push_back(std::exp(i % 2 == 0 ? wide(rng) : near(rng)));
+  // Sizes that are not a multiple of the block, so the tail is exercised too.
+  for (const std::size_t size : {values.size(), std::size_t{1}, std::size_t{17}, std::size_t{100}}) {
+    const Eigen::Map<const Eigen::ArrayXd> x(values.data(), static_cast<Eigen::Index>(size));
+    Eigen::ArrayXd out(x.size());
+    digamma(x, out);
+    for (Eigen::Index i = 0; i < x.size(); ++i) {
+      const double expected = digamma(x[i]);
+      EXPECT_NEAR(out[i], expected, 1e-14 * std::max(1.0, std::abs(expected))) << "x = " << x[i];
+    }
+  }
+  // In place.
+  Eigen::ArrayXd a = Eigen::ArrayXd::LinSpaced(37, 0.01, 50.0);
+  const Eigen::ArrayXd copy = a;
+  digamma(a, a);
+  for (Eigen::Index i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], digamma(copy[i]), 1e-14 * std::max(1.0, std::abs(a[i])));
 }
 
 Eigen::ArrayXd random_positive(std::mt19937_64& rng, int n) {

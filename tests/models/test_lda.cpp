@@ -3,6 +3,7 @@
 #include <cmath>
 #include <numbers>
 
+#include "natgrad/expfam/special.hpp"
 #include "natgrad/models/lda.hpp"
 #include "test_data.hpp"
 
@@ -69,6 +70,52 @@ TEST(LdaLocalStep, ConvergesToTheFixedPointAndConservesTokens) {
   }
   // At the fixed point γ = α + Σ_w c_w φ_w, i.e. γ − α equals the row sums of s.
   for (int k = 0; k < 4; ++k) EXPECT_NEAR(gamma[k] - 0.1, stats.row(k).sum(), 1e-8);
+}
+
+TEST(LdaLocalStep, MatchesThePlainIterationForSizesOffTheVectorBlocks) {
+  // The fused, blocked pass against the iteration written out with Eigen
+  // products, for K and n that are not multiples of the 4-column, 4- and
+  // 8-row blocks; also counts the inner iterations it runs.
+  for (const int k : {2, 3, 13, 100}) {
+    for (const int n : {1, 5, 30}) {
+      Eigen::MatrixXd exp_elog_beta = (Eigen::MatrixXd::Random(k, 40).array() * 0.4 + 0.5).matrix();
+      std::vector<std::int32_t> ids(static_cast<std::size_t>(n));
+      std::vector<std::int32_t> counts(static_cast<std::size_t>(n));
+      for (int j = 0; j < n; ++j) {
+        ids[static_cast<std::size_t>(j)] = j;
+        counts[static_cast<std::size_t>(j)] = 1 + j % 4;
+      }
+      const int iters = 7;
+      Eigen::ArrayXd gamma = Eigen::ArrayXd::LinSpaced(k, 0.5, 2.0);
+      Eigen::ArrayXd ref = gamma;
+      Eigen::VectorXd flat = Eigen::VectorXd::Zero(k * 40);
+      Eigen::Map<Eigen::MatrixXd> stats(flat.data(), k, 40);
+      LdaWorkspace ws;
+      lda_local_step(exp_elog_beta, ids, counts, 0.1, iters, 1e-300, gamma, &stats, ws);
+
+      const Eigen::MatrixXd b = exp_elog_beta.leftCols(n);
+      Eigen::ArrayXd c(n);
+      for (int j = 0; j < n; ++j) c[j] = counts[static_cast<std::size_t>(j)];
+      const auto exp_theta = [](const Eigen::ArrayXd& g) {
+        Eigen::ArrayXd e(g.size());
+        for (Eigen::Index i = 0; i < g.size(); ++i) e[i] = std::exp(expfam::digamma(g[i]) - expfam::digamma(g.sum()));
+        return e;
+      };
+      for (int it = 0; it < iters; ++it) {
+        const Eigen::ArrayXd phinorm = (b.transpose() * exp_theta(ref).matrix()).array() + 1e-100;
+        ref = 0.1 + exp_theta(ref) * (b * (c / phinorm).matrix()).array();
+      }
+      const Eigen::ArrayXd e = exp_theta(ref);
+      const Eigen::ArrayXd phinorm = (b.transpose() * e.matrix()).array() + 1e-100;
+      for (int i = 0; i < k; ++i) EXPECT_NEAR(gamma[i], ref[i], 1e-12 * ref[i]) << "K = " << k << ", n = " << n;
+      for (int j = 0; j < n; ++j) {
+        const Eigen::ArrayXd expected = e * b.col(j).array() * (c[j] / phinorm[j]);
+        for (int i = 0; i < k; ++i) EXPECT_NEAR(stats(i, j), expected[i], 1e-12 * expected[i]);
+      }
+      EXPECT_EQ(ws.iterations, iters);
+      EXPECT_EQ(ws.word_iterations, iters * n);
+    }
+  }
 }
 
 TEST(LdaCompletionSplit, HoldsOutEveryFifthTokenInWordOrder) {

@@ -15,6 +15,20 @@ Peers come from Debian's python3-sklearn and python3-gensim; a missing one is
 skipped with a note. Prints one table: system, training seconds per pass,
 tokens per second, peak memory, held-out perplexity, and ratios to the fastest
 peer.
+
+Then the floating-point rate of natgrad's local step (unless --no-flops): an
+inner iteration of the local step costs 4·K flops per distinct word of the
+document (2 in phinorm_w = Σ_k exp(E[log θ_k]) exp(E[log β_kw]), 2 in
+t_k = Σ_w exp(E[log β_kw]) c_w / phinorm_w; the K-wide digamma and exp per
+iteration are not counted, so the rate is a lower bound). Two 1-rank runs with
+solver.local_tol = 1e-300, so that every document runs exactly
+solver.local_max_iters = M iterations, M = 5 and 45, differ only in
+40 · Σ_d n_d · 4K flops (n_d: document d's distinct words, from the corpus);
+that over the difference of their training seconds (medians of 3) is the
+achieved rate, printed against the peak of one core and of the machine:
+cores × clock × FLOPs/cycle, with the clock from /proc/cpuinfo ('cpu MHz') and
+16 double FLOPs/cycle/core for AVX2 + FMA (two 4-wide FMA pipes; AVX-512 on AMD
+Zen 4 runs 256 bits wide, so 16 there too), 8 for AVX, 4 for SSE2.
 """
 import argparse
 import json
@@ -72,6 +86,57 @@ def write_lambda_as_model(lam, path, template):
         model["eta"] = 1.0 / k
 
 
+def build_flags(binary):
+    """'native' when the binary's CMake cache says NATGRAD_NATIVE=ON, else 'portable' (or '?')."""
+    cache = Path(binary).resolve().parent / "CMakeCache.txt"
+    if not cache.exists():
+        return "?"
+    return "native" if "NATGRAD_NATIVE:BOOL=ON" in cache.read_text() else "portable"
+
+
+def machine_peak():
+    """(cores, GHz, double FLOPs/cycle/core, assumption) from /proc/cpuinfo."""
+    cores, mhz, flags = os.cpu_count(), None, set()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key.strip() == "cpu MHz" and mhz is None:
+                mhz = float(value)
+            elif key.strip() == "flags" and not flags:
+                flags = set(value.split())
+    except OSError:
+        pass
+    if {"avx2", "fma"} <= flags:
+        per_cycle, why = 16, "AVX2+FMA: 2 FMA pipes x 4 doubles x 2"
+    elif "avx" in flags:
+        per_cycle, why = 8, "AVX: 4-wide add + 4-wide mul"
+    else:
+        per_cycle, why = 4, "SSE2: 2-wide add + 2-wide mul"
+    return cores, (mhz or 0.0) / 1000.0, per_cycle, why
+
+
+def local_step_rate(natgrad, train, k, work):
+    """Achieved GFLOP/s of the local step's inner iterations, from two runs of known iteration counts."""
+    indptr, _, _, d, _, _ = load_csr(train)
+    words = int(indptr[-1] - indptr[0])  # Σ_d n_d over the training documents, each visited once per pass
+    low, high, repeats = 5, 45, 3
+    seconds = {}
+    for iters in (low, high):
+        times = []
+        for _ in range(repeats):
+            model = work / f"flops_{iters}.h5"
+            subprocess.run([natgrad, "fit", "--model.topics", str(k), "--data.train", str(train),
+                            "--solver.batch_size", str(BATCH), "--solver.tau0", str(TAU0),
+                            "--solver.kappa", str(KAPPA), "--solver.epochs", "1", "--eval.every_steps", "0",
+                            "--solver.local_max_iters", str(iters), "--solver.local_tol", "1e-300",
+                            "--output.model", str(model)], check=True, capture_output=True, env=mpi_env())
+            with h5py.File(model, "r") as f:
+                times.append(float(f["solver"].attrs["train_seconds"]))
+        seconds[iters] = float(np.median(times))
+    flops = (high - low) * words * 4.0 * k
+    return flops, seconds[high] - seconds[low], seconds
+
+
 def peer(name, train, lam_out, k, passes):
     """Runs in a child process: fits one peer, saves its lambda, prints its training seconds."""
     indptr, indices, counts, d, v, _ = load_csr(train)
@@ -111,6 +176,7 @@ def main():
     parser.add_argument("--ranks", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--natgrad", default=str(ROOT / "build" / "natgrad"))
+    parser.add_argument("--no-flops", action="store_true", help="skip the local step's flop-rate measurement")
     parser.add_argument("--peer", help=argparse.SUPPRESS)
     parser.add_argument("--train", help=argparse.SUPPRESS)
     parser.add_argument("--lambda-out", help=argparse.SUPPRESS)
@@ -129,7 +195,8 @@ def main():
                     "--heldout-out", str(test)], check=True, capture_output=True)
     _, _, _, d, v, tokens = load_csr(train)
     print(f"{name}: {d} training documents, {v} words, {tokens} tokens; K = {k}, {args.passes} pass(es), "
-          f"batch {BATCH}, tau0 {TAU0}, kappa {KAPPA}, alpha = eta = 1/K; machine: {os.cpu_count()} cores")
+          f"batch {BATCH}, tau0 {TAU0}, kappa {KAPPA}, alpha = eta = 1/K; machine: {os.cpu_count()} cores; "
+          f"natgrad build: {build_flags(args.natgrad)}")
 
     def evaluate(model):
         out = subprocess.run([args.natgrad, "evaluate", "--model", str(model), "--data", str(test)],
@@ -180,6 +247,16 @@ def main():
     if len(natgrad_rows) >= 2:
         print(f"\nnatgrad speed-up from {args.ranks[0]} to {args.ranks[-1]} ranks: "
               f"{natgrad_rows[0][1] / natgrad_rows[-1][1]:.2f}x")
+    if not args.no_flops:
+        flops, seconds, runs = local_step_rate(args.natgrad, train, k, work)
+        cores, ghz, per_cycle, why = machine_peak()
+        core_peak = ghz * per_cycle
+        rate = flops / seconds / 1e9 if seconds > 0 else float("nan")
+        print(f"\nlocal step, 1 rank: {flops / 1e9:.2f} GFLOP more in the run with 45 inner iterations per document "
+              f"than with 5 ({runs[45]:.3f} s and {runs[5]:.3f} s training, medians of 3): {rate:.1f} GFLOP/s = "
+              f"{100 * rate / core_peak:.0f} % of one core's peak {core_peak:.1f} GFLOP/s "
+              f"({ghz:.2f} GHz x {per_cycle} FLOPs/cycle, {why}); machine peak {cores} x {core_peak:.1f} = "
+              f"{cores * core_peak:.1f} GFLOP/s")
     print(f"(work files in {work})")
 
 
