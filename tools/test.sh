@@ -4,7 +4,7 @@
 # build with AddressSanitizer and UndefinedBehaviorSanitizer (build-san/),
 # which also runs each libFuzzer target for a few seconds.
 set -euo pipefail
-export NATGRAD_EXTRA_PACKAGES="clang libclang-rt-dev"
+export NATGRAD_EXTRA_PACKAGES="clang libclang-rt-dev libomp-dev"
 source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 cd "$ROOT/build"
 ctest --output-on-failure -j"$(nproc)"

@@ -2,6 +2,9 @@
 
 #include "fit_model.hpp"
 
+#include <sched.h>
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -181,6 +184,17 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
         << fit.items << "\n";
   }
 
+  // mpirun binds each rank to one core unless told otherwise: threads would then share it.
+  cpu_set_t cpus;
+  const std::int64_t usable = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : config.solver.threads;
+  const std::int64_t fewest = comm.allreduce_min(usable);
+  if (root && fewest < config.solver.threads) {
+    out << "warning: solver.threads = " << config.solver.threads << " but a rank may run on only " << fewest
+        << (fewest == 1 ? " CPU" : " CPUs") << " (mpirun binds each rank to a core by default; give each rank "
+        << config.solver.threads << " with mpirun --map-by slot:PE=" << config.solver.threads
+        << " or use --bind-to none)\n";
+  }
+
   // The model file and every checkpoint hold the same: the state of the run.
   const auto snapshot = [&] {
     const models::GlobalParams& lambda = svi.lambda();
@@ -234,14 +248,35 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
   comm::agree(comm, [&] {
     if (root) io::write_model_file(config.output.model, snapshot());
   });
+  // The smallest and largest peak resident memory of the ranks, to size cluster jobs by.
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const std::int64_t rss_kb = usage.ru_maxrss;  // kilobytes on Linux
+  const std::int64_t rss_min = comm.allreduce_min(rss_kb);
+  const std::int64_t rss_max = -comm.allreduce_min(-rss_kb);
   if (root) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const io::HistoryRow& last = svi.history().back();
     out << "done: " << svi.steps_done() << " steps, " << format_double("%.2f", svi.epochs_done())
         << " epochs, " << format_double("%.1f", seconds) << " s (" << format_double("%.1f", last.seconds)
         << " s training); " << (model.heldout_name().starts_with("heldout") ? "" : "held-out ")
-        << model.heldout_name() << " " << format_double("%.2f", last.heldout)
-        << "; model written to " << config.output.model << "\n";
+        << model.heldout_name() << " " << format_double("%.2f", last.heldout) << "; peak memory per rank "
+        << format_double("%.0f", static_cast<double>(rss_min) / 1024) << "–"
+        << format_double("%.0f", static_cast<double>(rss_max) / 1024) << " MB; model written to "
+        << config.output.model << "\n";
+    const solver::Svi::StepProfile& p = svi.profile();
+    if (p.steps > 0) {
+      // Rank 0's time per step; the statistics allreduced are K per touched block (lda: word).
+      const double n = static_cast<double>(p.steps);
+      const double blocks = static_cast<double>(p.touched_blocks) / n;
+      out << "per step (rank 0, " << p.steps << " steps): " << format_double("%.4f", p.total_seconds / n)
+          << " s = local step " << format_double("%.4f", p.local_seconds / n) << " s + allgather and allreduce "
+          << format_double("%.4f", p.comm_seconds / n) << " s + the rest "
+          << format_double("%.4f", (p.total_seconds - p.local_seconds - p.comm_seconds) / n) << " s; "
+          << format_double("%.0f", blocks) << " blocks of λ touched ("
+          << format_double("%.2f", blocks * static_cast<double>(model.global_block_size()) * 8 / 1e6)
+          << " MB allreduced)\n";
+    }
   }
   return {svi.lambda().dense(), svi.history(), true};
 }
@@ -380,6 +415,7 @@ Applied load_applied(const config::InferConfig& config, comm::Communicator& comm
   a.options.alpha = a.model.alpha[0];
   a.options.local_max_iters = static_cast<int>(config.local_max_iters);
   a.options.local_tol = config.local_tol;
+  a.options.threads = static_cast<int>(config.threads);
   a.exp_elog_beta = models::lda_exp_elog_beta(a.model.lambda);
   return a;
 }
@@ -400,7 +436,7 @@ double run_evaluate(const config::InferConfig& config, comm::Communicator& comm,
     return loglik;
   }
   Applied a = load_applied(config, comm, std::move(model));
-  models::LdaWorkspace ws;
+  models::LdaWorkspaces ws(static_cast<std::size_t>(a.options.threads));
   const Eigen::Map<const Eigen::VectorXd> flat(a.model.lambda.data(), a.model.lambda.size());
   // Base 0: λ exactly as the file holds it.
   const models::GlobalParams lambda(Eigen::VectorXd::Zero(flat.size()), flat, a.options.topics);
@@ -462,16 +498,13 @@ void run_infer(const config::InferConfig& config, comm::Communicator& comm, std:
   const models::LdaOptions& options = a.options;
   const Eigen::MatrixXd& exp_elog_beta = a.exp_elog_beta;
   // Row-major D × K pieces, so that the gathered buffer is the whole matrix.
-  std::vector<double> mine;
+  models::LdaWorkspaces ws(static_cast<std::size_t>(options.threads));
+  const auto gammas = models::lda_infer_corpus(exp_elog_beta, shard, options, ws);
+  const std::span<const double> mine(gammas.data(), static_cast<std::size_t>(gammas.size()));
   std::vector<double> lengths;
-  models::LdaWorkspace ws;
-  Eigen::ArrayXd gamma;
   for (std::int64_t d = 0; d < shard.num_docs(); ++d) {
-    const auto b = static_cast<std::size_t>(shard.indptr[d]);
-    const auto e = static_cast<std::size_t>(shard.indptr[d + 1]);
-    const auto counts = std::span(shard.counts).subspan(b, e - b);
-    models::lda_infer(exp_elog_beta, std::span(shard.indices).subspan(b, e - b), counts, options, gamma, ws);
-    mine.insert(mine.end(), gamma.begin(), gamma.end());
+    const auto counts = std::span(shard.counts).subspan(static_cast<std::size_t>(shard.indptr[d]),
+                                                        static_cast<std::size_t>(shard.indptr[d + 1] - shard.indptr[d]));
     lengths.push_back(static_cast<double>(std::accumulate(counts.begin(), counts.end(), std::int64_t{0})));
   }
   std::vector<double> doc_ids(shard.doc_ids.begin(), shard.doc_ids.end());

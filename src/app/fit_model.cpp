@@ -55,6 +55,7 @@ FitModel make_lda(const config::FitConfig& config, comm::Communicator& comm) {
     options.eta = config.model.eta;
     options.local_max_iters = static_cast<int>(config.solver.local_max_iters);
     options.local_tol = config.solver.local_tol;
+    options.threads = static_cast<int>(config.solver.threads);
     model = std::make_unique<models::LdaModel>(std::move(train), std::move(heldout), options);
   });
   std::uint64_t checksum = model->train_checksum_partial();

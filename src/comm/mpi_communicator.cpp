@@ -79,7 +79,11 @@ class MpiCommunicator final : public Communicator {
 
 }  // namespace
 
-MpiEnvironment::MpiEnvironment(int& argc, char**& argv) { MPI_Init(&argc, &argv); }
+MpiEnvironment::MpiEnvironment(int& argc, char**& argv) {
+  // OpenMP threads (solver.threads) do the local steps; only the main thread calls MPI.
+  int provided = 0;
+  MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+}
 
 MpiEnvironment::~MpiEnvironment() { MPI_Finalize(); }
 

@@ -54,6 +54,8 @@ po::options_description fit_options() {
        "most iterations of the per-document step >= 1")
       ("solver.local_tol", po::value<double>()->default_value(1e-3),
        "mean absolute change of gamma that ends the per-document step, > 0")
+      ("solver.threads", po::value<std::int64_t>()->default_value(1),
+       "lda: OpenMP threads per rank for the per-document steps, >= 1 (results do not depend on it)")
       ("eval.every_steps", po::value<std::int64_t>()->default_value(10),
        "steps between evaluations >= 0 (0: at the start and the end only)")
       ("output.model", po::value<std::string>()->default_value("model.h5"), "path of the final model file")
@@ -228,6 +230,7 @@ FitConfig parse_fit(const std::vector<std::string>& args) {
   c.solver.seed = static_cast<std::uint64_t>(seed);
   c.solver.local_max_iters = get_int("solver.local_max_iters");
   c.solver.local_tol = get_double("solver.local_tol");
+  c.solver.threads = get_int("solver.threads");
   c.eval.every_steps = get_int("eval.every_steps");
   c.output.model = get_string("output.model");
   c.checkpoint.path = get_string("checkpoint.path");
@@ -271,6 +274,9 @@ void validate(const FitConfig& c) {
     bad("solver.local_max_iters", std::to_string(c.solver.local_max_iters), "an integer >= 1");
   }
   positive("solver.local_tol", c.solver.local_tol);
+  if (c.solver.threads < 1 || c.solver.threads > kMaxThreads) {
+    bad("solver.threads", std::to_string(c.solver.threads), "an integer in [1, " + std::to_string(kMaxThreads) + "]");
+  }
   if (c.eval.every_steps < 0) bad("eval.every_steps", std::to_string(c.eval.every_steps), "an integer >= 0");
   if (c.output.model.empty()) bad("output.model", "''", "a file path");
   if (c.checkpoint.every_steps < 0) {
@@ -314,6 +320,7 @@ std::vector<std::pair<std::string, std::string>> resolved(const FitConfig& c) {
       {"solver.seed", std::to_string(c.solver.seed)},
       {"solver.local_max_iters", std::to_string(c.solver.local_max_iters)},
       {"solver.local_tol", number(c.solver.local_tol)},
+      {"solver.threads", std::to_string(c.solver.threads)},
       {"eval.every_steps", std::to_string(c.eval.every_steps)},
       {"output.model", c.output.model},
       {"checkpoint.path", c.checkpoint.path},
@@ -422,7 +429,8 @@ po::options_description infer_options(bool with_out) {
   if (with_out) opts.add_options()("out", po::value<std::string>(), "output theta HDF5 (required)");
   opts.add_options()
       ("local-max-iters", po::value<std::int64_t>()->default_value(100), "most iterations per document >= 1")
-      ("local-tol", po::value<double>()->default_value(1e-3), "mean absolute change of gamma that stops, > 0");
+      ("local-tol", po::value<double>()->default_value(1e-3), "mean absolute change of gamma that stops, > 0")
+      ("threads", po::value<std::int64_t>()->default_value(1), "OpenMP threads per rank >= 1");
   return opts;
 }
 
@@ -579,6 +587,10 @@ InferConfig parse_infer(const std::vector<std::string>& args, bool needs_out) {
   c.local_tol = vm["local-tol"].as<double>();
   if (c.local_max_iters < 1) bad("--local-max-iters", std::to_string(c.local_max_iters), "an integer >= 1");
   if (!(std::isfinite(c.local_tol) && c.local_tol > 0)) bad("--local-tol", number(c.local_tol), "a number > 0");
+  c.threads = vm["threads"].as<std::int64_t>();
+  if (c.threads < 1 || c.threads > kMaxThreads) {
+    bad("--threads", std::to_string(c.threads), "an integer in [1, " + std::to_string(kMaxThreads) + "]");
+  }
   return c;
 }
 

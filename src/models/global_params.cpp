@@ -34,15 +34,19 @@ void GlobalParams::decay(double factor) {
   scale_ = 1.0;
 }
 
-void GlobalParams::add(std::span<const std::int64_t> blocks, const Eigen::Ref<const Eigen::VectorXd>& values,
+bool GlobalParams::add(std::span<const std::int64_t> blocks, const Eigen::Ref<const Eigen::VectorXd>& values,
                        double weight) {
   const Eigen::Index n = block_size();
   const double factor = weight / scale_;
+  bool finite = true;
   for (std::size_t j = 0; j < blocks.size(); ++j) {
     const auto increment = factor * values.segment(static_cast<Eigen::Index>(j) * n, n);
-    offset_.segment(blocks[j] * n, n) += increment;
+    auto offset = offset_.segment(blocks[j] * n, n);
+    offset += increment;
     block_sum_ += increment;
+    finite = finite && offset.allFinite();  // the block is still in cache
   }
+  return finite;
 }
 
 }  // namespace natgrad::models

@@ -1,5 +1,7 @@
 #include "natgrad/models/lda.hpp"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -127,15 +129,47 @@ void fused_pass(const Eigen::MatrixXd& b, const Eigen::ArrayXd& counts, const Ei
   }
 }
 
+// out = exp(x), elementwise; out may alias x.
+void array_exp(const Eigen::Ref<const Eigen::ArrayXd>& x, Eigen::Ref<Eigen::ArrayXd> out) {
+#ifdef EIGEN_VECTORIZE_SSE4_1
+  out = x.exp();
+#else
+  // Eigen's packet exp on plain SSE2 is about twice as slow as libm's.
+  for (Eigen::Index i = 0; i < x.size(); ++i) out[i] = std::exp(x[i]);
+#endif
+}
+
 // E[log θ] = ψ(γ) − ψ(Σγ) and its exp, allocation-free.
 void expected_theta(const Eigen::ArrayXd& gamma, LdaWorkspace& ws) {
   expfam::dirichlet_expected_log(gamma, ws.elog_theta);
-#ifdef EIGEN_VECTORIZE_SSE4_1
-  ws.exp_theta = ws.elog_theta.exp();
-#else
-  // Eigen's packet exp on plain SSE2 is about twice as slow as libm's.
-  for (Eigen::Index i = 0; i < gamma.size(); ++i) ws.exp_theta[i] = std::exp(ws.elog_theta[i]);
-#endif
+  array_exp(ws.elog_theta, ws.exp_theta);
+}
+
+// out = exp(ψ(λ_w) − ψ(Σ_w λ_kw)), column w of exp(E[log β]), from λ_w (out may hold it).
+void exp_elog_beta_column(const Eigen::Ref<const Eigen::ArrayXd>& lambda_w, const Eigen::ArrayXd& psi_rowsum,
+                          Eigen::Ref<Eigen::ArrayXd> out) {
+  expfam::digamma(lambda_w, out);
+  out -= psi_rowsum;
+  array_exp(out, out);
+}
+
+// Calls body(i, thread) for i in [0, n) on `threads` OpenMP threads (thread in
+// [0, threads)), dynamically balanced; body writes only to places of its own i
+// or its own thread, so that results do not depend on the thread count.
+template <class Body>
+void parallel_for(std::int64_t n, int threads, const Body& body) {
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads) if (threads > 1)
+  for (std::int64_t i = 0; i < n; ++i) body(i, static_cast<std::size_t>(omp_get_thread_num()));
+}
+
+// Document d of a corpus: its word ids and counts.
+std::span<const std::int32_t> doc_words(const io::Corpus& c, std::int64_t d) {
+  const auto b = static_cast<std::size_t>(c.indptr[d]);
+  return std::span(c.indices).subspan(b, static_cast<std::size_t>(c.indptr[d + 1]) - b);
+}
+std::span<const std::int32_t> doc_counts(const io::Corpus& c, std::int64_t d) {
+  const auto b = static_cast<std::size_t>(c.indptr[d]);
+  return std::span(c.counts).subspan(b, static_cast<std::size_t>(c.indptr[d + 1]) - b);
 }
 
 }  // namespace
@@ -176,20 +210,25 @@ double lda_local_step(const Eigen::MatrixXd& exp_elog_beta, std::span<const std:
     if (converged) break;
   }
   if (stats != nullptr) {
-    for (Eigen::Index j = 0; j < n; ++j) {
-      stats->col(ids[static_cast<std::size_t>(j)]).array() +=
-          ws.exp_theta * ws.beta_d.col(j).array() * (ws.counts[j] / ws.phinorm[j]);
-    }
+    const Eigen::ArrayXd weights = ws.counts / ws.phinorm;
+    lda_add_stats(exp_elog_beta, ids, ws.exp_theta, weights.data(), *stats);
   }
   return (ws.counts * ws.phinorm.log()).sum() + theta_terms(gamma, ws.elog_theta, alpha);
 }
 
+void lda_add_stats(const Eigen::MatrixXd& exp_elog_beta, std::span<const std::int32_t> ids,
+                   const Eigen::Ref<const Eigen::ArrayXd>& exp_theta, const double* weights,
+                   Eigen::Map<Eigen::MatrixXd>& stats) {
+  for (std::size_t j = 0; j < ids.size(); ++j) {
+    stats.col(ids[j]).array() += exp_theta * exp_elog_beta.col(ids[j]).array() * weights[j];
+  }
+}
+
 Eigen::MatrixXd lda_exp_elog_beta(const Eigen::MatrixXd& lambda) {
   Eigen::MatrixXd out(lambda.rows(), lambda.cols());
-  for (Eigen::Index k = 0; k < lambda.rows(); ++k) {
-    const double psi_total = expfam::digamma(lambda.row(k).sum());
-    for (Eigen::Index w = 0; w < lambda.cols(); ++w) out(k, w) = std::exp(expfam::digamma(lambda(k, w)) - psi_total);
-  }
+  Eigen::ArrayXd psi_rowsum = lambda.rowwise().sum().array();
+  expfam::digamma(psi_rowsum, psi_rowsum);
+  for (Eigen::Index w = 0; w < lambda.cols(); ++w) exp_elog_beta_column(lambda.col(w).array(), psi_rowsum, out.col(w).array());
   return out;
 }
 
@@ -199,6 +238,18 @@ double lda_infer(const Eigen::MatrixXd& exp_elog_beta, std::span<const std::int3
   gamma.setOnes(exp_elog_beta.rows());
   return lda_local_step(exp_elog_beta, ids, counts, options.alpha, options.local_max_iters, options.local_tol,
                         gamma, nullptr, ws);
+}
+
+Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> lda_infer_corpus(
+    const Eigen::MatrixXd& exp_elog_beta, const io::Corpus& corpus, const LdaOptions& options, LdaWorkspaces& ws) {
+  Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> gammas(corpus.num_docs(),
+                                                                               exp_elog_beta.rows());
+  parallel_for(corpus.num_docs(), static_cast<int>(ws.size()), [&](std::int64_t d, std::size_t thread) {
+    Eigen::ArrayXd gamma;
+    lda_infer(exp_elog_beta, doc_words(corpus, d), doc_counts(corpus, d), options, gamma, ws[thread]);
+    gammas.row(d) = gamma.transpose().matrix();
+  });
+  return gammas;
 }
 
 void lda_completion_split(std::span<const std::int32_t> counts, std::vector<std::int32_t>& observed,
@@ -220,7 +271,9 @@ LdaModel::LdaModel(io::Corpus train, std::optional<io::Corpus> heldout, const Ld
       vocab_size_(train.vocab_size),
       options_(options),
       train_(std::move(train)),
-      heldout_(std::move(heldout)) {
+      heldout_(std::move(heldout)),
+      ws_(static_cast<std::size_t>(options.threads)) {
+  if (options.threads < 1) throw Error("LDA threads = " + std::to_string(options.threads) + ": expected >= 1");
   if (heldout_ && heldout_->vocab_size != train_.vocab_size) {
     throw Error("held-out corpus has V = " + std::to_string(heldout_->vocab_size) +
                 " words, the training corpus V = " + std::to_string(train_.vocab_size) +
@@ -268,38 +321,56 @@ void LdaModel::set_global(const GlobalParams& lambda) {
 
 void LdaModel::add_local_stats(std::span<const std::int64_t> ids, std::uint64_t seed, std::int64_t step,
                                Eigen::Ref<Eigen::VectorXd> stats) {
-  Eigen::Map<Eigen::MatrixXd> s(stats.data(), topics_, vocab_size_);
-  Eigen::ArrayXd gamma(topics_);
-  for (const std::int64_t id : ids) {
+  // The columns of exp(E[log β]) of all the documents' words first; then the
+  // documents in parallel, each leaving exp(E[log θ]) and c_w / phinorm_w of
+  // its words; then their statistics, added in the order of `ids`, so that s
+  // is the same, bit for bit, whatever the number of threads.
+  const auto n_docs = static_cast<std::int64_t>(ids.size());
+  std::vector<std::size_t> offset(ids.size() + 1, 0);
+  words_.clear();
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const auto words = doc_words(train_, ids[i] - train_.first_doc);
+    words_.insert(words_.end(), words.begin(), words.end());
+    offset[i + 1] = words_.size();
+  }
+  refresh_columns(words_);
+  // std::vector keeps its capacity from step to step: no fresh pages to fault in.
+  doc_theta_.resize(static_cast<std::size_t>(topics_ * n_docs));
+  Eigen::Map<Eigen::MatrixXd> theta(doc_theta_.data(), topics_, n_docs);
+  doc_weights_.resize(words_.size());
+  parallel_for(n_docs, options_.threads, [&](std::int64_t i, std::size_t thread) {
+    LdaWorkspace& ws = ws_[thread];
+    const std::int64_t id = ids[static_cast<std::size_t>(i)];
     expfam::CounterRng rng(seed, expfam::Purpose::kLocalInit, static_cast<std::uint64_t>(id),
                            static_cast<std::uint64_t>(step));
+    Eigen::ArrayXd gamma(topics_);
     for (Eigen::Index k = 0; k < topics_; ++k) gamma[k] = rng.gamma(kInitShape) / kInitShape;
     const std::int64_t d = id - train_.first_doc;
-    const auto b = static_cast<std::size_t>(train_.indptr[d]);
-    const auto e = static_cast<std::size_t>(train_.indptr[d + 1]);
-    refresh_columns(std::span(train_.indices).subspan(b, e - b));
-    lda_local_step(exp_elog_beta_, std::span(train_.indices).subspan(b, e - b),
-                   std::span(train_.counts).subspan(b, e - b), options_.alpha, options_.local_max_iters,
-                   options_.local_tol, gamma, &s, ws_);
+    lda_local_step(exp_elog_beta_, doc_words(train_, d), doc_counts(train_, d), options_.alpha,
+                   options_.local_max_iters, options_.local_tol, gamma, nullptr, ws);
+    theta.col(i) = ws.exp_theta.matrix();
+    Eigen::Map<Eigen::ArrayXd>(doc_weights_.data() + offset[static_cast<std::size_t>(i)], ws.counts.size()) =
+        ws.counts / ws.phinorm;
+  });
+  Eigen::Map<Eigen::MatrixXd> s(stats.data(), topics_, vocab_size_);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    lda_add_stats(exp_elog_beta_, std::span(words_).subspan(offset[i], offset[i + 1] - offset[i]),
+                  theta.col(static_cast<Eigen::Index>(i)).array(), doc_weights_.data() + offset[i], s);
   }
 }
 
 ScoreSum lda_heldout_score(const GlobalParams& lambda, const Eigen::MatrixXd& exp_elog_beta,
-                           const io::Corpus& heldout, const LdaOptions& options, LdaWorkspace& ws) {
-  ScoreSum total;
+                           const io::Corpus& heldout, const LdaOptions& options, LdaWorkspaces& ws) {
   const Eigen::ArrayXd inv_rowsum = lambda.block_total().array().inverse();
-  std::vector<std::int32_t> observed;
-  std::vector<std::int32_t> held;
-  std::vector<std::int32_t> obs_ids;
-  std::vector<std::int32_t> obs_counts;
-  Eigen::ArrayXd gamma;
-  for (std::int64_t d = 0; d < heldout.num_docs(); ++d) {
-    const auto b = static_cast<std::size_t>(heldout.indptr[d]);
-    const auto e = static_cast<std::size_t>(heldout.indptr[d + 1]);
-    const auto ids = std::span(heldout.indices).subspan(b, e - b);
-    lda_completion_split(std::span(heldout.counts).subspan(b, e - b), observed, held);
-    obs_ids.clear();
-    obs_counts.clear();
+  // Each document's score, then their sum in order: the same whatever the thread count.
+  std::vector<ScoreSum> docs(static_cast<std::size_t>(heldout.num_docs()));
+  parallel_for(heldout.num_docs(), static_cast<int>(ws.size()), [&](std::int64_t d, std::size_t thread) {
+    const auto ids = doc_words(heldout, d);
+    std::vector<std::int32_t> observed;
+    std::vector<std::int32_t> held;
+    lda_completion_split(doc_counts(heldout, d), observed, held);
+    std::vector<std::int32_t> obs_ids;
+    std::vector<std::int32_t> obs_counts;
     double held_tokens = 0;
     for (std::size_t j = 0; j < ids.size(); ++j) {
       if (observed[j] > 0) {
@@ -308,30 +379,46 @@ ScoreSum lda_heldout_score(const GlobalParams& lambda, const Eigen::MatrixXd& ex
       }
       held_tokens += held[j];
     }
-    if (held_tokens == 0) continue;
+    if (held_tokens == 0) return;
     // From a fixed start, so that the score is a function of λ alone, comparable across runs and systems.
-    lda_infer(exp_elog_beta, obs_ids, obs_counts, options, gamma, ws);
+    Eigen::ArrayXd gamma;
+    lda_infer(exp_elog_beta, obs_ids, obs_counts, options, gamma, ws[thread]);
     // Σ_k θ̄_k β̄_kw with θ̄ = γ/Σγ and β̄_k = λ_k / Σ_w λ_kw.
     const Eigen::ArrayXd weights = gamma / gamma.sum() * inv_rowsum;
+    ScoreSum& score = docs[static_cast<std::size_t>(d)];
     for (std::size_t j = 0; j < ids.size(); ++j) {
       if (held[j] == 0) continue;
-      total.log_score += held[j] * std::log((weights * lambda.block(ids[j]).array()).sum());
+      score.log_score += held[j] * std::log((weights * lambda.block(ids[j]).array()).sum());
     }
-    total.count += held_tokens;
+    score.count = held_tokens;
+  });
+  ScoreSum total;
+  for (const ScoreSum& doc : docs) {
+    total.log_score += doc.log_score;
+    total.count += doc.count;
   }
   return total;
 }
 
 void LdaModel::refresh_columns(std::span<const std::int32_t> ids) {
+  stale_.clear();
   for (const std::int32_t w : ids) {
     auto& seen = column_version_[static_cast<std::size_t>(w)];
     if (seen == version_) continue;
-    const auto column = lambda_->block(w);
-    for (Eigen::Index k = 0; k < topics_; ++k) {
-      exp_elog_beta_(k, w) = std::exp(expfam::digamma(column[k]) - psi_rowsum_[k]);
-    }
+    stale_.push_back(w);
     seen = version_;
   }
+  // In chunks of 64 columns: a column alone is too little work to hand to a thread.
+  constexpr std::size_t kChunk = 64;
+  const auto chunks = static_cast<std::int64_t>((stale_.size() + kChunk - 1) / kChunk);
+  parallel_for(chunks, options_.threads, [&](std::int64_t chunk, std::size_t) {
+    const std::size_t begin = static_cast<std::size_t>(chunk) * kChunk;
+    for (std::size_t i = begin; i < std::min(begin + kChunk, stale_.size()); ++i) {
+      auto out = exp_elog_beta_.col(stale_[i]).array();
+      out = lambda_->block(stale_[i]).array();
+      exp_elog_beta_column(out, psi_rowsum_, out);
+    }
+  });
 }
 
 ScoreSum LdaModel::heldout_partial() {
@@ -346,14 +433,26 @@ double LdaModel::heldout_metric(const ScoreSum& total) const {
 
 double LdaModel::elbo_local_partial() {
   refresh_columns(train_.indices);
+  std::vector<double> docs(static_cast<std::size_t>(train_.num_docs()));
+  parallel_for(train_.num_docs(), options_.threads, [&](std::int64_t d, std::size_t thread) {
+    Eigen::ArrayXd gamma;
+    docs[static_cast<std::size_t>(d)] =
+        lda_infer(exp_elog_beta_, doc_words(train_, d), doc_counts(train_, d), options_, gamma, ws_[thread]);
+  });
   double sum = 0.0;
-  Eigen::ArrayXd gamma(topics_);
-  for (std::int64_t d = 0; d < train_.num_docs(); ++d) {
-    const auto b = static_cast<std::size_t>(train_.indptr[d]);
-    const auto e = static_cast<std::size_t>(train_.indptr[d + 1]);
-    sum += lda_infer(exp_elog_beta_, std::span(train_.indices).subspan(b, e - b),
-                     std::span(train_.counts).subspan(b, e - b), options_, gamma, ws_);
-  }
+  for (const double doc : docs) sum += doc;
+  return sum;
+}
+
+std::int64_t LdaModel::local_iterations() const {
+  std::int64_t sum = 0;
+  for (const LdaWorkspace& ws : ws_) sum += ws.iterations;
+  return sum;
+}
+
+std::int64_t LdaModel::local_word_iterations() const {
+  std::int64_t sum = 0;
+  for (const LdaWorkspace& ws : ws_) sum += ws.word_iterations;
   return sum;
 }
 

@@ -66,14 +66,19 @@ void Svi::step(const RunControl& control) {
   touched_.clear();
   model_.touched_blocks(mine, touched_);
   sort_unique(touched_);
+  const auto gather_start = std::chrono::steady_clock::now();
   touched_ = comm_.allgather(touched_);
+  profile_.comm_seconds += seconds_since(gather_start);
   sort_unique(touched_);
+  const auto local_start = std::chrono::steady_clock::now();
   model_.add_local_stats(mine, solver_.seed, step_, stats_);
+  profile_.local_seconds += seconds_since(local_start);
   const auto m = static_cast<Eigen::Index>(touched_.size()) * block_size_;
-  reduced_.resize(m + 2);
+  reduced_.resize(static_cast<std::size_t>(m) + 2);
+  Eigen::Map<Eigen::VectorXd> s(reduced_.data(), m);
   for (std::size_t j = 0; j < touched_.size(); ++j) {
     auto block = stats_.segment(touched_[j] * block_size_, block_size_);
-    reduced_.segment(static_cast<Eigen::Index>(j) * block_size_, block_size_) = block;
+    s.segment(static_cast<Eigen::Index>(j) * block_size_, block_size_) = block;
     block.setZero();
   }
   reduced_[m] = control.stop != nullptr && *control.stop != 0 ? 1.0 : 0.0;
@@ -81,8 +86,10 @@ void Svi::step(const RunControl& control) {
                             seconds_since(last_checkpoint_) >= control.checkpoint_every_seconds
                         ? 1.0
                         : 0.0;
-  comm_.allreduce_sum(std::span(reduced_.data(), static_cast<std::size_t>(reduced_.size())));
-  check_finite(reduced_.head(m), "the expected sufficient statistics s");
+  const auto reduce_start = std::chrono::steady_clock::now();
+  comm_.allreduce_sum(std::span(reduced_));
+  profile_.comm_seconds += seconds_since(reduce_start);
+  check_finite(s, "the expected sufficient statistics s");  // before λ changes
   stop_requested_ = reduced_[m] > 0;
   checkpoint_due_ = reduced_[m + 1] > 0;
   rho_ = step_size(solver_, step_);
@@ -91,14 +98,19 @@ void Svi::step(const RunControl& control) {
   // Natural gradient = gradient in the mean parameters: ĝ = η + N/|B|·s − λ,
   // and λ + ρ ĝ = η + (1 − ρ)(λ − η) + ρ N/|B| · s.
   lambda_.decay(1.0 - rho_);
-  lambda_.add(touched_, reduced_.head(m), rho_ * scale);
-  // Entries outside U were finite and only shrank towards η.
-  for (std::size_t j = 0; j < touched_.size(); ++j) {
-    reduced_.segment(static_cast<Eigen::Index>(j) * block_size_, block_size_) = lambda_.block(touched_[j]);
+  if (!lambda_.add(touched_, s, rho_ * scale)) {
+    // Entries outside U were finite and only shrank towards η: find the one in U.
+    for (std::size_t j = 0; j < touched_.size(); ++j) {
+      s.segment(static_cast<Eigen::Index>(j) * block_size_, block_size_) = lambda_.block(touched_[j]);
+    }
+    check_finite(s, "the global parameters λ");
   }
-  check_finite(reduced_.head(m), "the global parameters λ");
   model_.set_global(lambda_);
-  train_seconds_ += seconds_since(start);
+  const double seconds = seconds_since(start);
+  train_seconds_ += seconds;
+  ++profile_.steps;
+  profile_.total_seconds += seconds;
+  profile_.touched_blocks += static_cast<std::int64_t>(touched_.size());
 }
 
 void Svi::check_finite(const Eigen::Ref<const Eigen::VectorXd>& values, const char* what) const {

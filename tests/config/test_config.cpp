@@ -301,6 +301,8 @@ INSTANTIATE_TEST_SUITE_P(
                    minimal_plus({"--solver.local_max_iters", "0"}),
                    {"solver.local_max_iters = 0"}},
         InvalidFit{"LocalTolZero", minimal_plus({"--solver.local_tol", "0"}), {"solver.local_tol = 0"}},
+        InvalidFit{"ThreadsZero", minimal_plus({"--solver.threads", "0"}), {"solver.threads = 0", "[1, 1024]"}},
+        InvalidFit{"ThreadsTooMany", minimal_plus({"--solver.threads", "5000"}), {"solver.threads = 5000"}},
         InvalidFit{"SeedNegative", minimal_plus({"--solver.seed", "-1"}), {"solver.seed = -1"}},
         InvalidFit{
             "EvalEveryStepsNegative", minimal_plus({"--eval.every_steps", "-1"}), {"eval.every_steps = -1"}},
@@ -470,7 +472,7 @@ TEST(Resolved, ListsEveryKeyOnceInAFixedOrder) {
   std::set<std::string> for_lda = documented;
   for (const auto& key : gmm_only) EXPECT_EQ(for_lda.erase(key), 1u) << key << " is not documented";
   EXPECT_EQ(keys, for_lda);
-  EXPECT_EQ(keys.size(), 22u);
+  EXPECT_EQ(keys.size(), 23u);
   EXPECT_EQ(pairs.front().first, "model.type");
   EXPECT_EQ(resolved(parse_fit(minimal_plus({"--solver.kappa", "0.8"}))).size(), pairs.size());
   std::set<std::string> gmm_keys;

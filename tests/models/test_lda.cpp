@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 
@@ -162,6 +163,70 @@ TEST(LdaModel, PerplexityOfUniformTopicsIsTheVocabularySize) {
                             model.global_block_size());
   model.set_global(lambda);
   EXPECT_NEAR(model.heldout_metric(model.heldout_partial()), 25.0, 1e-9);
+}
+
+TEST(LdaModel, ThreadsChangeNothing) {
+  // The statistics, held-out score, ELBO, inferred γ and the work counted are
+  // the same, bit for bit, on 1, 2, 3 and 8 threads: documents are spread over
+  // threads, but their results are added in document order.
+  struct Result {
+    Eigen::VectorXd stats;
+    ScoreSum heldout;
+    double elbo = 0.0;
+    Eigen::MatrixXd gammas;
+    std::int64_t iterations = 0;
+  };
+  const auto run = [](int threads) {
+    LdaOptions options;
+    options.topics = 7;
+    options.alpha = 0.1;
+    options.eta = 0.05;
+    options.threads = threads;
+    LdaModel model(testing::synthetic_corpus(7, 300, 90, 80, 31), testing::synthetic_corpus(7, 300, 30, 80, 32),
+                   options);
+    GlobalParams lambda(model.prior(), model.initial_global(3), model.global_block_size());
+    Result r;
+    r.stats = Eigen::VectorXd::Zero(model.global_size());
+    std::vector<std::int64_t> batch;
+    for (std::int64_t id = 0; id < 90; id += 2) batch.push_back(id);
+    for (std::int64_t step = 1; step <= 3; ++step) {
+      model.set_global(lambda);
+      r.stats.setZero();
+      model.add_local_stats(batch, 3, step, r.stats);
+      std::vector<std::int64_t> blocks;
+      model.touched_blocks(batch, blocks);
+      std::sort(blocks.begin(), blocks.end());
+      blocks.erase(std::unique(blocks.begin(), blocks.end()), blocks.end());
+      Eigen::VectorXd values(static_cast<Eigen::Index>(blocks.size()) * 7);
+      for (std::size_t j = 0; j < blocks.size(); ++j) {
+        values.segment(static_cast<Eigen::Index>(j) * 7, 7) = r.stats.segment(blocks[j] * 7, 7);
+      }
+      lambda.decay(0.5);
+      lambda.add(blocks, values, 0.5);
+    }
+    model.set_global(lambda);
+    r.heldout = model.heldout_partial();
+    r.elbo = model.elbo_local_partial();
+    LdaWorkspaces ws(static_cast<std::size_t>(threads));
+    const io::Corpus docs = testing::synthetic_corpus(7, 300, 30, 80, 33);
+    const Eigen::MatrixXd lambda_dense = lda_topics(lambda.dense(), 7);
+    r.gammas = lda_infer_corpus(lda_exp_elog_beta(lambda_dense), docs, options, ws);
+    r.iterations = model.local_iterations();
+    return r;
+  };
+  const Result one = run(1);
+  EXPECT_GT(one.stats.sum(), 0.0);
+  EXPECT_GT(one.heldout.count, 0.0);
+  EXPECT_EQ(one.gammas.rows(), 30);
+  for (const int threads : {2, 3, 8}) {
+    const Result many = run(threads);
+    EXPECT_TRUE(many.stats == one.stats) << threads << " threads";
+    EXPECT_EQ(many.heldout.log_score, one.heldout.log_score) << threads << " threads";
+    EXPECT_EQ(many.heldout.count, one.heldout.count) << threads << " threads";
+    EXPECT_EQ(many.elbo, one.elbo) << threads << " threads";
+    EXPECT_TRUE(many.gammas == one.gammas) << threads << " threads";
+    EXPECT_EQ(many.iterations, one.iterations) << threads << " threads";
+  }
 }
 
 }  // namespace

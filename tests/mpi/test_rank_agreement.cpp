@@ -103,6 +103,19 @@ TEST_P(RankAgreementOf, DistributedFitEqualsSerialFit) {
 
 INSTANTIATE_TEST_SUITE_P(Models, RankAgreementOf, ::testing::Values("lda", "gmm"));
 
+TEST_F(RankAgreement, ThreadsPerRankChangeNothing) {
+  // solver.threads = 3 on every rank gives the fit of one thread, bit for bit.
+  comm::Communicator& world = testing::world();
+  std::ostringstream quiet;
+  const app::FitResult one = app::run_fit(job("lda_threads1.h5", "lda"), world, quiet);
+  config::FitConfig threaded = job("lda_threads3.h5", "lda");
+  threaded.solver.threads = 3;
+  const app::FitResult three = app::run_fit(threaded, world, quiet);
+  EXPECT_TRUE(three.lambda == one.lambda) << "at " << world.size() << " ranks";
+  ASSERT_EQ(three.history.size(), one.history.size());
+  for (std::size_t i = 0; i < one.history.size(); ++i) EXPECT_EQ(three.history[i].heldout, one.history[i].heldout);
+}
+
 TEST(Agree, AnErrorOnOneRankReachesEveryRank) {
   comm::Communicator& world = testing::world();
   const int culprit = world.size() - 1;

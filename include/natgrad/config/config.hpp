@@ -39,6 +39,9 @@ struct DataConfig {
   std::string heldout;  ///< data.heldout: corpus HDF5 for held-out perplexity (optional)
 };
 
+/// Most OpenMP threads per rank that solver.threads and --threads accept.
+inline constexpr std::int64_t kMaxThreads = 1024;
+
 enum class Schedule { kRobbinsMonro, kConstant };
 
 struct SolverConfig {
@@ -52,6 +55,7 @@ struct SolverConfig {
   std::uint64_t seed = 1;         ///< solver.seed
   std::int64_t local_max_iters = 100;  ///< solver.local_max_iters ≥ 1
   double local_tol = 1e-3;        ///< solver.local_tol > 0: mean |Δγ| that stops the local step
+  std::int64_t threads = 1;       ///< solver.threads in [1, kMaxThreads]: OpenMP threads per rank (lda)
 };
 
 struct EvalConfig {
@@ -161,6 +165,7 @@ struct InferConfig {
   std::string out;                     ///< --out: the theta file
   std::int64_t local_max_iters = 100;  ///< --local-max-iters ≥ 1
   double local_tol = 1e-3;             ///< --local-tol > 0
+  std::int64_t threads = 1;            ///< --threads in [1, kMaxThreads]
 };
 
 /// Parses the arguments that follow `natgrad infer` (or, without --out,

@@ -55,7 +55,9 @@ class GlobalParams {
   void decay(double factor);
   /// λ_b ← λ_b + weight · values_j for the j-th block b of `blocks` (each
   /// block once), values holding blocks.size() blocks one after the other.
-  void add(std::span<const std::int64_t> blocks, const Eigen::Ref<const Eigen::VectorXd>& values, double weight);
+  /// @return whether the blocks' offsets are all finite afterwards (then so
+  ///         are their λ_b = base_b + scale · offset_b, base finite, scale ≤ 1)
+  bool add(std::span<const std::int64_t> blocks, const Eigen::Ref<const Eigen::VectorXd>& values, double weight);
 
  private:
   Eigen::VectorXd base_;

@@ -23,6 +23,7 @@ struct LdaOptions {
   double eta = 0.0;               ///< symmetric Dirichlet prior on β, > 0
   int local_max_iters = 100;      ///< most iterations of the per-document step
   double local_tol = 1e-3;        ///< stop when mean |Δγ| < local_tol
+  int threads = 1;                ///< OpenMP threads of the local steps (solver.threads ≥ 1)
 };
 
 /// Floating-point operations of lda_local_step per distinct word of a
@@ -49,6 +50,10 @@ struct LdaWorkspace {
                                      ///< flops = kLdaFlopsPerWordTopic · K · word_iterations
 };
 
+/// One workspace per thread: the documents of a call are spread over
+/// ws.size() OpenMP threads (see LdaOptions::threads).
+using LdaWorkspaces = std::vector<LdaWorkspace>;
+
 /// The per-document mean-field iteration of Hoffman, Blei & Bach (2010):
 ///     φ_wk ∝ exp(E[log θ_k] + E[log β_kw]),  γ = α + Σ_w c_w φ_w,
 /// repeated from the given γ until mean |Δγ| < tol or max_iters iterations.
@@ -56,11 +61,19 @@ struct LdaWorkspace {
 /// @param ids, counts   the document's distinct word ids and their counts (n each)
 /// @param gamma         in: initial γ (K); out: the final γ
 /// @param stats         if not null, K × V: adds c_w φ_wk (from the final γ) at column w
+///                      (lda_add_stats of ws.exp_theta and ws.phinorm)
 /// @return the document's ELBO terms at the final γ, with φ optimal:
 ///     Σ_w c_w log Σ_k exp(E[log θ_k] + E[log β_kw]) − KL(Dir(γ) ‖ Dir(α)).
 double lda_local_step(const Eigen::MatrixXd& exp_elog_beta, std::span<const std::int32_t> ids,
                       std::span<const std::int32_t> counts, double alpha, int max_iters, double tol,
                       Eigen::ArrayXd& gamma, Eigen::Map<Eigen::MatrixXd>* stats, LdaWorkspace& ws);
+
+/// Adds the statistics of a document after lda_local_step: c_w φ_wk =
+/// exp(E[log θ_k]) exp(E[log β_kw]) c_w / phinorm_w at column w of `stats`, for
+/// its words in order. @param weights c_w / phinorm_w of each word (n)
+void lda_add_stats(const Eigen::MatrixXd& exp_elog_beta, std::span<const std::int32_t> ids,
+                   const Eigen::Ref<const Eigen::ArrayXd>& exp_theta, const double* weights,
+                   Eigen::Map<Eigen::MatrixXd>& stats);
 
 /// exp(E_q[log β_kw]) = exp(ψ(λ_kw) − ψ(Σ_w λ_kw)) of λ (K × V).
 Eigen::MatrixXd lda_exp_elog_beta(const Eigen::MatrixXd& lambda);
@@ -71,6 +84,11 @@ Eigen::MatrixXd lda_exp_elog_beta(const Eigen::MatrixXd& lambda);
 double lda_infer(const Eigen::MatrixXd& exp_elog_beta, std::span<const std::int32_t> ids,
                  std::span<const std::int32_t> counts, const LdaOptions& options, Eigen::ArrayXd& gamma,
                  LdaWorkspace& ws);
+
+/// γ of every document of `corpus` by lda_infer (row d: document d), the
+/// documents spread over ws.size() threads; the same whatever the thread count.
+Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> lda_infer_corpus(
+    const Eigen::MatrixXd& exp_elog_beta, const io::Corpus& corpus, const LdaOptions& options, LdaWorkspaces& ws);
 
 /// The document-completion split of a held-out document: its tokens expanded
 /// in increasing word-id order, position i held out when i % 5 == 4.
@@ -83,8 +101,9 @@ void lda_completion_split(std::span<const std::int32_t> counts, std::vector<std:
 /// @param lambda        K × V, in blocks of K (the columns)
 /// @param exp_elog_beta exp(E_q[log β]) of lambda, K × V; only the columns of
 ///                      the held-out documents' words are read
+/// @param ws            one per thread; the score is the same whatever the thread count
 ScoreSum lda_heldout_score(const GlobalParams& lambda, const Eigen::MatrixXd& exp_elog_beta,
-                           const io::Corpus& heldout, const LdaOptions& options, LdaWorkspace& ws);
+                           const io::Corpus& heldout, const LdaOptions& options, LdaWorkspaces& ws);
 
 class LdaModel final : public Model {
  public:
@@ -116,9 +135,9 @@ class LdaModel final : public Model {
   Eigen::Index vocab_size() const { return vocab_size_; }
   const LdaOptions& options() const { return options_; }
   /// Work of this rank's local steps so far (training, held-out scoring and
-  /// ELBO alike): inner iterations and Σ n over them (see kLdaFlopsPerWordTopic).
-  std::int64_t local_iterations() const { return ws_.iterations; }
-  std::int64_t local_word_iterations() const { return ws_.word_iterations; }
+  /// ELBO alike, all threads): inner iterations and Σ n over them (see kLdaFlopsPerWordTopic).
+  std::int64_t local_iterations() const;
+  std::int64_t local_word_iterations() const;
 
  private:
   Eigen::Index topics_;
@@ -134,7 +153,11 @@ class LdaModel final : public Model {
   Eigen::ArrayXd psi_rowsum_;      ///< K: ψ(Σ_w λ_kw), from the sums kept by GlobalParams
   std::vector<std::uint64_t> column_version_;
   std::uint64_t version_ = 0;      ///< incremented by set_global
-  LdaWorkspace ws_;
+  LdaWorkspaces ws_;               ///< one per thread
+  std::vector<std::int32_t> stale_;    ///< scratch of refresh_columns
+  std::vector<std::int32_t> words_;    ///< scratch of add_local_stats: the documents' words, one after the other
+  std::vector<double> doc_theta_;      ///< scratch of add_local_stats: K × documents, exp(E[log θ])
+  std::vector<double> doc_weights_;    ///< scratch of add_local_stats: c_w / phinorm_w of their words
 };
 
 /// λ (or s) as the K × V matrix it is.

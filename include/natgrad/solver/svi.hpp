@@ -85,6 +85,18 @@ class Svi {
   /// Wall seconds spent in step() so far.
   double train_seconds() const { return train_seconds_; }
   double epochs_done() const { return batches_.epochs_after(step_); }
+  /// Where the steps of this process's run went (since its start or restart;
+  /// not saved in checkpoints): this rank's seconds in the local step, in the
+  /// allgather and allreduce (waiting for slower ranks included), and the
+  /// blocks of λ the steps touched (|U|), summed over steps.
+  struct StepProfile {
+    std::int64_t steps = 0;
+    double local_seconds = 0.0;
+    double comm_seconds = 0.0;
+    double total_seconds = 0.0;
+    std::int64_t touched_blocks = 0;
+  };
+  const StepProfile& profile() const { return profile_; }
   const std::vector<io::HistoryRow>& history() const { return history_; }
 
  private:
@@ -103,7 +115,7 @@ class Svi {
   models::GlobalParams lambda_;
   Eigen::VectorXd stats_;                  ///< s in λ's layout; zero outside the blocks of a step under way
   std::vector<std::int64_t> touched_;      ///< U: the blocks of λ the last step touched, increasing
-  Eigen::VectorXd reduced_;                ///< s of the blocks U, then the two flags
+  std::vector<double> reduced_;            ///< s of the blocks U, then the two flags (keeps its capacity)
   std::int64_t step_ = 0;
   double rho_ = 0.0;                       ///< step size of the last step
   double train_seconds_ = 0.0;             ///< time spent in step()
@@ -114,6 +126,7 @@ class Svi {
   bool checkpoint_due_ = false;
   std::chrono::steady_clock::time_point last_checkpoint_ = std::chrono::steady_clock::now();
   std::vector<io::HistoryRow> history_;
+  StepProfile profile_;
 };
 
 }  // namespace natgrad::solver
