@@ -29,7 +29,7 @@ cd "$WORK"
 if [ ! -f "$NAME.h5" ]; then
   SPLIT=(--split-every 10 --heldout-out "${NAME}_test.h5")
   case "$NAME" in
-    synthetic) "$NATGRAD" synth lda --topics 100 --vocab 100000 --docs 1000000 --doc-length 100 --alpha 0.1 \
+    synthetic) "$NATGRAD" synth lda --topics 100 --vocab 100000 --docs 1020000 --doc-length 101 --alpha 0.1 \
       --eta 0.01 --seed 1 --out synthetic.h5 --split-every 100 --heldout-out synthetic_test.h5 ;;
     synthetic_gmm) "$NATGRAD" synth gmm --components 10 --dim 10 --points 1000000 --seed 1 \
       --out synthetic_gmm.h5 "${SPLIT[@]}" ;;

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark natgrad against scikit-learn's and gensim's online LDA on one corpus.
 
-usage: compare_peers.py CORPUS [--topics K] [--passes P] [--ranks 1 2] [--data DIR] [--natgrad BIN]
+usage: compare_peers.py CORPUS [--topics K] [--passes P] [--ranks 1 2] [--threads 1] [--data DIR] [--natgrad BIN]
 
 CORPUS names a folder of the shared data (kos, nips, debdesc, ...) holding
 docword.CORPUS.txt.gz and vocab.CORPUS.txt. The corpus is converted and split
@@ -10,6 +10,9 @@ the same training documents with the same K, alpha = eta = 1/K, batch size 256,
 tau0 = 10 and kappa = 0.7, and every system's topic-word matrix is scored with
 `natgrad evaluate` (document completion on the same held-out documents). Each
 system runs in a process of its own, so that its peak memory can be read.
+natgrad runs once for each number of ranks and each number of threads per
+rank (solver.threads; with more than one, mpirun --bind-to none, so that a
+rank's threads are not all bound to its one core).
 
 Peers come from Debian's python3-sklearn and python3-gensim; a missing one is
 skipped with a note. Prints one table: system, training seconds per pass,
@@ -174,6 +177,7 @@ def main():
     parser.add_argument("--topics", type=int, default=100)
     parser.add_argument("--passes", type=int, default=1)
     parser.add_argument("--ranks", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--threads", type=int, nargs="+", default=[1], help="solver.threads of each natgrad run")
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--natgrad", default=str(ROOT / "build" / "natgrad"))
     parser.add_argument("--no-flops", action="store_true", help="skip the local step's flop-rate measurement")
@@ -206,16 +210,21 @@ def main():
     rows = []
     template = None
     for ranks in args.ranks:
-        model = work / f"natgrad_np{ranks}.h5"
-        _, rss = run_child(["mpirun", "-np", str(ranks), args.natgrad, "fit", "--model.topics", str(k),
-                            "--data.train", str(train), "--solver.batch_size", str(BATCH),
-                            "--solver.tau0", str(TAU0), "--solver.kappa", str(KAPPA),
-                            "--solver.epochs", str(args.passes), "--eval.every_steps", "0",
-                            "--output.model", str(model)])
-        with h5py.File(model, "r") as f:
-            seconds = float(f["solver"].attrs["train_seconds"])
-        rows.append((f"natgrad, {ranks} rank{'s' if ranks > 1 else ''}", seconds, rss, evaluate(model), False))
-        template = template or model
+        for threads in args.threads:
+            model = work / f"natgrad_np{ranks}_t{threads}.h5"
+            binding = ["--bind-to", "none"] if threads > 1 else []
+            _, rss = run_child(["mpirun", *binding, "-np", str(ranks), args.natgrad, "fit", "--model.topics", str(k),
+                                "--data.train", str(train), "--solver.batch_size", str(BATCH),
+                                "--solver.tau0", str(TAU0), "--solver.kappa", str(KAPPA),
+                                "--solver.epochs", str(args.passes), "--solver.threads", str(threads),
+                                "--eval.every_steps", "0", "--output.model", str(model)])
+            with h5py.File(model, "r") as f:
+                seconds = float(f["solver"].attrs["train_seconds"])
+            label = f"natgrad, {ranks} rank{'s' if ranks > 1 else ''}"
+            if len(args.threads) > 1 or threads > 1:
+                label += f" x {threads} thread{'s' if threads > 1 else ''}"
+            rows.append((label, seconds, rss, evaluate(model), False))
+            template = template or model
     for peer_name, module in (("sklearn", "sklearn"), ("gensim", "gensim")):
         try:
             __import__(module)
@@ -245,8 +254,8 @@ def main():
               f" {speed} | {quality} |")
     natgrad_rows = [r for r in rows if not r[4]]
     if len(natgrad_rows) >= 2:
-        print(f"\nnatgrad speed-up from {args.ranks[0]} to {args.ranks[-1]} ranks: "
-              f"{natgrad_rows[0][1] / natgrad_rows[-1][1]:.2f}x")
+        print(f"\nnatgrad speed-up over {natgrad_rows[0][0]}: " +
+              ", ".join(f"{r[0]} {natgrad_rows[0][1] / r[1]:.2f}x" for r in natgrad_rows[1:]))
     if not args.no_flops:
         flops, seconds, runs = local_step_rate(args.natgrad, train, k, work)
         cores, ghz, per_cycle, why = machine_peak()
