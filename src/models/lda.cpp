@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "natgrad/error.hpp"
 #include "natgrad/expfam/dirichlet.hpp"
@@ -35,16 +36,36 @@ double theta_terms(const Eigen::ArrayXd& gamma, const Eigen::ArrayXd& elog_theta
 namespace {
 
 // Columns of exp(E[log β]) per block of the fused pass (the code below is
-// written for 4), and accumulator lanes per column: the lanes are independent
-// chains in a fixed order, so the dot products vectorise without reassociating
-// (the order differs between builds with and without AVX; see kTwoChains).
+// written for 4), and doubles per vector register: 4 with AVX, else SSE2's 2.
+// Each column has two accumulators of kWidth independent chains in a fixed
+// order, so the dot products vectorise without reassociating (the order
+// differs between builds with and without AVX).
 constexpr Eigen::Index kCols = 4;
-constexpr Eigen::Index kLanes = 4;
 #ifdef __AVX__
-constexpr bool kTwoChains = true;
+constexpr Eigen::Index kWidth = 4;
 #else
-constexpr bool kTwoChains = false;
+constexpr Eigen::Index kWidth = 2;
 #endif
+
+// kWidth doubles as one value of the compiler's vector extension (GCC, clang):
+// its arithmetic is inline code in every build, instrumented ones included,
+// where Eigen's fixed-size arrays become calls, some 30 times slower.
+using Lanes = double __attribute__((vector_size(kWidth * sizeof(double)), aligned(sizeof(double))));
+
+Lanes load(const double* p) {
+  Lanes v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+// Σ of the lanes, in pairs: (v0 + v1) + (v2 + v3).
+double lane_sum(const Lanes& v) {
+#ifdef __AVX__
+  return (v[0] + v[1]) + (v[2] + v[3]);
+#else
+  return v[0] + v[1];
+#endif
+}
 
 // One pass over the document's K × n block B = beta_d (column-major, so column
 // j is the K values of word j, contiguous):
@@ -56,11 +77,9 @@ constexpr bool kTwoChains = false;
 // products to the update of t.
 void fused_pass(const Eigen::MatrixXd& b, const Eigen::ArrayXd& counts, const Eigen::ArrayXd& e,
                 Eigen::ArrayXd& phinorm, Eigen::ArrayXd* t) {
-  using Lanes = Eigen::Array<double, kLanes, 1>;
-  using ConstLanes = Eigen::Map<const Lanes>;
   const Eigen::Index k = b.rows();
   const Eigen::Index n = b.cols();
-  const Eigen::Index k_main = k - k % kLanes;
+  const Eigen::Index k_main = k - k % kWidth;
   const double* ep = e.data();
   if (t != nullptr) t->setZero();
   for (Eigen::Index j0 = 0; j0 < n; j0 += kCols) {
@@ -70,45 +89,37 @@ void fused_pass(const Eigen::MatrixXd& b, const Eigen::ArrayXd& counts, const Ei
     const double* c1 = b.col(j0 + std::min<Eigen::Index>(1, cols - 1)).data();
     const double* c2 = b.col(j0 + std::min<Eigen::Index>(2, cols - 1)).data();
     const double* c3 = b.col(j0 + std::min<Eigen::Index>(3, cols - 1)).data();
-    // With AVX (16 or 32 wide registers), two accumulators per column: 8
-    // independent chains, enough to keep two FMA pipes busy. With SSE2's 16
-    // narrow registers they would spill, so one. Then any rest of K in steps
-    // of kLanes, then singly.
-    Lanes a0 = Lanes::Zero();
-    Lanes a1 = Lanes::Zero();
-    Lanes a2 = Lanes::Zero();
-    Lanes a3 = Lanes::Zero();
-    Lanes b0 = Lanes::Zero();
-    Lanes b1 = Lanes::Zero();
-    Lanes b2 = Lanes::Zero();
-    Lanes b3 = Lanes::Zero();
+    // Two accumulators per column: 8 independent vector chains, enough to keep
+    // two FMA pipes busy, and within SSE2's 16 registers. Then any rest of K
+    // in steps of kWidth, then singly.
+    Lanes a0 = {}, a1 = {}, a2 = {}, a3 = {};
+    Lanes b0 = {}, b1 = {}, b2 = {}, b3 = {};
     Eigen::Index r = 0;
-    for (; kTwoChains && r + 2 * kLanes <= k; r += 2 * kLanes) {
-      const Lanes ea = ConstLanes(ep + r);
-      const Lanes eb = ConstLanes(ep + r + kLanes);
-      a0 += ConstLanes(c0 + r) * ea;
-      a1 += ConstLanes(c1 + r) * ea;
-      a2 += ConstLanes(c2 + r) * ea;
-      a3 += ConstLanes(c3 + r) * ea;
-      b0 += ConstLanes(c0 + r + kLanes) * eb;
-      b1 += ConstLanes(c1 + r + kLanes) * eb;
-      b2 += ConstLanes(c2 + r + kLanes) * eb;
-      b3 += ConstLanes(c3 + r + kLanes) * eb;
+    for (; r + 2 * kWidth <= k; r += 2 * kWidth) {
+      const Lanes ea = load(ep + r);
+      const Lanes eb = load(ep + r + kWidth);
+      a0 += load(c0 + r) * ea;
+      a1 += load(c1 + r) * ea;
+      a2 += load(c2 + r) * ea;
+      a3 += load(c3 + r) * ea;
+      b0 += load(c0 + r + kWidth) * eb;
+      b1 += load(c1 + r + kWidth) * eb;
+      b2 += load(c2 + r + kWidth) * eb;
+      b3 += load(c3 + r + kWidth) * eb;
     }
-    for (; r < k_main; r += kLanes) {
-      const Lanes ea = ConstLanes(ep + r);
-      a0 += ConstLanes(c0 + r) * ea;
-      a1 += ConstLanes(c1 + r) * ea;
-      a2 += ConstLanes(c2 + r) * ea;
-      a3 += ConstLanes(c3 + r) * ea;
+    for (; r < k_main; r += kWidth) {
+      const Lanes ea = load(ep + r);
+      a0 += load(c0 + r) * ea;
+      a1 += load(c1 + r) * ea;
+      a2 += load(c2 + r) * ea;
+      a3 += load(c3 + r) * ea;
     }
     a0 += b0;
     a1 += b1;
     a2 += b2;
     a3 += b3;
     const double* col[kCols] = {c0, c1, c2, c3};
-    const double sums[kCols] = {(a0[0] + a0[1]) + (a0[2] + a0[3]), (a1[0] + a1[1]) + (a1[2] + a1[3]),
-                                (a2[0] + a2[1]) + (a2[2] + a2[3]), (a3[0] + a3[1]) + (a3[2] + a3[3])};
+    const double sums[kCols] = {lane_sum(a0), lane_sum(a1), lane_sum(a2), lane_sum(a3)};
     double w[kCols];
     for (Eigen::Index c = 0; c < kCols; ++c) {
       double sum = sums[c];
@@ -119,9 +130,10 @@ void fused_pass(const Eigen::MatrixXd& b, const Eigen::ArrayXd& counts, const Ei
     }
     if (t == nullptr) continue;
     double* tp = t->data();
-    for (Eigen::Index i = 0; i < k_main; i += kLanes) {
-      Eigen::Map<Lanes>(tp + i) += (w[0] * ConstLanes(c0 + i) + w[1] * ConstLanes(c1 + i)) +
-                                   (w[2] * ConstLanes(c2 + i) + w[3] * ConstLanes(c3 + i));
+    for (Eigen::Index i = 0; i < k_main; i += kWidth) {
+      const Lanes sum = load(tp + i) + ((w[0] * load(c0 + i) + w[1] * load(c1 + i)) +
+                                        (w[2] * load(c2 + i) + w[3] * load(c3 + i)));
+      std::memcpy(tp + i, &sum, sizeof sum);
     }
     for (Eigen::Index i = k_main; i < k; ++i) {
       tp[i] += (w[0] * c0[i] + w[1] * c1[i]) + (w[2] * c2[i] + w[3] * c3[i]);
@@ -245,9 +257,9 @@ Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> lda_infer
   Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> gammas(corpus.num_docs(),
                                                                                exp_elog_beta.rows());
   parallel_for(corpus.num_docs(), static_cast<int>(ws.size()), [&](std::int64_t d, std::size_t thread) {
-    Eigen::ArrayXd gamma;
-    lda_infer(exp_elog_beta, doc_words(corpus, d), doc_counts(corpus, d), options, gamma, ws[thread]);
-    gammas.row(d) = gamma.transpose().matrix();
+    LdaWorkspace& w = ws[thread];
+    lda_infer(exp_elog_beta, doc_words(corpus, d), doc_counts(corpus, d), options, w.gamma, w);
+    gammas.row(d) = w.gamma.transpose().matrix();
   });
   return gammas;
 }
@@ -343,7 +355,8 @@ void LdaModel::add_local_stats(std::span<const std::int64_t> ids, std::uint64_t 
     const std::int64_t id = ids[static_cast<std::size_t>(i)];
     expfam::CounterRng rng(seed, expfam::Purpose::kLocalInit, static_cast<std::uint64_t>(id),
                            static_cast<std::uint64_t>(step));
-    Eigen::ArrayXd gamma(topics_);
+    Eigen::ArrayXd& gamma = ws.gamma;
+    gamma.resize(topics_);
     for (Eigen::Index k = 0; k < topics_; ++k) gamma[k] = rng.gamma(kInitShape) / kInitShape;
     const std::int64_t d = id - train_.first_doc;
     lda_local_step(exp_elog_beta_, doc_words(train_, d), doc_counts(train_, d), options_.alpha,
@@ -365,12 +378,15 @@ ScoreSum lda_heldout_score(const GlobalParams& lambda, const Eigen::MatrixXd& ex
   // Each document's score, then their sum in order: the same whatever the thread count.
   std::vector<ScoreSum> docs(static_cast<std::size_t>(heldout.num_docs()));
   parallel_for(heldout.num_docs(), static_cast<int>(ws.size()), [&](std::int64_t d, std::size_t thread) {
+    LdaWorkspace& w = ws[thread];
     const auto ids = doc_words(heldout, d);
-    std::vector<std::int32_t> observed;
-    std::vector<std::int32_t> held;
+    std::vector<std::int32_t>& observed = w.observed;
+    std::vector<std::int32_t>& held = w.heldout;
     lda_completion_split(doc_counts(heldout, d), observed, held);
-    std::vector<std::int32_t> obs_ids;
-    std::vector<std::int32_t> obs_counts;
+    std::vector<std::int32_t>& obs_ids = w.observed_ids;
+    std::vector<std::int32_t>& obs_counts = w.observed_counts;
+    obs_ids.clear();
+    obs_counts.clear();
     double held_tokens = 0;
     for (std::size_t j = 0; j < ids.size(); ++j) {
       if (observed[j] > 0) {
@@ -381,8 +397,8 @@ ScoreSum lda_heldout_score(const GlobalParams& lambda, const Eigen::MatrixXd& ex
     }
     if (held_tokens == 0) return;
     // From a fixed start, so that the score is a function of λ alone, comparable across runs and systems.
-    Eigen::ArrayXd gamma;
-    lda_infer(exp_elog_beta, obs_ids, obs_counts, options, gamma, ws[thread]);
+    Eigen::ArrayXd& gamma = w.gamma;
+    lda_infer(exp_elog_beta, obs_ids, obs_counts, options, gamma, w);
     // Σ_k θ̄_k β̄_kw with θ̄ = γ/Σγ and β̄_k = λ_k / Σ_w λ_kw.
     const Eigen::ArrayXd weights = gamma / gamma.sum() * inv_rowsum;
     ScoreSum& score = docs[static_cast<std::size_t>(d)];
@@ -435,9 +451,9 @@ double LdaModel::elbo_local_partial() {
   refresh_columns(train_.indices);
   std::vector<double> docs(static_cast<std::size_t>(train_.num_docs()));
   parallel_for(train_.num_docs(), options_.threads, [&](std::int64_t d, std::size_t thread) {
-    Eigen::ArrayXd gamma;
+    LdaWorkspace& ws = ws_[thread];
     docs[static_cast<std::size_t>(d)] =
-        lda_infer(exp_elog_beta_, doc_words(train_, d), doc_counts(train_, d), options_, gamma, ws_[thread]);
+        lda_infer(exp_elog_beta_, doc_words(train_, d), doc_counts(train_, d), options_, ws.gamma, ws);
   });
   double sum = 0.0;
   for (const double doc : docs) sum += doc;

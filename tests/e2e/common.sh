@@ -1,5 +1,8 @@
 # Shared set-up of the end-to-end tests: run by ctest with NATGRAD, MPIEXEC,
-# NATGRAD_PYTHON, NATGRAD_SHARED_DATA and NATGRAD_REPO in the environment.
+# NATGRAD_PYTHON, NATGRAD_SHARED_DATA and NATGRAD_REPO in the environment, and
+# NATGRAD_SANITIZED=1 in the sanitizer build, where a script that repeats work
+# (kills, steps) does less of it: that build looks for memory errors and
+# undefined behaviour on the same paths; the release build checks the full size.
 set -euo pipefail
 : "${NATGRAD:?path of the natgrad binary}" "${MPIEXEC:=mpiexec}" "${NATGRAD_PYTHON:=python3}"
 if [ "$(id -u)" = 0 ]; then

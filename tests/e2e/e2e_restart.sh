@@ -25,6 +25,8 @@ else
     --solver.seed 5 --eval.every_steps 10)
   PREEMPT_STEPS=1500
 fi
+# Long enough that SIGUSR1 lands mid-run: fewer steps where each is slower.
+[ -z "${NATGRAD_SANITIZED:-}" ] || PREEMPT_STEPS=$((PREEMPT_STEPS / 5))
 fit() { local np=$1; shift; timeout 300 "$MPIEXEC" -np "$np" "$NATGRAD" fit "${JOB[@]}" "$@"; }
 same() {  # same A.h5 B.h5 TOLERANCE: λ equal (0: bit for bit) and at the same step
   "$NATGRAD_PYTHON" - "$@" <<'PY'

@@ -21,22 +21,12 @@
 #include "natgrad/error.hpp"
 #include "natgrad/expfam/normal_wishart.hpp"
 #include "natgrad/expfam/special.hpp"
+#include "test_data.hpp"
 
 // Under AddressSanitizer every draw's small allocations cost ~50 times more.
 // The Monte Carlo tolerances are in standard errors of the same draws, so
 // fewer draws there keep the tests as strict, only coarser.
-#if defined(__SANITIZE_ADDRESS__)
-#define NATGRAD_TEST_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define NATGRAD_TEST_SANITIZED 1
-#endif
-#endif
-#ifdef NATGRAD_TEST_SANITIZED
-constexpr int kDrawDivisor = 10;
-#else
-constexpr int kDrawDivisor = 1;
-#endif
+constexpr int kDrawDivisor = natgrad::testing::kSanitized ? 10 : 1;
 
 namespace natgrad::expfam {
 namespace {

@@ -167,7 +167,7 @@ TEST(LdaModel, PerplexityOfUniformTopicsIsTheVocabularySize) {
 
 TEST(LdaModel, ThreadsChangeNothing) {
   // The statistics, held-out score, ELBO, inferred γ and the work counted are
-  // the same, bit for bit, on 1, 2, 3 and 8 threads: documents are spread over
+  // the same, bit for bit, on 1, 2, 3 and 4 threads: documents are spread over
   // threads, but their results are added in document order.
   struct Result {
     Eigen::VectorXd stats;
@@ -218,7 +218,9 @@ TEST(LdaModel, ThreadsChangeNothing) {
   EXPECT_GT(one.stats.sum(), 0.0);
   EXPECT_GT(one.heldout.count, 0.0);
   EXPECT_EQ(one.gammas.rows(), 30);
-  for (const int threads : {2, 3, 8}) {
+  // Thread counts that only grow up to 4: libomp 14 leaks a team it grows past 4
+  // threads after a smaller one (LeakSanitizer), which a job, at one count, never does.
+  for (const int threads : {2, 3, 4}) {
     const Result many = run(threads);
     EXPECT_TRUE(many.stats == one.stats) << threads << " threads";
     EXPECT_EQ(many.heldout.log_score, one.heldout.log_score) << threads << " threads";

@@ -7,6 +7,21 @@
 
 namespace natgrad::testing {
 
+/// True in the sanitizer build (AddressSanitizer), where everything runs many
+/// times slower: tests that repeat work (Monte Carlo draws, iterations) do
+/// less of it there; the release build runs them in full.
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kSanitized = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+inline constexpr bool kSanitized = true;
+#else
+inline constexpr bool kSanitized = false;
+#endif
+#else
+inline constexpr bool kSanitized = false;
+#endif
+
 /// Path of a file of ../shared/data (e.g. "cora/docword.cora.txt.gz"), or ""
 /// when the shared folder is absent (a user's fresh clone): tests then skip.
 std::string shared_data(const std::string& relative);

@@ -5,7 +5,9 @@
 # ranks with K = 100 and prints the training time per step (evaluation, start
 # and file writing excluded: the model file's /solver train_seconds), and the
 # distinct words in 256 documents (the columns of λ a step touches; the
-# documents are drawn independently, so any 256 of them will do).
+# documents are drawn independently, so any 256 of them will do). Then the
+# same for the documents drawn at V = 10^4 with their word ids spread over a
+# vocabulary of V words: the same work for every V but the size of λ.
 # usage: bash tools/bench/vocab_scaling.sh [RANKS] [STEPS]   (after tools/setup.sh has built natgrad;
 #        NATGRAD=path/to/natgrad to time another build)
 set -euo pipefail
@@ -19,14 +21,11 @@ export OMPI_MCA_rmaps_base_oversubscribe=1
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 cd "$WORK"
-echo "K = 100, batch 256 documents of ~100 tokens, $NP ranks, $STEPS steps; $NATGRAD"
-printf '%9s  %10s  %9s  %11s\n' V "s/step" "steps/s" "words/step"
-for V in 10000 100000 1000000; do
-  "$NATGRAD" synth lda --topics 100 --vocab "$V" --docs $((20 * 256)) --doc-length 100 --seed 1 \
-    --out corpus.h5 >/dev/null
+# Training seconds per step of STEPS steps on corpus.h5, and the distinct words of its minibatches.
+measure() {
   mpirun -np "$NP" "$NATGRAD" fit --model.topics 100 --data.train corpus.h5 --solver.batch_size 256 \
     --solver.max_steps "$STEPS" --eval.every_steps 0 --output.model model.h5 >fit.log
-  "$PYTHON" - "$V" "$STEPS" <<'PY'
+  "$PYTHON" - "$1" "$STEPS" <<'PY'
 import sys, h5py, numpy as np
 v, steps = sys.argv[1], int(sys.argv[2])
 with h5py.File("model.h5", "r") as f:
@@ -36,5 +35,35 @@ with h5py.File("corpus.h5", "r") as f:
 words = np.mean([np.unique(indices[indptr[256 * i]:indptr[256 * (i + 1)]]).size for i in range(20)])
 print(f"{v:>9}  {seconds / steps:10.4f}  {steps / seconds:9.2f}  {words:11.0f}")
 PY
-  rm -f corpus.h5 model.h5
+  rm -f model.h5
+}
+
+echo "K = 100, batch 256 documents of ~100 tokens, $NP ranks, $STEPS steps; $NATGRAD"
+echo "Documents drawn at each V (their topics spread over more words as V grows):"
+printf '%9s  %10s  %9s  %11s\n' V "s/step" "steps/s" "words/step"
+for V in 10000 100000 1000000; do
+  "$NATGRAD" synth lda --topics 100 --vocab "$V" --docs $((20 * 256)) --doc-length 100 --seed 1 \
+    --out corpus.h5 >/dev/null
+  [ "$V" = 10000 ] && cp corpus.h5 base.h5
+  measure "$V"
+done
+
+echo "The documents drawn at V = 10^4, their word ids spread over V words (an increasing map into [0, V)):"
+printf '%9s  %10s  %9s  %11s\n' V "s/step" "steps/s" "words/step"
+for V in 10000 100000 1000000; do
+  "$PYTHON" - "$V" <<'PY'
+import sys, h5py, numpy as np
+v = int(sys.argv[1])
+with h5py.File("base.h5", "r") as src, h5py.File("corpus.h5", "w") as dst:
+    old_v = int(src.attrs["vocab_size"])
+    new_id = np.sort(np.random.default_rng(0).choice(v, size=old_v, replace=False))
+    for name in ("indptr", "counts", "doc_ids"):
+        src.copy(name, dst)
+    dst["indices"] = new_id[src["indices"][:]].astype(np.int32)
+    dst.create_dataset("vocab", data=[f"w{i}" for i in range(v)], dtype=h5py.string_dtype("utf-8"))
+    for key, value in src.attrs.items():
+        dst.attrs[key] = value
+    dst.attrs["vocab_size"] = np.int64(v)
+PY
+  measure "$V"
 done

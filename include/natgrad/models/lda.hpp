@@ -45,6 +45,8 @@ struct LdaWorkspace {
   Eigen::ArrayXd elog_theta;  ///< K
   Eigen::ArrayXd exp_theta;   ///< K: exp(E[log θ])
   Eigen::ArrayXd t;           ///< K: Σ_w exp(E[log β_kw]) c_w / phinorm_w
+  Eigen::ArrayXd gamma;       ///< K: γ of the caller's document (lda_local_step leaves it alone)
+  std::vector<std::int32_t> observed, heldout, observed_ids, observed_counts;  ///< scratch of lda_heldout_score
   std::int64_t iterations = 0;       ///< inner iterations run, summed over documents
   std::int64_t word_iterations = 0;  ///< Σ over those iterations of the document's n;
                                      ///< flops = kLdaFlopsPerWordTopic · K · word_iterations
