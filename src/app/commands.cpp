@@ -503,8 +503,7 @@ void run_infer(const config::InferConfig& config, comm::Communicator& comm, std:
   const std::span<const double> mine(gammas.data(), static_cast<std::size_t>(gammas.size()));
   std::vector<double> lengths;
   for (std::int64_t d = 0; d < shard.num_docs(); ++d) {
-    const auto counts = std::span(shard.counts).subspan(static_cast<std::size_t>(shard.indptr[d]),
-                                                        static_cast<std::size_t>(shard.indptr[d + 1] - shard.indptr[d]));
+    const auto counts = shard.doc_counts(d);
     lengths.push_back(static_cast<double>(std::accumulate(counts.begin(), counts.end(), std::int64_t{0})));
   }
   std::vector<double> doc_ids(shard.doc_ids.begin(), shard.doc_ids.end());

@@ -73,6 +73,13 @@ po::options_description fit_options() {
   throw Error(key + " = " + value + ": expected " + rule);
 }
 
+// A thread count (solver.threads, --threads) in [1, kMaxThreads].
+void check_threads(const std::string& key, std::int64_t threads) {
+  if (threads < 1 || threads > kMaxThreads) {
+    bad(key, std::to_string(threads), "an integer in [1, " + std::to_string(kMaxThreads) + "]");
+  }
+}
+
 // Shortest text that reads back as the same double.
 std::string number(double v) {
   char text[32];
@@ -274,9 +281,7 @@ void validate(const FitConfig& c) {
     bad("solver.local_max_iters", std::to_string(c.solver.local_max_iters), "an integer >= 1");
   }
   positive("solver.local_tol", c.solver.local_tol);
-  if (c.solver.threads < 1 || c.solver.threads > kMaxThreads) {
-    bad("solver.threads", std::to_string(c.solver.threads), "an integer in [1, " + std::to_string(kMaxThreads) + "]");
-  }
+  check_threads("solver.threads", c.solver.threads);
   if (c.eval.every_steps < 0) bad("eval.every_steps", std::to_string(c.eval.every_steps), "an integer >= 0");
   if (c.output.model.empty()) bad("output.model", "''", "a file path");
   if (c.checkpoint.every_steps < 0) {
@@ -588,9 +593,7 @@ InferConfig parse_infer(const std::vector<std::string>& args, bool needs_out) {
   if (c.local_max_iters < 1) bad("--local-max-iters", std::to_string(c.local_max_iters), "an integer >= 1");
   if (!(std::isfinite(c.local_tol) && c.local_tol > 0)) bad("--local-tol", number(c.local_tol), "a number > 0");
   c.threads = vm["threads"].as<std::int64_t>();
-  if (c.threads < 1 || c.threads > kMaxThreads) {
-    bad("--threads", std::to_string(c.threads), "an integer in [1, " + std::to_string(kMaxThreads) + "]");
-  }
+  check_threads("--threads", c.threads);
   return c;
 }
 

@@ -174,16 +174,6 @@ void parallel_for(std::int64_t n, int threads, const Body& body) {
   for (std::int64_t i = 0; i < n; ++i) body(i, static_cast<std::size_t>(omp_get_thread_num()));
 }
 
-// Document d of a corpus: its word ids and counts.
-std::span<const std::int32_t> doc_words(const io::Corpus& c, std::int64_t d) {
-  const auto b = static_cast<std::size_t>(c.indptr[d]);
-  return std::span(c.indices).subspan(b, static_cast<std::size_t>(c.indptr[d + 1]) - b);
-}
-std::span<const std::int32_t> doc_counts(const io::Corpus& c, std::int64_t d) {
-  const auto b = static_cast<std::size_t>(c.indptr[d]);
-  return std::span(c.counts).subspan(b, static_cast<std::size_t>(c.indptr[d + 1]) - b);
-}
-
 }  // namespace
 
 double lda_local_step(const Eigen::MatrixXd& exp_elog_beta, std::span<const std::int32_t> ids,
@@ -258,7 +248,7 @@ Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> lda_infer
                                                                                exp_elog_beta.rows());
   parallel_for(corpus.num_docs(), static_cast<int>(ws.size()), [&](std::int64_t d, std::size_t thread) {
     LdaWorkspace& w = ws[thread];
-    lda_infer(exp_elog_beta, doc_words(corpus, d), doc_counts(corpus, d), options, w.gamma, w);
+    lda_infer(exp_elog_beta, corpus.doc_words(d), corpus.doc_counts(d), options, w.gamma, w);
     gammas.row(d) = w.gamma.transpose().matrix();
   });
   return gammas;
@@ -312,8 +302,8 @@ Eigen::VectorXd LdaModel::initial_global(std::uint64_t seed) const {
 
 void LdaModel::touched_blocks(std::span<const std::int64_t> ids, std::vector<std::int64_t>& blocks) const {
   for (const std::int64_t id : ids) {
-    const std::int64_t d = id - train_.first_doc;
-    blocks.insert(blocks.end(), train_.indices.begin() + train_.indptr[d], train_.indices.begin() + train_.indptr[d + 1]);
+    const auto words = train_.doc_words(id - train_.first_doc);
+    blocks.insert(blocks.end(), words.begin(), words.end());
   }
 }
 
@@ -341,7 +331,7 @@ void LdaModel::add_local_stats(std::span<const std::int64_t> ids, std::uint64_t 
   std::vector<std::size_t> offset(ids.size() + 1, 0);
   words_.clear();
   for (std::size_t i = 0; i < ids.size(); ++i) {
-    const auto words = doc_words(train_, ids[i] - train_.first_doc);
+    const auto words = train_.doc_words(ids[i] - train_.first_doc);
     words_.insert(words_.end(), words.begin(), words.end());
     offset[i + 1] = words_.size();
   }
@@ -359,7 +349,7 @@ void LdaModel::add_local_stats(std::span<const std::int64_t> ids, std::uint64_t 
     gamma.resize(topics_);
     for (Eigen::Index k = 0; k < topics_; ++k) gamma[k] = rng.gamma(kInitShape) / kInitShape;
     const std::int64_t d = id - train_.first_doc;
-    lda_local_step(exp_elog_beta_, doc_words(train_, d), doc_counts(train_, d), options_.alpha,
+    lda_local_step(exp_elog_beta_, train_.doc_words(d), train_.doc_counts(d), options_.alpha,
                    options_.local_max_iters, options_.local_tol, gamma, nullptr, ws);
     theta.col(i) = ws.exp_theta.matrix();
     Eigen::Map<Eigen::ArrayXd>(doc_weights_.data() + offset[static_cast<std::size_t>(i)], ws.counts.size()) =
@@ -379,10 +369,10 @@ ScoreSum lda_heldout_score(const GlobalParams& lambda, const Eigen::MatrixXd& ex
   std::vector<ScoreSum> docs(static_cast<std::size_t>(heldout.num_docs()));
   parallel_for(heldout.num_docs(), static_cast<int>(ws.size()), [&](std::int64_t d, std::size_t thread) {
     LdaWorkspace& w = ws[thread];
-    const auto ids = doc_words(heldout, d);
+    const auto ids = heldout.doc_words(d);
     std::vector<std::int32_t>& observed = w.observed;
     std::vector<std::int32_t>& held = w.heldout;
-    lda_completion_split(doc_counts(heldout, d), observed, held);
+    lda_completion_split(heldout.doc_counts(d), observed, held);
     std::vector<std::int32_t>& obs_ids = w.observed_ids;
     std::vector<std::int32_t>& obs_counts = w.observed_counts;
     obs_ids.clear();
@@ -453,7 +443,7 @@ double LdaModel::elbo_local_partial() {
   parallel_for(train_.num_docs(), options_.threads, [&](std::int64_t d, std::size_t thread) {
     LdaWorkspace& ws = ws_[thread];
     docs[static_cast<std::size_t>(d)] =
-        lda_infer(exp_elog_beta_, doc_words(train_, d), doc_counts(train_, d), options_, ws.gamma, ws);
+        lda_infer(exp_elog_beta_, train_.doc_words(d), train_.doc_counts(d), options_, ws.gamma, ws);
   });
   double sum = 0.0;
   for (const double doc : docs) sum += doc;

@@ -32,6 +32,7 @@ import argparse
 import math
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -85,7 +86,7 @@ def main():
            "--solver.threads", str(args.threads), *extra]
     print("$ " + " ".join(cmd), flush=True)
     run = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    subprocess.run(["rm", "-rf", checkpoints], check=True)
+    shutil.rmtree(checkpoints, ignore_errors=True)
     sys.stdout.write(run.stdout)
     if run.returncode != 0:
         sys.stderr.write(run.stderr)

@@ -11,6 +11,7 @@
 ///   /truth    (synthetic corpora only) the true topics, see CorpusTruth
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,9 @@ struct Corpus {
   std::vector<std::string> vocab;       ///< V words (may be empty for a shard read without it)
 
   std::int64_t num_docs() const { return static_cast<std::int64_t>(indptr.size()) - 1; }
+  /// Word ids and counts of local document d.
+  std::span<const std::int32_t> doc_words(std::int64_t d) const { return doc_part(indices, d); }
+  std::span<const std::int32_t> doc_counts(std::int64_t d) const { return doc_part(counts, d); }
   std::int64_t num_tokens() const;
   /// Σ over the documents held of a hash of (global id, word ids, counts), mod 2^64:
   /// the checksums of the shards of a corpus add up to the whole corpus's.
@@ -38,6 +42,12 @@ struct Corpus {
   /// Appends a document: ids strictly increasing, counts ≥ 1 (checked by the readers).
   void add_document(const std::vector<std::int32_t>& ids, const std::vector<std::int32_t>& cnts,
                     std::int64_t source_id);
+
+ private:
+  std::span<const std::int32_t> doc_part(const std::vector<std::int32_t>& entries, std::int64_t d) const {
+    const auto b = static_cast<std::size_t>(indptr[static_cast<std::size_t>(d)]);
+    return std::span(entries).subspan(b, static_cast<std::size_t>(indptr[static_cast<std::size_t>(d) + 1]) - b);
+  }
 };
 
 /// Sizes of a corpus file, read from its attributes.
