@@ -385,7 +385,7 @@ struct Applied {
   io::ModelFileContents model;
   io::Corpus shard;
   models::LdaOptions options;
-  Eigen::MatrixXd exp_elog_beta;
+  models::LdaBeta beta;  ///< exp(E[log β]) of the model's λ
 };
 
 // Reads the model file, and has rank 0 check that --out (if any) can be written.
@@ -416,7 +416,7 @@ Applied load_applied(const config::InferConfig& config, comm::Communicator& comm
   a.options.local_max_iters = static_cast<int>(config.local_max_iters);
   a.options.local_tol = config.local_tol;
   a.options.threads = static_cast<int>(config.threads);
-  a.exp_elog_beta = models::lda_exp_elog_beta(a.model.lambda);
+  a.beta = models::lda_exp_elog_beta(a.model.lambda);
   return a;
 }
 
@@ -440,7 +440,7 @@ double run_evaluate(const config::InferConfig& config, comm::Communicator& comm,
   const Eigen::Map<const Eigen::VectorXd> flat(a.model.lambda.data(), a.model.lambda.size());
   // Base 0: λ exactly as the file holds it.
   const models::GlobalParams lambda(Eigen::VectorXd::Zero(flat.size()), flat, a.options.topics);
-  const models::ScoreSum part = models::lda_heldout_score(lambda, a.exp_elog_beta, a.shard, a.options, ws);
+  const models::ScoreSum part = models::lda_heldout_score(lambda, a.beta, a.shard, a.options, ws);
   double sums[2] = {part.log_score, part.count};
   comm.allreduce_sum(sums);
   const double perplexity = std::exp(-sums[0] / sums[1]);
@@ -496,10 +496,9 @@ void run_infer(const config::InferConfig& config, comm::Communicator& comm, std:
   const io::ModelFileContents& model = a.model;
   const io::Corpus& shard = a.shard;
   const models::LdaOptions& options = a.options;
-  const Eigen::MatrixXd& exp_elog_beta = a.exp_elog_beta;
   // Row-major D × K pieces, so that the gathered buffer is the whole matrix.
   models::LdaWorkspaces ws(static_cast<std::size_t>(options.threads));
-  const auto gammas = models::lda_infer_corpus(exp_elog_beta, shard, options, ws);
+  const auto gammas = models::lda_infer_corpus(a.beta, shard, options, ws);
   const std::span<const double> mine(gammas.data(), static_cast<std::size_t>(gammas.size()));
   std::vector<double> lengths;
   for (std::int64_t d = 0; d < shard.num_docs(); ++d) {

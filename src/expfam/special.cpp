@@ -70,17 +70,56 @@ Block digamma_block(const Block& x) {
   return log_block(x + 8.0) - 0.5 * inv - series - p * y * r;
 }
 
+using BlockF = Eigen::Array<float, kBlock, 1>;
+
+// Float range of digamma_block(BlockF): above kHighF, 4/x and the series are
+// below half an ulp of ψ(x) ≈ log x, and y·Q(y) ≈ x^5 stays finite; below
+// kLowF, Q(x) ≈ 6x would leave the normal range.
+constexpr float kLowF = 1e-30F;
+constexpr float kHighF = 1e7F;
+
+BlockF digamma_block(const BlockF& x) {
+  const BlockF xl = x.max(kLowF);
+  const BlockF xc = xl.min(kHighF);
+  // As the double version, with a shift by 4: Σ_{i<4} 1/(x+i) = p/q, one division.
+  BlockF p = BlockF::Ones();
+  BlockF q = xc;
+  for (int m = 1; m < 4; ++m) {
+    const BlockF xm = xc + static_cast<float>(m);
+    p = p * xm + q;
+    q = q * xm;
+  }
+  const BlockF y = xc + 4.0F;
+  const BlockF r = (y * q).inverse();
+  const BlockF inv = q * r;
+  const BlockF inv2 = inv * inv;
+  const BlockF series = inv2 * (1.0F / 12 - inv2 * (1.0F / 120 - inv2 * (1.0F / 252 - inv2 * (1.0F / 240))));
+  return (xl + 4.0F).log() - 0.5F * inv - series - p * y * r;
+}
+
+// out = f(x) blockwise, the last short block padded with ones.
+template <class Scalar, class F>
+void blockwise(const Eigen::Ref<const Eigen::Array<Scalar, Eigen::Dynamic, 1>>& x,
+               Eigen::Ref<Eigen::Array<Scalar, Eigen::Dynamic, 1>> out, const F& f) {
+  using B = Eigen::Array<Scalar, kBlock, 1>;
+  const Eigen::Index n = x.size();
+  Eigen::Index i = 0;
+  for (; i + kBlock <= n; i += kBlock) out.template segment<kBlock>(i) = f(B(x.template segment<kBlock>(i)));
+  if (i < n) {
+    B tail = B::Ones();
+    tail.head(n - i) = x.segment(i, n - i);
+    out.segment(i, n - i) = f(tail).head(n - i);
+  }
+}
+
 }  // namespace
 
 void digamma(const Eigen::Ref<const Eigen::ArrayXd>& x, Eigen::Ref<Eigen::ArrayXd> out) {
-  const Eigen::Index n = x.size();
-  Eigen::Index i = 0;
-  for (; i + kBlock <= n; i += kBlock) out.segment<kBlock>(i) = digamma_block(x.segment<kBlock>(i));
-  if (i < n) {
-    Block tail = Block::Ones();
-    tail.head(n - i) = x.segment(i, n - i);
-    out.segment(i, n - i) = digamma_block(tail).head(n - i);
-  }
+  blockwise<double>(x, out, [](const Block& b) { return digamma_block(b); });
+}
+
+void digamma(const Eigen::Ref<const Eigen::ArrayXf>& x, Eigen::Ref<Eigen::ArrayXf> out) {
+  blockwise<float>(x, out, [](const BlockF& b) { return digamma_block(b); });
 }
 
 double trigamma(double x) {

@@ -15,8 +15,10 @@ namespace natgrad::models {
 
 namespace {
 
-// Keeps log(phinorm) finite when every topic gives a word negligible weight.
-constexpr double kTiny = 1e-100;
+// Keeps log(phinorm) finite, and c_w / phinorm_w, when a word's scaled weights
+// all underflow (with columns and e scaled to a largest entry of 1, they would
+// need E[log θ_k] + E[log β_kw] 87 below both maxima in every topic).
+constexpr float kTiny = 1e-30F;
 
 // Shape of the Gamma used for initial γ and λ (Hoffman et al.'s Gamma(100, 1/100)).
 constexpr double kInitShape = 100.0;
@@ -31,67 +33,64 @@ double theta_terms(const Eigen::ArrayXd& gamma, const Eigen::ArrayXd& elog_theta
   return sum;
 }
 
-}  // namespace
+Eigen::Index padded(Eigen::Index topics) { return (topics + kLdaTopicPad - 1) / kLdaTopicPad * kLdaTopicPad; }
 
-namespace {
-
-// Columns of exp(E[log β]) per block of the fused pass (the code below is
-// written for 4), and doubles per vector register: 4 with AVX, else SSE2's 2.
-// Each column has two accumulators of kWidth independent chains in a fixed
+// Columns of the document's block per step of the fused pass (the code below
+// is written for 4), and floats per vector register: 8 with AVX, else SSE2's
+// 4. Each column has two accumulators of kWidth independent chains in a fixed
 // order, so the dot products vectorise without reassociating (the order
 // differs between builds with and without AVX).
 constexpr Eigen::Index kCols = 4;
 #ifdef __AVX__
-constexpr Eigen::Index kWidth = 4;
+constexpr Eigen::Index kWidth = 8;
 #else
-constexpr Eigen::Index kWidth = 2;
+constexpr Eigen::Index kWidth = 4;
 #endif
+static_assert(kLdaTopicPad % kWidth == 0, "padded K must be whole vectors");
 
-// kWidth doubles as one value of the compiler's vector extension (GCC, clang):
+// kWidth floats as one value of the compiler's vector extension (GCC, clang):
 // its arithmetic is inline code in every build, instrumented ones included,
 // where Eigen's fixed-size arrays become calls, some 30 times slower.
-using Lanes = double __attribute__((vector_size(kWidth * sizeof(double)), aligned(sizeof(double))));
+using Lanes = float __attribute__((vector_size(kWidth * sizeof(float)), aligned(sizeof(float))));
 
-Lanes load(const double* p) {
+Lanes load(const float* p) {
   Lanes v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
 
-// Σ of the lanes, in pairs: (v0 + v1) + (v2 + v3).
-double lane_sum(const Lanes& v) {
+// Σ of the lanes, in pairs.
+float lane_sum(const Lanes& v) {
 #ifdef __AVX__
-  return (v[0] + v[1]) + (v[2] + v[3]);
+  return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
 #else
-  return v[0] + v[1];
+  return (v[0] + v[1]) + (v[2] + v[3]);
 #endif
 }
 
-// One pass over the document's K × n block B = beta_d (column-major, so column
-// j is the K values of word j, contiguous):
+// One pass over the document's padded K × n block B = beta_d (column-major, so
+// column j is the padded K values of word j, contiguous):
 //     phinorm_j = Σ_k e_k B_kj + kTiny                       (2K flops per word)
 // and, when t is wanted,
 //     t_k = Σ_j B_kj c_j / phinorm_j                         (2K flops per word)
 // — the two matrix-vector products of an iteration, fused so that B is read
 // once per iteration; a block of kCols columns stays in L1 from the dot
-// products to the update of t.
-void fused_pass(const Eigen::MatrixXd& b, const Eigen::ArrayXd& counts, const Eigen::ArrayXd& e,
-                Eigen::ArrayXd& phinorm, Eigen::ArrayXd* t) {
+// products to the update of t. The padding rows are 0 in B and e.
+void fused_pass(const Eigen::MatrixXf& b, const Eigen::ArrayXf& counts, const Eigen::ArrayXf& e,
+                Eigen::ArrayXf& phinorm, Eigen::ArrayXf* t) {
   const Eigen::Index k = b.rows();
   const Eigen::Index n = b.cols();
-  const Eigen::Index k_main = k - k % kWidth;
-  const double* ep = e.data();
+  const float* ep = e.data();
   if (t != nullptr) t->setZero();
   for (Eigen::Index j0 = 0; j0 < n; j0 += kCols) {
     const Eigen::Index cols = std::min(kCols, n - j0);
     // A short last block repeats its last column, with weight 0.
-    const double* c0 = b.col(j0).data();
-    const double* c1 = b.col(j0 + std::min<Eigen::Index>(1, cols - 1)).data();
-    const double* c2 = b.col(j0 + std::min<Eigen::Index>(2, cols - 1)).data();
-    const double* c3 = b.col(j0 + std::min<Eigen::Index>(3, cols - 1)).data();
+    const float* c0 = b.col(j0).data();
+    const float* c1 = b.col(j0 + std::min<Eigen::Index>(1, cols - 1)).data();
+    const float* c2 = b.col(j0 + std::min<Eigen::Index>(2, cols - 1)).data();
+    const float* c3 = b.col(j0 + std::min<Eigen::Index>(3, cols - 1)).data();
     // Two accumulators per column: 8 independent vector chains, enough to keep
-    // two FMA pipes busy, and within SSE2's 16 registers. Then any rest of K
-    // in steps of kWidth, then singly.
+    // two FMA pipes busy, and within SSE2's 16 registers; then any last vector.
     Lanes a0 = {}, a1 = {}, a2 = {}, a3 = {};
     Lanes b0 = {}, b1 = {}, b2 = {}, b3 = {};
     Eigen::Index r = 0;
@@ -107,62 +106,38 @@ void fused_pass(const Eigen::MatrixXd& b, const Eigen::ArrayXd& counts, const Ei
       b2 += load(c2 + r + kWidth) * eb;
       b3 += load(c3 + r + kWidth) * eb;
     }
-    for (; r < k_main; r += kWidth) {
+    for (; r < k; r += kWidth) {
       const Lanes ea = load(ep + r);
       a0 += load(c0 + r) * ea;
       a1 += load(c1 + r) * ea;
       a2 += load(c2 + r) * ea;
       a3 += load(c3 + r) * ea;
     }
-    a0 += b0;
-    a1 += b1;
-    a2 += b2;
-    a3 += b3;
-    const double* col[kCols] = {c0, c1, c2, c3};
-    const double sums[kCols] = {lane_sum(a0), lane_sum(a1), lane_sum(a2), lane_sum(a3)};
-    double w[kCols];
+    const float sums[kCols] = {lane_sum(a0 + b0), lane_sum(a1 + b1), lane_sum(a2 + b2), lane_sum(a3 + b3)};
+    float w[kCols];
     for (Eigen::Index c = 0; c < kCols; ++c) {
-      double sum = sums[c];
-      for (Eigen::Index i = k_main; i < k; ++i) sum += col[c][i] * ep[i];
-      const double p = sum + kTiny;
-      w[c] = c < cols ? counts[j0 + c] / p : 0.0;
+      const float p = sums[c] + kTiny;
+      w[c] = c < cols ? counts[j0 + c] / p : 0.0F;
       if (c < cols) phinorm[j0 + c] = p;
     }
     if (t == nullptr) continue;
-    double* tp = t->data();
-    for (Eigen::Index i = 0; i < k_main; i += kWidth) {
+    float* tp = t->data();
+    for (Eigen::Index i = 0; i < k; i += kWidth) {
       const Lanes sum = load(tp + i) + ((w[0] * load(c0 + i) + w[1] * load(c1 + i)) +
                                         (w[2] * load(c2 + i) + w[3] * load(c3 + i)));
       std::memcpy(tp + i, &sum, sizeof sum);
     }
-    for (Eigen::Index i = k_main; i < k; ++i) {
-      tp[i] += (w[0] * c0[i] + w[1] * c1[i]) + (w[2] * c2[i] + w[3] * c3[i]);
-    }
   }
 }
 
-// out = exp(x), elementwise; out may alias x.
-void array_exp(const Eigen::Ref<const Eigen::ArrayXd>& x, Eigen::Ref<Eigen::ArrayXd> out) {
-#ifdef EIGEN_VECTORIZE_SSE4_1
-  out = x.exp();
-#else
-  // Eigen's packet exp on plain SSE2 is about twice as slow as libm's.
-  for (Eigen::Index i = 0; i < x.size(); ++i) out[i] = std::exp(x[i]);
-#endif
-}
-
-// E[log θ] = ψ(γ) − ψ(Σγ) and its exp, allocation-free.
+// e = exp(ψ(γ_k) − max_j ψ(γ_j)) in ws.exp_theta (padding 0): exp(E[log θ])
+// over its largest entry, which the step's γ and statistics do not depend on.
 void expected_theta(const Eigen::ArrayXd& gamma, LdaWorkspace& ws) {
-  expfam::dirichlet_expected_log(gamma, ws.elog_theta);
-  array_exp(ws.elog_theta, ws.exp_theta);
-}
-
-// out = exp(ψ(λ_w) − ψ(Σ_w λ_kw)), column w of exp(E[log β]), from λ_w (out may hold it).
-void exp_elog_beta_column(const Eigen::Ref<const Eigen::ArrayXd>& lambda_w, const Eigen::ArrayXd& psi_rowsum,
-                          Eigen::Ref<Eigen::ArrayXd> out) {
-  expfam::digamma(lambda_w, out);
-  out -= psi_rowsum;
-  array_exp(out, out);
+  const Eigen::Index k = gamma.size();
+  auto e = ws.exp_theta.head(k);
+  e = gamma.cast<float>();
+  expfam::digamma(e, e);
+  e = (e - e.maxCoeff()).exp();
 }
 
 // Calls body(i, thread) for i in [0, n) on `threads` OpenMP threads (thread in
@@ -176,30 +151,42 @@ void parallel_for(std::int64_t n, int threads, const Body& body) {
 
 }  // namespace
 
-double lda_local_step(const Eigen::MatrixXd& exp_elog_beta, std::span<const std::int32_t> ids,
-                      std::span<const std::int32_t> counts, double alpha, int max_iters, double tol,
-                      Eigen::ArrayXd& gamma, Eigen::Map<Eigen::MatrixXd>* stats, LdaWorkspace& ws) {
+LdaBeta::LdaBeta(Eigen::Index k, Eigen::Index vocab_size)
+    : topics(k), scaled(Eigen::MatrixXf::Zero(padded(k), vocab_size)), log_scale(Eigen::ArrayXd::Zero(vocab_size)) {}
+
+void LdaBeta::finish_column(Eigen::Index w, const Eigen::ArrayXf& psi_rowsum) {
+  auto out = scaled.col(w).head(topics).array();
+  expfam::digamma(out, out);
+  out -= psi_rowsum;
+  const float m = out.maxCoeff();
+  log_scale[w] = m;
+  out = (out - m).exp();
+}
+
+void lda_local_step(const LdaBeta& beta, std::span<const std::int32_t> ids, std::span<const std::int32_t> counts,
+                    double alpha, int max_iters, double tol, Eigen::ArrayXd& gamma,
+                    Eigen::Map<Eigen::MatrixXd>* stats, LdaWorkspace& ws) {
   const Eigen::Index k = gamma.size();
+  const Eigen::Index kp = beta.scaled.rows();
   const auto n = static_cast<Eigen::Index>(ids.size());
-  ws.beta_d.resize(k, n);
+  ws.beta_d.resize(kp, n);
   ws.counts.resize(n);
   ws.phinorm.resize(n);
-  ws.elog_theta.resize(k);
-  ws.exp_theta.resize(k);
-  ws.t.resize(k);
+  ws.exp_theta.setZero(kp);
+  ws.t.resize(kp);
   for (Eigen::Index j = 0; j < n; ++j) {
-    ws.beta_d.col(j) = exp_elog_beta.col(ids[static_cast<std::size_t>(j)]);
-    ws.counts[j] = counts[static_cast<std::size_t>(j)];
+    ws.beta_d.col(j) = beta.scaled.col(ids[static_cast<std::size_t>(j)]);
+    ws.counts[j] = static_cast<float>(counts[static_cast<std::size_t>(j)]);
   }
-  // Each iteration: γ ← α + exp(E[log θ]) ∘ t, then E[log θ] of the new γ, then
-  // one fused pass giving phinorm (for the score and the statistics) and t for
-  // the next iteration, t_k = Σ_w β_kw c_w / phinorm_w. The last pass needs no t.
+  // Each iteration: γ ← α + e ∘ t, then e of the new γ, then one fused pass
+  // giving phinorm (for the statistics) and t for the next iteration,
+  // t_k = Σ_w β_kw c_w / phinorm_w. The last pass needs no t.
   expected_theta(gamma, ws);
   fused_pass(ws.beta_d, ws.counts, ws.exp_theta, ws.phinorm, max_iters > 0 ? &ws.t : nullptr);
   for (int it = 0; it < max_iters; ++it) {
     double change = 0.0;
     for (Eigen::Index i = 0; i < k; ++i) {
-      const double next = alpha + ws.exp_theta[i] * ws.t[i];
+      const double next = alpha + static_cast<double>(ws.exp_theta[i]) * static_cast<double>(ws.t[i]);
       change += std::abs(next - gamma[i]);
       gamma[i] = next;
     }
@@ -212,43 +199,55 @@ double lda_local_step(const Eigen::MatrixXd& exp_elog_beta, std::span<const std:
     if (converged) break;
   }
   if (stats != nullptr) {
-    const Eigen::ArrayXd weights = ws.counts / ws.phinorm;
-    lda_add_stats(exp_elog_beta, ids, ws.exp_theta, weights.data(), *stats);
+    const Eigen::ArrayXf weights = ws.counts / ws.phinorm;
+    lda_add_stats(beta, ids, ws.exp_theta.head(k), weights.data(), *stats);
   }
-  return (ws.counts * ws.phinorm.log()).sum() + theta_terms(gamma, ws.elog_theta, alpha);
 }
 
-void lda_add_stats(const Eigen::MatrixXd& exp_elog_beta, std::span<const std::int32_t> ids,
-                   const Eigen::Ref<const Eigen::ArrayXd>& exp_theta, const double* weights,
-                   Eigen::Map<Eigen::MatrixXd>& stats) {
+double lda_elbo_terms(const LdaBeta& beta, std::span<const std::int32_t> ids, const Eigen::ArrayXd& gamma,
+                      double alpha, const LdaWorkspace& ws) {
+  // log Σ_k exp(E[log θ_k] + E[log β_kw]) = log phinorm_w + m_w + max_k E[log θ_k].
+  double sum = 0.0;
+  double tokens = 0.0;
   for (std::size_t j = 0; j < ids.size(); ++j) {
-    stats.col(ids[j]).array() += exp_theta * exp_elog_beta.col(ids[j]).array() * weights[j];
+    const double c = ws.counts[static_cast<Eigen::Index>(j)];
+    sum += c * (std::log(static_cast<double>(ws.phinorm[static_cast<Eigen::Index>(j)])) + beta.log_scale[ids[j]]);
+    tokens += c;
+  }
+  Eigen::ArrayXd elog_theta(gamma.size());
+  expfam::dirichlet_expected_log(gamma, elog_theta);
+  return sum + tokens * elog_theta.maxCoeff() + theta_terms(gamma, elog_theta, alpha);
+}
+
+void lda_add_stats(const LdaBeta& beta, std::span<const std::int32_t> ids,
+                   const Eigen::Ref<const Eigen::ArrayXf>& exp_theta, const float* weights,
+                   Eigen::Map<Eigen::MatrixXd>& stats) {
+  const Eigen::Index k = exp_theta.size();
+  for (std::size_t j = 0; j < ids.size(); ++j) {
+    stats.col(ids[j]).array() += (exp_theta * beta.scaled.col(ids[j]).head(k).array() * weights[j]).cast<double>();
   }
 }
 
-Eigen::MatrixXd lda_exp_elog_beta(const Eigen::MatrixXd& lambda) {
-  Eigen::MatrixXd out(lambda.rows(), lambda.cols());
-  Eigen::ArrayXd psi_rowsum = lambda.rowwise().sum().array();
-  expfam::digamma(psi_rowsum, psi_rowsum);
-  for (Eigen::Index w = 0; w < lambda.cols(); ++w) exp_elog_beta_column(lambda.col(w).array(), psi_rowsum, out.col(w).array());
-  return out;
+LdaBeta lda_exp_elog_beta(const Eigen::MatrixXd& lambda) {
+  LdaBeta beta(lambda.rows(), lambda.cols());
+  const Eigen::ArrayXf psi_rowsum =
+      lambda.rowwise().sum().array().unaryExpr([](double x) { return expfam::digamma(x); }).cast<float>();
+  for (Eigen::Index w = 0; w < lambda.cols(); ++w) beta.set_column(w, lambda.col(w), psi_rowsum);
+  return beta;
 }
 
-double lda_infer(const Eigen::MatrixXd& exp_elog_beta, std::span<const std::int32_t> ids,
-                 std::span<const std::int32_t> counts, const LdaOptions& options, Eigen::ArrayXd& gamma,
-                 LdaWorkspace& ws) {
-  gamma.setOnes(exp_elog_beta.rows());
-  return lda_local_step(exp_elog_beta, ids, counts, options.alpha, options.local_max_iters, options.local_tol,
-                        gamma, nullptr, ws);
+void lda_infer(const LdaBeta& beta, std::span<const std::int32_t> ids, std::span<const std::int32_t> counts,
+               const LdaOptions& options, Eigen::ArrayXd& gamma, LdaWorkspace& ws) {
+  gamma.setOnes(beta.topics);
+  lda_local_step(beta, ids, counts, options.alpha, options.local_max_iters, options.local_tol, gamma, nullptr, ws);
 }
 
 Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> lda_infer_corpus(
-    const Eigen::MatrixXd& exp_elog_beta, const io::Corpus& corpus, const LdaOptions& options, LdaWorkspaces& ws) {
-  Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> gammas(corpus.num_docs(),
-                                                                               exp_elog_beta.rows());
+    const LdaBeta& beta, const io::Corpus& corpus, const LdaOptions& options, LdaWorkspaces& ws) {
+  Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> gammas(corpus.num_docs(), beta.topics);
   parallel_for(corpus.num_docs(), static_cast<int>(ws.size()), [&](std::int64_t d, std::size_t thread) {
     LdaWorkspace& w = ws[thread];
-    lda_infer(exp_elog_beta, corpus.doc_words(d), corpus.doc_counts(d), options, w.gamma, w);
+    lda_infer(beta, corpus.doc_words(d), corpus.doc_counts(d), options, w.gamma, w);
     gammas.row(d) = w.gamma.transpose().matrix();
   });
   return gammas;
@@ -313,9 +312,9 @@ void LdaModel::set_global(const GlobalParams& lambda) {
   // of exp(E[log β]) is refreshed when a document of this rank first needs it
   // (refresh_columns), so the cost of a step grows with the words its
   // minibatch touches on this rank, not with V.
-  psi_rowsum_ = lambda.block_total().array().unaryExpr([](double x) { return expfam::digamma(x); });
+  psi_rowsum_ = lambda.block_total().array().unaryExpr([](double x) { return expfam::digamma(x); }).cast<float>();
   if (column_version_.empty()) {
-    exp_elog_beta_.setZero(topics_, vocab_size_);  // touched now, not page by page in the steps
+    beta_ = LdaBeta(topics_, vocab_size_);  // touched now, not page by page in the steps
     column_version_.assign(static_cast<std::size_t>(vocab_size_), 0);
   }
   ++version_;
@@ -338,7 +337,7 @@ void LdaModel::add_local_stats(std::span<const std::int64_t> ids, std::uint64_t 
   refresh_columns(words_);
   // std::vector keeps its capacity from step to step: no fresh pages to fault in.
   doc_theta_.resize(static_cast<std::size_t>(topics_ * n_docs));
-  Eigen::Map<Eigen::MatrixXd> theta(doc_theta_.data(), topics_, n_docs);
+  Eigen::Map<Eigen::MatrixXf> theta(doc_theta_.data(), topics_, n_docs);
   doc_weights_.resize(words_.size());
   parallel_for(n_docs, options_.threads, [&](std::int64_t i, std::size_t thread) {
     LdaWorkspace& ws = ws_[thread];
@@ -349,20 +348,20 @@ void LdaModel::add_local_stats(std::span<const std::int64_t> ids, std::uint64_t 
     gamma.resize(topics_);
     for (Eigen::Index k = 0; k < topics_; ++k) gamma[k] = rng.gamma(kInitShape) / kInitShape;
     const std::int64_t d = id - train_.first_doc;
-    lda_local_step(exp_elog_beta_, train_.doc_words(d), train_.doc_counts(d), options_.alpha,
+    lda_local_step(beta_, train_.doc_words(d), train_.doc_counts(d), options_.alpha,
                    options_.local_max_iters, options_.local_tol, gamma, nullptr, ws);
-    theta.col(i) = ws.exp_theta.matrix();
-    Eigen::Map<Eigen::ArrayXd>(doc_weights_.data() + offset[static_cast<std::size_t>(i)], ws.counts.size()) =
+    theta.col(i) = ws.exp_theta.head(topics_).matrix();
+    Eigen::Map<Eigen::ArrayXf>(doc_weights_.data() + offset[static_cast<std::size_t>(i)], ws.counts.size()) =
         ws.counts / ws.phinorm;
   });
   Eigen::Map<Eigen::MatrixXd> s(stats.data(), topics_, vocab_size_);
   for (std::size_t i = 0; i < ids.size(); ++i) {
-    lda_add_stats(exp_elog_beta_, std::span(words_).subspan(offset[i], offset[i + 1] - offset[i]),
+    lda_add_stats(beta_, std::span(words_).subspan(offset[i], offset[i + 1] - offset[i]),
                   theta.col(static_cast<Eigen::Index>(i)).array(), doc_weights_.data() + offset[i], s);
   }
 }
 
-ScoreSum lda_heldout_score(const GlobalParams& lambda, const Eigen::MatrixXd& exp_elog_beta,
+ScoreSum lda_heldout_score(const GlobalParams& lambda, const LdaBeta& beta,
                            const io::Corpus& heldout, const LdaOptions& options, LdaWorkspaces& ws) {
   const Eigen::ArrayXd inv_rowsum = lambda.block_total().array().inverse();
   // Each document's score, then their sum in order: the same whatever the thread count.
@@ -388,7 +387,7 @@ ScoreSum lda_heldout_score(const GlobalParams& lambda, const Eigen::MatrixXd& ex
     if (held_tokens == 0) return;
     // From a fixed start, so that the score is a function of λ alone, comparable across runs and systems.
     Eigen::ArrayXd& gamma = w.gamma;
-    lda_infer(exp_elog_beta, obs_ids, obs_counts, options, gamma, w);
+    lda_infer(beta, obs_ids, obs_counts, options, gamma, w);
     // Σ_k θ̄_k β̄_kw with θ̄ = γ/Σγ and β̄_k = λ_k / Σ_w λ_kw.
     const Eigen::ArrayXd weights = gamma / gamma.sum() * inv_rowsum;
     ScoreSum& score = docs[static_cast<std::size_t>(d)];
@@ -420,9 +419,7 @@ void LdaModel::refresh_columns(std::span<const std::int32_t> ids) {
   parallel_for(chunks, options_.threads, [&](std::int64_t chunk, std::size_t) {
     const std::size_t begin = static_cast<std::size_t>(chunk) * kChunk;
     for (std::size_t i = begin; i < std::min(begin + kChunk, stale_.size()); ++i) {
-      auto out = exp_elog_beta_.col(stale_[i]).array();
-      out = lambda_->block(stale_[i]).array();
-      exp_elog_beta_column(out, psi_rowsum_, out);
+      beta_.set_column(stale_[i], lambda_->block(stale_[i]), psi_rowsum_);
     }
   });
 }
@@ -430,7 +427,7 @@ void LdaModel::refresh_columns(std::span<const std::int32_t> ids) {
 ScoreSum LdaModel::heldout_partial() {
   if (!heldout_) return {};
   refresh_columns(heldout_->indices);
-  return lda_heldout_score(*lambda_, exp_elog_beta_, *heldout_, options_, ws_);
+  return lda_heldout_score(*lambda_, beta_, *heldout_, options_, ws_);
 }
 
 double LdaModel::heldout_metric(const ScoreSum& total) const {
@@ -442,8 +439,9 @@ double LdaModel::elbo_local_partial() {
   std::vector<double> docs(static_cast<std::size_t>(train_.num_docs()));
   parallel_for(train_.num_docs(), options_.threads, [&](std::int64_t d, std::size_t thread) {
     LdaWorkspace& ws = ws_[thread];
-    docs[static_cast<std::size_t>(d)] =
-        lda_infer(exp_elog_beta_, train_.doc_words(d), train_.doc_counts(d), options_, ws.gamma, ws);
+    const auto words = train_.doc_words(d);
+    lda_infer(beta_, words, train_.doc_counts(d), options_, ws.gamma, ws);
+    docs[static_cast<std::size_t>(d)] = lda_elbo_terms(beta_, words, ws.gamma, options_.alpha, ws);
   });
   double sum = 0.0;
   for (const double doc : docs) sum += doc;

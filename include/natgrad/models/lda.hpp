@@ -35,16 +35,45 @@ struct LdaOptions {
 /// below 5 % of it for n ≳ 20), so a rate computed from it is a lower bound.
 inline constexpr std::int64_t kLdaFlopsPerWordTopic = 4;
 
+/// exp(E_q[log β]) in the form the local step reads it: single precision,
+/// each column scaled so that its largest entry is 1,
+///     scaled_kw = exp(E[log β_kw] − m_w),  m_w = max_k E[log β_kw],
+/// with K padded with zero rows to a multiple of kLdaTopicPad. The local step's
+/// γ and statistics do not change when a column is scaled (φ_w is normalised
+/// over k), so only the ELBO needs m_w; and a word with small E[log β] in
+/// every topic (one never seen in training has ≈ ψ(η) − ψ(Σ_w λ_kw) ≈ −110)
+/// keeps its weight instead of underflowing in float.
+struct LdaBeta {
+  LdaBeta() = default;
+  LdaBeta(Eigen::Index k, Eigen::Index vocab_size);  ///< K = k, V = vocab_size, all zero
+  Eigen::Index topics = 0;
+  Eigen::MatrixXf scaled;    ///< padded K × V
+  Eigen::ArrayXd log_scale;  ///< V: m_w
+  /// Sets column w from λ_w (a K-vector expression) and ψ(Σ_w λ_kw) (K).
+  template <class Column>
+  void set_column(Eigen::Index w, const Column& lambda_w, const Eigen::ArrayXf& psi_rowsum) {
+    scaled.col(w).head(topics).array() = lambda_w.array().template cast<float>();
+    finish_column(w, psi_rowsum);
+  }
+
+ private:
+  /// Column w holds λ_w: makes it exp(ψ(λ_w) − ψ(Σ_w λ_kw) − m_w), and sets m_w.
+  void finish_column(Eigen::Index w, const Eigen::ArrayXf& psi_rowsum);
+};
+
+/// Rows of LdaBeta::scaled and of the local step's K-vectors are a multiple of this.
+inline constexpr Eigen::Index kLdaTopicPad = 8;
+
 /// Scratch space of the per-document step, reused across documents (no
 /// allocation once it has grown to the longest document), and counters of
-/// the work done with it.
+/// the work done with it. The step runs in single precision (γ and the
+/// statistics in double); the K-vectors are padded as LdaBeta::scaled.
 struct LdaWorkspace {
-  Eigen::MatrixXd beta_d;     ///< K × n: exp(E[log β]) of the document's words, column j contiguous
-  Eigen::ArrayXd counts;      ///< n
-  Eigen::ArrayXd phinorm;     ///< n: Σ_k exp(E[log θ_k] + E[log β_kw])
-  Eigen::ArrayXd elog_theta;  ///< K
-  Eigen::ArrayXd exp_theta;   ///< K: exp(E[log θ])
-  Eigen::ArrayXd t;           ///< K: Σ_w exp(E[log β_kw]) c_w / phinorm_w
+  Eigen::MatrixXf beta_d;     ///< padded K × n: LdaBeta::scaled of the document's words, column j contiguous
+  Eigen::ArrayXf counts;      ///< n
+  Eigen::ArrayXf phinorm;     ///< n: Σ_k e_k scaled_kw
+  Eigen::ArrayXf exp_theta;   ///< padded K: e_k = exp(E[log θ_k] − max_j E[log θ_j]), 0 in the padding
+  Eigen::ArrayXf t;           ///< padded K: Σ_w scaled_kw c_w / phinorm_w
   Eigen::ArrayXd gamma;       ///< K: γ of the caller's document (lda_local_step leaves it alone)
   std::vector<std::int32_t> observed, heldout, observed_ids, observed_counts;  ///< scratch of lda_heldout_score
   std::int64_t iterations = 0;       ///< inner iterations run, summed over documents
@@ -59,38 +88,39 @@ using LdaWorkspaces = std::vector<LdaWorkspace>;
 /// The per-document mean-field iteration of Hoffman, Blei & Bach (2010):
 ///     φ_wk ∝ exp(E[log θ_k] + E[log β_kw]),  γ = α + Σ_w c_w φ_w,
 /// repeated from the given γ until mean |Δγ| < tol or max_iters iterations.
-/// @param exp_elog_beta K × V, exp(E_q[log β_kw])
+/// Leaves in ws the e and phinorm of the final γ (for lda_add_stats and lda_elbo_terms).
 /// @param ids, counts   the document's distinct word ids and their counts (n each)
 /// @param gamma         in: initial γ (K); out: the final γ
 /// @param stats         if not null, K × V: adds c_w φ_wk (from the final γ) at column w
-///                      (lda_add_stats of ws.exp_theta and ws.phinorm)
-/// @return the document's ELBO terms at the final γ, with φ optimal:
+///                      (lda_add_stats of ws.exp_theta and c_w / ws.phinorm)
+void lda_local_step(const LdaBeta& beta, std::span<const std::int32_t> ids, std::span<const std::int32_t> counts,
+                    double alpha, int max_iters, double tol, Eigen::ArrayXd& gamma,
+                    Eigen::Map<Eigen::MatrixXd>* stats, LdaWorkspace& ws);
+
+/// The document's ELBO terms after lda_local_step left γ and ws, with φ optimal:
 ///     Σ_w c_w log Σ_k exp(E[log θ_k] + E[log β_kw]) − KL(Dir(γ) ‖ Dir(α)).
-double lda_local_step(const Eigen::MatrixXd& exp_elog_beta, std::span<const std::int32_t> ids,
-                      std::span<const std::int32_t> counts, double alpha, int max_iters, double tol,
-                      Eigen::ArrayXd& gamma, Eigen::Map<Eigen::MatrixXd>* stats, LdaWorkspace& ws);
+double lda_elbo_terms(const LdaBeta& beta, std::span<const std::int32_t> ids, const Eigen::ArrayXd& gamma,
+                      double alpha, const LdaWorkspace& ws);
 
 /// Adds the statistics of a document after lda_local_step: c_w φ_wk =
-/// exp(E[log θ_k]) exp(E[log β_kw]) c_w / phinorm_w at column w of `stats`, for
-/// its words in order. @param weights c_w / phinorm_w of each word (n)
-void lda_add_stats(const Eigen::MatrixXd& exp_elog_beta, std::span<const std::int32_t> ids,
-                   const Eigen::Ref<const Eigen::ArrayXd>& exp_theta, const double* weights,
+/// e_k scaled_kw c_w / phinorm_w at column w of `stats`, for its words in order.
+/// @param exp_theta e of the document (K) @param weights c_w / phinorm_w of each word (n)
+void lda_add_stats(const LdaBeta& beta, std::span<const std::int32_t> ids,
+                   const Eigen::Ref<const Eigen::ArrayXf>& exp_theta, const float* weights,
                    Eigen::Map<Eigen::MatrixXd>& stats);
 
-/// exp(E_q[log β_kw]) = exp(ψ(λ_kw) − ψ(Σ_w λ_kw)) of λ (K × V).
-Eigen::MatrixXd lda_exp_elog_beta(const Eigen::MatrixXd& lambda);
+/// exp(E_q[log β_kw]) = exp(ψ(λ_kw) − ψ(Σ_w λ_kw)) of λ (K × V), as LdaBeta.
+LdaBeta lda_exp_elog_beta(const Eigen::MatrixXd& lambda);
 
 /// Infers a document's γ with the local step from the fixed start γ_k = 1 (the
 /// mean of the training start), so that the result is a function of λ alone.
-/// @return the document's ELBO terms, as lda_local_step.
-double lda_infer(const Eigen::MatrixXd& exp_elog_beta, std::span<const std::int32_t> ids,
-                 std::span<const std::int32_t> counts, const LdaOptions& options, Eigen::ArrayXd& gamma,
-                 LdaWorkspace& ws);
+void lda_infer(const LdaBeta& beta, std::span<const std::int32_t> ids, std::span<const std::int32_t> counts,
+               const LdaOptions& options, Eigen::ArrayXd& gamma, LdaWorkspace& ws);
 
 /// γ of every document of `corpus` by lda_infer (row d: document d), the
 /// documents spread over ws.size() threads; the same whatever the thread count.
 Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> lda_infer_corpus(
-    const Eigen::MatrixXd& exp_elog_beta, const io::Corpus& corpus, const LdaOptions& options, LdaWorkspaces& ws);
+    const LdaBeta& beta, const io::Corpus& corpus, const LdaOptions& options, LdaWorkspaces& ws);
 
 /// The document-completion split of a held-out document: its tokens expanded
 /// in increasing word-id order, position i held out when i % 5 == 4.
@@ -101,10 +131,10 @@ void lda_completion_split(std::span<const std::int32_t> counts, std::vector<std:
 /// The document-completion score of held-out documents (see README, Held-out
 /// perplexity): Σ over held-out tokens of log Σ_k θ̄_k β̄_kw, and their count.
 /// @param lambda        K × V, in blocks of K (the columns)
-/// @param exp_elog_beta exp(E_q[log β]) of lambda, K × V; only the columns of
-///                      the held-out documents' words are read
+/// @param beta          exp(E_q[log β]) of lambda; only the columns of the
+///                      held-out documents' words are read
 /// @param ws            one per thread; the score is the same whatever the thread count
-ScoreSum lda_heldout_score(const GlobalParams& lambda, const Eigen::MatrixXd& exp_elog_beta,
+ScoreSum lda_heldout_score(const GlobalParams& lambda, const LdaBeta& beta,
                            const io::Corpus& heldout, const LdaOptions& options, LdaWorkspaces& ws);
 
 class LdaModel final : public Model {
@@ -148,18 +178,18 @@ class LdaModel final : public Model {
   io::Corpus train_;
   std::optional<io::Corpus> heldout_;
   const GlobalParams* lambda_ = nullptr;  ///< the current λ (set_global), K × V in blocks of K
-  /// Makes the columns `ids` of exp_elog_beta_ current for the current λ.
+  /// Makes the columns `ids` of beta_ current for the current λ.
   void refresh_columns(std::span<const std::int32_t> ids);
 
-  Eigen::MatrixXd exp_elog_beta_;  ///< K × V, exp(E[log β]); column w valid when column_version_[w] == version_
-  Eigen::ArrayXd psi_rowsum_;      ///< K: ψ(Σ_w λ_kw), from the sums kept by GlobalParams
+  LdaBeta beta_;                   ///< exp(E[log β]); column w valid when column_version_[w] == version_
+  Eigen::ArrayXf psi_rowsum_;      ///< K: ψ(Σ_w λ_kw), from the sums kept by GlobalParams
   std::vector<std::uint64_t> column_version_;
   std::uint64_t version_ = 0;      ///< incremented by set_global
   LdaWorkspaces ws_;               ///< one per thread
   std::vector<std::int32_t> stale_;    ///< scratch of refresh_columns
   std::vector<std::int32_t> words_;    ///< scratch of add_local_stats: the documents' words, one after the other
-  std::vector<double> doc_theta_;      ///< scratch of add_local_stats: K × documents, exp(E[log θ])
-  std::vector<double> doc_weights_;    ///< scratch of add_local_stats: c_w / phinorm_w of their words
+  std::vector<float> doc_theta_;       ///< scratch of add_local_stats: K × documents, e of lda_local_step
+  std::vector<float> doc_weights_;     ///< scratch of add_local_stats: c_w / phinorm_w of their words
 };
 
 /// λ (or s) as the K × V matrix it is.
