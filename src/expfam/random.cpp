@@ -67,7 +67,11 @@ double CounterRng::gamma(double shape) {
     } while (v <= 0.0);
     v = v * v * v;
     const double u = uniform();
-    if (std::log(u) < 0.5 * x * x + d - d * v + d * std::log(v)) return d * v;
+    const double x2 = x * x;
+    // Marsaglia & Tsang's squeeze, inside the acceptance region: it accepts
+    // some 92 % of draws without the two logs, and the same draws as the test below.
+    if (u < 1.0 - 0.0331 * x2 * x2) return d * v;
+    if (std::log(u) < 0.5 * x2 + d - d * v + d * std::log(v)) return d * v;
   }
 }
 

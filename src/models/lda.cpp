@@ -200,7 +200,7 @@ void lda_local_step(const LdaBeta& beta, std::span<const std::int32_t> ids, std:
   }
   if (stats != nullptr) {
     const Eigen::ArrayXf weights = ws.counts / ws.phinorm;
-    lda_add_stats(beta, ids, ws.exp_theta.head(k), weights.data(), *stats);
+    lda_add_stats(beta, ids, ids, ws.exp_theta.head(k), weights.data(), *stats);
   }
 }
 
@@ -219,12 +219,12 @@ double lda_elbo_terms(const LdaBeta& beta, std::span<const std::int32_t> ids, co
   return sum + tokens * elog_theta.maxCoeff() + theta_terms(gamma, elog_theta, alpha);
 }
 
-void lda_add_stats(const LdaBeta& beta, std::span<const std::int32_t> ids,
+void lda_add_stats(const LdaBeta& beta, std::span<const std::int32_t> ids, std::span<const std::int32_t> columns,
                    const Eigen::Ref<const Eigen::ArrayXf>& exp_theta, const float* weights,
                    Eigen::Map<Eigen::MatrixXd>& stats) {
   const Eigen::Index k = exp_theta.size();
   for (std::size_t j = 0; j < ids.size(); ++j) {
-    stats.col(ids[j]).array() += (exp_theta * beta.scaled.col(ids[j]).head(k).array() * weights[j]).cast<double>();
+    stats.col(columns[j]).array() += (exp_theta * beta.scaled.col(ids[j]).head(k).array() * weights[j]).cast<double>();
   }
 }
 
@@ -321,7 +321,7 @@ void LdaModel::set_global(const GlobalParams& lambda) {
 }
 
 void LdaModel::add_local_stats(std::span<const std::int64_t> ids, std::uint64_t seed, std::int64_t step,
-                               Eigen::Ref<Eigen::VectorXd> stats) {
+                               std::span<const std::int64_t> blocks, Eigen::Ref<Eigen::VectorXd> stats) {
   // The columns of exp(E[log β]) of all the documents' words first; then the
   // documents in parallel, each leaving exp(E[log θ]) and c_w / phinorm_w of
   // its words; then their statistics, added in the order of `ids`, so that s
@@ -335,6 +335,10 @@ void LdaModel::add_local_stats(std::span<const std::int64_t> ids, std::uint64_t 
     offset[i + 1] = words_.size();
   }
   refresh_columns(words_);
+  if (slot_.empty()) slot_.resize(static_cast<std::size_t>(vocab_size_));
+  for (std::size_t j = 0; j < blocks.size(); ++j) slot_[static_cast<std::size_t>(blocks[j])] = static_cast<std::int32_t>(j);
+  columns_.resize(words_.size());
+  for (std::size_t j = 0; j < words_.size(); ++j) columns_[j] = slot_[static_cast<std::size_t>(words_[j])];
   // std::vector keeps its capacity from step to step: no fresh pages to fault in.
   doc_theta_.resize(static_cast<std::size_t>(topics_ * n_docs));
   Eigen::Map<Eigen::MatrixXf> theta(doc_theta_.data(), topics_, n_docs);
@@ -354,9 +358,10 @@ void LdaModel::add_local_stats(std::span<const std::int64_t> ids, std::uint64_t 
     Eigen::Map<Eigen::ArrayXf>(doc_weights_.data() + offset[static_cast<std::size_t>(i)], ws.counts.size()) =
         ws.counts / ws.phinorm;
   });
-  Eigen::Map<Eigen::MatrixXd> s(stats.data(), topics_, vocab_size_);
+  Eigen::Map<Eigen::MatrixXd> s(stats.data(), topics_, static_cast<Eigen::Index>(blocks.size()));
   for (std::size_t i = 0; i < ids.size(); ++i) {
-    lda_add_stats(beta_, std::span(words_).subspan(offset[i], offset[i + 1] - offset[i]),
+    const std::size_t n = offset[i + 1] - offset[i];
+    lda_add_stats(beta_, std::span(words_).subspan(offset[i], n), std::span(columns_).subspan(offset[i], n),
                   theta.col(static_cast<Eigen::Index>(i)).array(), doc_weights_.data() + offset[i], s);
   }
 }

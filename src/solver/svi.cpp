@@ -17,12 +17,22 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-void sort_unique(std::vector<std::int64_t>& values) {
-  std::sort(values.begin(), values.end());
-  values.erase(std::unique(values.begin(), values.end()), values.end());
-}
-
 }  // namespace
+
+void Svi::sort_unique(std::vector<std::int64_t>& blocks) {
+  // Repeats dropped first, by marking (O(n)), so that only the distinct blocks
+  // are sorted: a minibatch names each of its words many times.
+  ++mark_;
+  auto out = blocks.begin();
+  for (const std::int64_t b : blocks) {
+    auto& seen = seen_[static_cast<std::size_t>(b)];
+    if (seen == mark_) continue;
+    seen = mark_;
+    *out++ = b;
+  }
+  blocks.erase(out, blocks.end());
+  std::sort(blocks.begin(), blocks.end());
+}
 
 Svi::Svi(models::Model& model, comm::Communicator& comm, const config::SolverConfig& solver,
          std::int64_t eval_every, std::ostream* progress)
@@ -35,7 +45,7 @@ Svi::Svi(models::Model& model, comm::Communicator& comm, const config::SolverCon
       total_steps_(solver.max_steps > 0 ? solver.max_steps : solver.epochs * batches_.steps_per_epoch()),
       block_size_(model.global_block_size()),
       lambda_(model.prior(), model.initial_global(solver.seed), block_size_),
-      stats_(Eigen::VectorXd::Zero(model.global_size())) {
+      seen_(static_cast<std::size_t>(model.global_size() / block_size_), 0) {
   model_.set_global(lambda_);
 }
 
@@ -70,17 +80,13 @@ void Svi::step(const RunControl& control) {
   touched_ = comm_.allgather(touched_);
   profile_.comm_seconds += seconds_since(gather_start);
   sort_unique(touched_);
-  const auto local_start = std::chrono::steady_clock::now();
-  model_.add_local_stats(mine, solver_.seed, step_, stats_);
-  profile_.local_seconds += seconds_since(local_start);
+  // s of the blocks U, one after the other, then the two flags.
   const auto m = static_cast<Eigen::Index>(touched_.size()) * block_size_;
-  reduced_.resize(static_cast<std::size_t>(m) + 2);
+  reduced_.assign(static_cast<std::size_t>(m) + 2, 0.0);
   Eigen::Map<Eigen::VectorXd> s(reduced_.data(), m);
-  for (std::size_t j = 0; j < touched_.size(); ++j) {
-    auto block = stats_.segment(touched_[j] * block_size_, block_size_);
-    s.segment(static_cast<Eigen::Index>(j) * block_size_, block_size_) = block;
-    block.setZero();
-  }
+  const auto local_start = std::chrono::steady_clock::now();
+  model_.add_local_stats(mine, solver_.seed, step_, touched_, s);
+  profile_.local_seconds += seconds_since(local_start);
   reduced_[m] = control.stop != nullptr && *control.stop != 0 ? 1.0 : 0.0;
   reduced_[m + 1] = comm_.rank() == 0 && control.checkpoint_every_seconds > 0 &&
                             seconds_since(last_checkpoint_) >= control.checkpoint_every_seconds

@@ -36,7 +36,7 @@ TEST(BatchVariationalBayes, OneStepSetsLambdaToEtaPlusStatistics) {
   Eigen::VectorXd stats = Eigen::VectorXd::Zero(twin.global_size());
   std::vector<std::int64_t> all(40);
   for (int i = 0; i < 40; ++i) all[static_cast<std::size_t>(i)] = i;
-  twin.add_local_stats(all, 4, 1, stats);
+  twin.add_local_stats(all, 4, 1, testing::all_blocks(twin), stats);
   svi.step();
   EXPECT_LT((svi.lambda().dense() - (Eigen::VectorXd::Constant(stats.size(), 0.05) + stats)).norm(), 1e-9 * stats.norm());
 }

@@ -31,7 +31,7 @@ class PoisonedModel final : public models::Model {
   }
   void set_global(const models::GlobalParams&) override {}
   void add_local_stats(std::span<const std::int64_t> ids, std::uint64_t, std::int64_t step,
-                       Eigen::Ref<Eigen::VectorXd> stats) override {
+                       std::span<const std::int64_t>, Eigen::Ref<Eigen::VectorXd> stats) override {
     stats.setConstant(static_cast<double>(ids.size()));
     if (step == bad_step_) stats[4] = poison_;
   }

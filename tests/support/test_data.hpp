@@ -2,8 +2,10 @@
 // Locations of the corpora the tests read, and small helpers to make corpora.
 
 #include <string>
+#include <vector>
 
 #include "natgrad/io/corpus.hpp"
+#include "natgrad/models/model.hpp"
 
 namespace natgrad::testing {
 
@@ -35,5 +37,13 @@ std::string temp_dir(const std::string& name);
 /// A small corpus drawn from LDA's generative model (K topics, V words, D
 /// documents of about `length` tokens), deterministic in `seed`.
 io::Corpus synthetic_corpus(int topics, int vocab_size, int docs, int length, unsigned seed);
+
+/// Every block of the model's λ, in order: add_local_stats with these fills
+/// `stats` in λ's own layout (global_size() entries).
+inline std::vector<std::int64_t> all_blocks(const models::Model& model) {
+  std::vector<std::int64_t> blocks(static_cast<std::size_t>(model.global_size() / model.global_block_size()));
+  for (std::size_t b = 0; b < blocks.size(); ++b) blocks[b] = static_cast<std::int64_t>(b);
+  return blocks;
+}
 
 }  // namespace natgrad::testing

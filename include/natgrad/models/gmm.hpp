@@ -79,7 +79,7 @@ class GmmModel final : public Model {
   /// Makes λ current, given in full (global_size() entries).
   void set_lambda(const Eigen::VectorXd& lambda);
   void add_local_stats(std::span<const std::int64_t> ids, std::uint64_t seed, std::int64_t step,
-                       Eigen::Ref<Eigen::VectorXd> stats) override;
+                       std::span<const std::int64_t> blocks, Eigen::Ref<Eigen::VectorXd> stats) override;
   ScoreSum heldout_partial() override;
   /// The average log predictive density per held-out point.
   double heldout_metric(const ScoreSum& total) const override;

@@ -103,9 +103,9 @@ double lda_elbo_terms(const LdaBeta& beta, std::span<const std::int32_t> ids, co
                       double alpha, const LdaWorkspace& ws);
 
 /// Adds the statistics of a document after lda_local_step: c_w φ_wk =
-/// e_k scaled_kw c_w / phinorm_w at column w of `stats`, for its words in order.
+/// e_k scaled_kw c_w / phinorm_w at column columns_j of `stats` for its j-th word w = ids_j.
 /// @param exp_theta e of the document (K) @param weights c_w / phinorm_w of each word (n)
-void lda_add_stats(const LdaBeta& beta, std::span<const std::int32_t> ids,
+void lda_add_stats(const LdaBeta& beta, std::span<const std::int32_t> ids, std::span<const std::int32_t> columns,
                    const Eigen::Ref<const Eigen::ArrayXf>& exp_theta, const float* weights,
                    Eigen::Map<Eigen::MatrixXd>& stats);
 
@@ -156,7 +156,7 @@ class LdaModel final : public Model {
   Eigen::VectorXd initial_global(std::uint64_t seed) const override;
   void set_global(const GlobalParams& lambda) override;
   void add_local_stats(std::span<const std::int64_t> ids, std::uint64_t seed, std::int64_t step,
-                       Eigen::Ref<Eigen::VectorXd> stats) override;
+                       std::span<const std::int64_t> blocks, Eigen::Ref<Eigen::VectorXd> stats) override;
   ScoreSum heldout_partial() override;
   double heldout_metric(const ScoreSum& total) const override;
   std::string heldout_name() const override { return "perplexity"; }
@@ -188,6 +188,8 @@ class LdaModel final : public Model {
   LdaWorkspaces ws_;               ///< one per thread
   std::vector<std::int32_t> stale_;    ///< scratch of refresh_columns
   std::vector<std::int32_t> words_;    ///< scratch of add_local_stats: the documents' words, one after the other
+  std::vector<std::int32_t> columns_;  ///< scratch of add_local_stats: the column of `stats` of each of words_
+  std::vector<std::int32_t> slot_;     ///< V: column of word w in the last add_local_stats' `stats`
   std::vector<float> doc_theta_;       ///< scratch of add_local_stats: K × documents, e of lda_local_step
   std::vector<float> doc_weights_;     ///< scratch of add_local_stats: c_w / phinorm_w of their words
 };

@@ -8,8 +8,8 @@
 /// a model turns a minibatch and the current mean parameters into the
 /// expected sufficient statistics s (the local step), and scores held-out data.
 /// λ is cut into blocks of global_block_size() consecutive entries; s is zero
-/// outside the blocks that the minibatch touches (touched_blocks), and a step
-/// costs time in those blocks only. Virtual calls happen once per minibatch,
+/// outside the blocks that the minibatch touches (touched_blocks), is only
+/// held for those blocks, and a step costs time in those blocks only. Virtual calls happen once per minibatch,
 /// never per datum.
 
 #include <Eigen/Core>
@@ -60,18 +60,20 @@ class Model {
   /// word); a model whose statistics fill all of λ at every step: global_size().
   virtual Eigen::Index global_block_size() const = 0;
   /// Appends to `blocks` (in any order, repeats allowed) the blocks of λ that
-  /// add_local_stats(ids, ...) adds to; it leaves every other block of `stats` untouched.
+  /// add_local_stats(ids, ...) adds to.
   virtual void touched_blocks(std::span<const std::int64_t> ids, std::vector<std::int64_t>& blocks) const = 0;
   /// Makes λ current: recomputes the mean parameters that the local step uses
   /// (as far as it needs them now; the rest when it does). `lambda` is
   /// global_size() entries in blocks of global_block_size(), and stays alive and
   /// unchanged until the next call.
   virtual void set_global(const GlobalParams& lambda) = 0;
-  /// Local step: adds Σ_{n ∈ ids} E_q(z_n)[t(x_n, z_n)] to `stats` (global_size()
-  /// entries). `ids` are global ids inside train_shard(); per-datum randomness
-  /// is keyed by (seed, id, step).
+  /// Local step: adds Σ_{n ∈ ids} E_q(z_n)[t(x_n, z_n)] to `stats`, which holds
+  /// the blocks `blocks` one after the other (block blocks[j] at entry
+  /// j·global_block_size()); `blocks` are distinct and include every block that
+  /// touched_blocks(ids) names. `ids` are global ids inside train_shard();
+  /// per-datum randomness is keyed by (seed, id, step).
   virtual void add_local_stats(std::span<const std::int64_t> ids, std::uint64_t seed, std::int64_t step,
-                               Eigen::Ref<Eigen::VectorXd> stats) = 0;
+                               std::span<const std::int64_t> blocks, Eigen::Ref<Eigen::VectorXd> stats) = 0;
   /// This rank's part of the held-out score at the current λ (zero without held-out data).
   virtual ScoreSum heldout_partial() = 0;
   /// The held-out metric from the score summed over all ranks.

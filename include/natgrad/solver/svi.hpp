@@ -103,6 +103,8 @@ class Svi {
   /// Throws AgreedError naming the step and the first non-finite entry of
   /// `values`: the blocks touched_, one after the other.
   void check_finite(const Eigen::Ref<const Eigen::VectorXd>& values, const char* what) const;
+  /// Sorts block ids and drops repeats.
+  void sort_unique(std::vector<std::int64_t>& blocks);
 
   models::Model& model_;
   comm::Communicator& comm_;
@@ -113,9 +115,10 @@ class Svi {
   std::int64_t total_steps_;
   Eigen::Index block_size_;                ///< entries of λ per block
   models::GlobalParams lambda_;
-  Eigen::VectorXd stats_;                  ///< s in λ's layout; zero outside the blocks of a step under way
   std::vector<std::int64_t> touched_;      ///< U: the blocks of λ the last step touched, increasing
   std::vector<double> reduced_;            ///< s of the blocks U, then the two flags (keeps its capacity)
+  std::vector<std::uint64_t> seen_;        ///< per block: the mark_ of the last sort_unique that met it
+  std::uint64_t mark_ = 0;
   std::int64_t step_ = 0;
   double rho_ = 0.0;                       ///< step size of the last step
   double train_seconds_ = 0.0;             ///< time spent in step()
