@@ -15,11 +15,23 @@ GlobalParams::GlobalParams(Eigen::VectorXd base, const Eigen::VectorXd& lambda, 
     : GlobalParams(base, lambda - base, 1.0, sum_of_blocks(lambda - base, block_size)) {}
 
 GlobalParams::GlobalParams(Eigen::VectorXd base, Eigen::VectorXd offset, double scale, Eigen::VectorXd block_sum)
-    : base_(std::move(base)),
-      offset_(std::move(offset)),
-      scale_(scale),
-      block_sum_(std::move(block_sum)),
-      base_block_sum_(sum_of_blocks(base_, block_sum_.size())) {}
+    : offset_(std::move(offset)), scale_(scale), block_sum_(std::move(block_sum)) {
+  const Eigen::Index n = block_size();
+  const auto blocks = Eigen::Map<const Eigen::MatrixXd>(base.data(), n, base.size() / n);
+  base_block_sum_ = blocks.rowwise().sum();
+  if ((blocks.colwise() - blocks.col(0)).cwiseAbs().maxCoeff() == 0.0) {
+    base_ = blocks.col(0);  // the same in every block: n entries, not n · blocks
+  } else {
+    base_ = std::move(base);
+    base_stride_ = n;
+  }
+}
+
+Eigen::VectorXd GlobalParams::dense() const {
+  Eigen::VectorXd out = scale_ * offset_;
+  for (Eigen::Index b = 0; b < num_blocks(); ++b) out.segment(b * block_size(), block_size()) += base_.segment(b * base_stride_, block_size());
+  return out;
+}
 
 void GlobalParams::decay(double factor) {
   const double scale = scale_ * factor;
@@ -39,13 +51,17 @@ bool GlobalParams::add(std::span<const std::int64_t> blocks, const Eigen::Ref<co
   const Eigen::Index n = block_size();
   const double factor = weight / scale_;
   bool finite = true;
+  // Σ_j values_j, then block_sum_ once; each block's offset checked while in cache.
+  Eigen::VectorXd sum = Eigen::VectorXd::Zero(n);
   for (std::size_t j = 0; j < blocks.size(); ++j) {
-    const auto increment = factor * values.segment(static_cast<Eigen::Index>(j) * n, n);
+    if (j + 1 < blocks.size()) prefetch_block(blocks[j + 1]);
+    const auto v = values.segment(static_cast<Eigen::Index>(j) * n, n);
     auto offset = offset_.segment(blocks[j] * n, n);
-    offset += increment;
-    block_sum_ += increment;
-    finite = finite && offset.allFinite();  // the block is still in cache
+    offset += factor * v;
+    sum += v;
+    finite = finite && all_finite(offset);
   }
+  block_sum_ += factor * sum;
   return finite;
 }
 

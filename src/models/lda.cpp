@@ -174,7 +174,9 @@ void lda_local_step(const LdaBeta& beta, std::span<const std::int32_t> ids, std:
   ws.phinorm.resize(n);
   ws.exp_theta.setZero(kp);
   ws.t.resize(kp);
+  constexpr Eigen::Index kAhead = 4;  // columns prefetched ahead
   for (Eigen::Index j = 0; j < n; ++j) {
+    if (j + kAhead < n) prefetch(beta.scaled.col(ids[static_cast<std::size_t>(j + kAhead)]).data(), kp);
     ws.beta_d.col(j) = beta.scaled.col(ids[static_cast<std::size_t>(j)]);
     ws.counts[j] = static_cast<float>(counts[static_cast<std::size_t>(j)]);
   }
@@ -223,7 +225,12 @@ void lda_add_stats(const LdaBeta& beta, std::span<const std::int32_t> ids, std::
                    const Eigen::Ref<const Eigen::ArrayXf>& exp_theta, const float* weights,
                    Eigen::Map<Eigen::MatrixXd>& stats) {
   const Eigen::Index k = exp_theta.size();
+  constexpr std::size_t kAhead = 2;  // words prefetched ahead: their columns lie anywhere in beta and stats
   for (std::size_t j = 0; j < ids.size(); ++j) {
+    if (j + kAhead < ids.size()) {
+      prefetch(beta.scaled.col(ids[j + kAhead]).data(), k);
+      prefetch(stats.col(columns[j + kAhead]).data(), k);
+    }
     stats.col(columns[j]).array() += (exp_theta * beta.scaled.col(ids[j]).head(k).array() * weights[j]).cast<double>();
   }
 }
@@ -420,10 +427,16 @@ void LdaModel::refresh_columns(std::span<const std::int32_t> ids) {
   }
   // In chunks of 64 columns: a column alone is too little work to hand to a thread.
   constexpr std::size_t kChunk = 64;
+  constexpr std::size_t kAhead = 4;  // columns prefetched ahead
   const auto chunks = static_cast<std::int64_t>((stale_.size() + kChunk - 1) / kChunk);
   parallel_for(chunks, options_.threads, [&](std::int64_t chunk, std::size_t) {
     const std::size_t begin = static_cast<std::size_t>(chunk) * kChunk;
-    for (std::size_t i = begin; i < std::min(begin + kChunk, stale_.size()); ++i) {
+    const std::size_t end = std::min(begin + kChunk, stale_.size());
+    for (std::size_t i = begin; i < end; ++i) {
+      if (i + kAhead < end) {
+        lambda_->prefetch_block(stale_[i + kAhead]);
+        prefetch(beta_.scaled.col(stale_[i + kAhead]).data(), beta_.scaled.rows());
+      }
       beta_.set_column(stale_[i], lambda_->block(stale_[i]), psi_rowsum_);
     }
   });

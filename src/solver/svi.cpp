@@ -122,7 +122,7 @@ void Svi::step(const RunControl& control) {
 void Svi::check_finite(const Eigen::Ref<const Eigen::VectorXd>& values, const char* what) const {
   // The values are the same on every rank (after the allreduce), so every rank
   // throws the same error at the same point: an agreed error.
-  if (values.allFinite()) return;
+  if (models::all_finite(values)) return;
   Eigen::Index at = 0;
   while (std::isfinite(values[at])) ++at;
   const Eigen::Index index = touched_[static_cast<std::size_t>(at / block_size_)] * block_size_ + at % block_size_;

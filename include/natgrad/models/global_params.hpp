@@ -10,12 +10,26 @@
 /// block_size() consecutive entries (lda: the K topics of one word), the unit
 /// in which statistics are added; Σ over blocks of λ_b is kept as it changes,
 /// so that a model needing it (lda: Σ_w λ_kw) reads it in O(block_size()).
+/// A base that is the same in every block (lda's η) is kept as one block.
 
 #include <Eigen/Core>
 #include <cstdint>
 #include <span>
 
 namespace natgrad::models {
+
+/// Whether every entry is finite: x·0 is 0 for a finite x and NaN for an
+/// infinity or NaN, and the sum vectorises (Eigen's allFinite does not).
+inline bool all_finite(const Eigen::Ref<const Eigen::VectorXd>& x) { return (x.array() * 0.0).sum() == 0.0; }
+
+/// Asks the CPU to bring `count` values from p into cache ahead of use: for
+/// loops over blocks at scattered places (the touched columns of λ), where
+/// the hardware prefetcher cannot guess the next address.
+template <class T>
+void prefetch(const T* p, Eigen::Index count) {
+  constexpr Eigen::Index kLine = 64 / sizeof(T);
+  for (Eigen::Index i = 0; i < count; i += kLine) __builtin_prefetch(p + i);
+}
 
 class GlobalParams {
  public:
@@ -36,20 +50,21 @@ class GlobalParams {
   Eigen::Index size() const { return offset_.size(); }
   Eigen::Index block_size() const { return block_sum_.size(); }
   Eigen::Index num_blocks() const { return size() / block_size(); }
-  const Eigen::VectorXd& base() const { return base_; }
   const Eigen::VectorXd& offset() const { return offset_; }
   double scale() const { return scale_; }
   /// Σ over blocks b of offset_b (block_size() entries), kept as offset changes.
   const Eigen::VectorXd& block_sum() const { return block_sum_; }
 
+  /// Prefetches what block(b) reads.
+  void prefetch_block(Eigen::Index b) const { prefetch(offset_.data() + b * block_size(), block_size()); }
   /// λ_b, the block_size() entries of block b.
   auto block(Eigen::Index b) const {
-    return base_.segment(b * block_size(), block_size()) + scale_ * offset_.segment(b * block_size(), block_size());
+    return base_.segment(b * base_stride_, block_size()) + scale_ * offset_.segment(b * block_size(), block_size());
   }
   /// Σ over blocks b of λ_b (block_size() entries): Σ_b base_b + scale · block_sum().
   Eigen::VectorXd block_total() const { return base_block_sum_ + scale_ * block_sum_; }
   /// All of λ (n entries); O(n).
-  Eigen::VectorXd dense() const { return base_ + scale_ * offset_; }
+  Eigen::VectorXd dense() const;
 
   /// λ ← base + factor · (λ − base), factor ≥ 0 (0 sets λ to base).
   void decay(double factor);
@@ -60,7 +75,8 @@ class GlobalParams {
   bool add(std::span<const std::int64_t> blocks, const Eigen::Ref<const Eigen::VectorXd>& values, double weight);
 
  private:
-  Eigen::VectorXd base_;
+  Eigen::VectorXd base_;            ///< n entries, or one block when every block's base is the same
+  Eigen::Index base_stride_ = 0;    ///< where block b's base starts: b · base_stride_ (block_size() or 0)
   Eigen::VectorXd offset_;
   double scale_ = 1.0;
   Eigen::VectorXd block_sum_;       ///< Σ_b offset_b
