@@ -10,15 +10,11 @@
 #include "natgrad/expfam/dirichlet.hpp"
 #include "natgrad/expfam/random.hpp"
 #include "natgrad/expfam/special.hpp"
+#include "lda_fused_pass.hpp"
 
 namespace natgrad::models {
 
 namespace {
-
-// Keeps log(phinorm) finite, and c_w / phinorm_w, when a word's scaled weights
-// all underflow (with columns and e scaled to a largest entry of 1, they would
-// need E[log θ_k] + E[log β_kw] 87 below both maxima in every topic).
-constexpr float kTiny = 1e-30F;
 
 // Shape of the Gamma used for initial γ and λ (Hoffman et al.'s Gamma(100, 1/100)).
 constexpr double kInitShape = 100.0;
@@ -35,99 +31,36 @@ double theta_terms(const Eigen::ArrayXd& gamma, const Eigen::ArrayXd& elog_theta
 
 Eigen::Index padded(Eigen::Index topics) { return (topics + kLdaTopicPad - 1) / kLdaTopicPad * kLdaTopicPad; }
 
-// Columns of the document's block per step of the fused pass (the code below
-// is written for 4), and floats per vector register: 8 with AVX, else SSE2's
-// 4. Each column has two accumulators of kWidth independent chains in a fixed
-// order, so the dot products vectorise without reassociating (the order
-// differs between builds with and without AVX).
-constexpr Eigen::Index kCols = 4;
-#ifdef __AVX__
-constexpr Eigen::Index kWidth = 8;
-#else
-constexpr Eigen::Index kWidth = 4;
-#endif
-static_assert(kLdaTopicPad % kWidth == 0, "padded K must be whole vectors");
+static_assert(kLdaTopicPad % 8 == 0, "padded K must be whole vectors of either width");
 
-// kWidth floats as one value of the compiler's vector extension (GCC, clang):
-// its arithmetic is inline code in every build, instrumented ones included,
-// where Eigen's fixed-size arrays become calls, some 30 times slower.
-using Lanes = float __attribute__((vector_size(kWidth * sizeof(float)), aligned(sizeof(float))));
-
-Lanes load(const float* p) {
-  Lanes v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
+#if defined(__x86_64__) && !defined(__AVX2__)
+// A build for plain x86-64 also carries the pass for AVX2 + FMA (8 floats a
+// vector), and takes it on a CPU that has them: most of the speed of
+// -DNATGRAD_NATIVE=ON without giving up binaries that run anywhere.
+__attribute__((target("avx2,fma"))) void fused_pass_avx2(const float* b, Eigen::Index k, Eigen::Index n,
+                                                        const float* counts, const float* ep, float* phinorm,
+                                                        float* tp) {
+  detail::fused_pass_of_width<8>(b, k, n, counts, ep, phinorm, tp);
 }
 
-// Σ of the lanes, in pairs.
-float lane_sum(const Lanes& v) {
-#ifdef __AVX__
-  return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7]));
-#else
-  return (v[0] + v[1]) + (v[2] + v[3]);
-#endif
+bool cpu_has_avx2_fma() {
+  static const bool yes = (__builtin_cpu_init(), __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"));
+  return yes;
 }
+#endif
 
-// One pass over the document's padded K × n block B = beta_d (column-major, so
-// column j is the padded K values of word j, contiguous):
-//     phinorm_j = Σ_k e_k B_kj + kTiny                       (2K flops per word)
-// and, when t is wanted,
-//     t_k = Σ_j B_kj c_j / phinorm_j                         (2K flops per word)
-// — the two matrix-vector products of an iteration, fused so that B is read
-// once per iteration; a block of kCols columns stays in L1 from the dot
-// products to the update of t. The padding rows are 0 in B and e.
 void fused_pass(const Eigen::MatrixXf& b, const Eigen::ArrayXf& counts, const Eigen::ArrayXf& e,
                 Eigen::ArrayXf& phinorm, Eigen::ArrayXf* t) {
-  const Eigen::Index k = b.rows();
-  const Eigen::Index n = b.cols();
-  const float* ep = e.data();
-  if (t != nullptr) t->setZero();
-  for (Eigen::Index j0 = 0; j0 < n; j0 += kCols) {
-    const Eigen::Index cols = std::min(kCols, n - j0);
-    // A short last block repeats its last column, with weight 0.
-    const float* c0 = b.col(j0).data();
-    const float* c1 = b.col(j0 + std::min<Eigen::Index>(1, cols - 1)).data();
-    const float* c2 = b.col(j0 + std::min<Eigen::Index>(2, cols - 1)).data();
-    const float* c3 = b.col(j0 + std::min<Eigen::Index>(3, cols - 1)).data();
-    // Two accumulators per column: 8 independent vector chains, enough to keep
-    // two FMA pipes busy, and within SSE2's 16 registers; then any last vector.
-    Lanes a0 = {}, a1 = {}, a2 = {}, a3 = {};
-    Lanes b0 = {}, b1 = {}, b2 = {}, b3 = {};
-    Eigen::Index r = 0;
-    for (; r + 2 * kWidth <= k; r += 2 * kWidth) {
-      const Lanes ea = load(ep + r);
-      const Lanes eb = load(ep + r + kWidth);
-      a0 += load(c0 + r) * ea;
-      a1 += load(c1 + r) * ea;
-      a2 += load(c2 + r) * ea;
-      a3 += load(c3 + r) * ea;
-      b0 += load(c0 + r + kWidth) * eb;
-      b1 += load(c1 + r + kWidth) * eb;
-      b2 += load(c2 + r + kWidth) * eb;
-      b3 += load(c3 + r + kWidth) * eb;
-    }
-    for (; r < k; r += kWidth) {
-      const Lanes ea = load(ep + r);
-      a0 += load(c0 + r) * ea;
-      a1 += load(c1 + r) * ea;
-      a2 += load(c2 + r) * ea;
-      a3 += load(c3 + r) * ea;
-    }
-    const float sums[kCols] = {lane_sum(a0 + b0), lane_sum(a1 + b1), lane_sum(a2 + b2), lane_sum(a3 + b3)};
-    float w[kCols];
-    for (Eigen::Index c = 0; c < kCols; ++c) {
-      const float p = sums[c] + kTiny;
-      w[c] = c < cols ? counts[j0 + c] / p : 0.0F;
-      if (c < cols) phinorm[j0 + c] = p;
-    }
-    if (t == nullptr) continue;
-    float* tp = t->data();
-    for (Eigen::Index i = 0; i < k; i += kWidth) {
-      const Lanes sum = load(tp + i) + ((w[0] * load(c0 + i) + w[1] * load(c1 + i)) +
-                                        (w[2] * load(c2 + i) + w[3] * load(c3 + i)));
-      std::memcpy(tp + i, &sum, sizeof sum);
-    }
-  }
+  float* tp = t != nullptr ? t->data() : nullptr;
+#if defined(__x86_64__) && !defined(__AVX2__)
+  if (cpu_has_avx2_fma()) return fused_pass_avx2(b.data(), b.rows(), b.cols(), counts.data(), e.data(), phinorm.data(), tp);
+#endif
+#ifdef __AVX__
+  constexpr int kWidth = 8;
+#else
+  constexpr int kWidth = 4;
+#endif
+  detail::fused_pass_of_width<kWidth>(b.data(), b.rows(), b.cols(), counts.data(), e.data(), phinorm.data(), tp);
 }
 
 // e = exp(ψ(γ_k) − max_j ψ(γ_j)) in ws.exp_theta (padding 0): exp(E[log θ])

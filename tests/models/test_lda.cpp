@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <numbers>
+#include <random>
 
 #include "natgrad/expfam/special.hpp"
 #include "natgrad/models/lda.hpp"
+#include "models/lda_fused_pass.hpp"
 #include "test_data.hpp"
 
 namespace natgrad::models {
@@ -167,6 +169,39 @@ TEST(LdaBeta, ScaledColumnsKeepAWordThatIsRareInEveryTopic) {
   EXPECT_NEAR(stats.col(1).sum(), 3.0, 3 * kFloatTol);
   EXPECT_NEAR(gamma.sum(), 3 * 0.1 + 3.0, 1e-4);
   EXPECT_TRUE(std::isfinite(lda_elbo_terms(beta, ids, gamma, 0.1, ws)));
+}
+
+template <int W>
+void expect_fused_pass_matches_plain_loops() {
+  // Both widths run on any CPU (a width of 8 without AVX is two SSE vectors):
+  // the pass against its two products written out in double, for n off the
+  // 4-column blocks and padded K off the 2W-row steps.
+  std::mt19937_64 rng(W);
+  std::uniform_real_distribution<float> value(0.0F, 1.0F);
+  for (const Eigen::Index k : {8, 16, 24, 104}) {
+    for (const Eigen::Index n : {1, 3, 4, 9}) {
+      Eigen::MatrixXf b(k, n);
+      Eigen::ArrayXf counts(n), e(k), phinorm(n), t(k);
+      for (float& x : b.reshaped()) x = value(rng);
+      for (float& x : counts) x = 1.0F + std::floor(5 * value(rng));
+      for (float& x : e) x = value(rng);
+      detail::fused_pass_of_width<W>(b.data(), k, n, counts.data(), e.data(), phinorm.data(), t.data());
+      const Eigen::MatrixXd bd = b.cast<double>();
+      const Eigen::ArrayXd p = (bd.transpose() * e.cast<double>().matrix()).array();
+      const Eigen::ArrayXd expected_t = (bd * (counts.cast<double>() / p).matrix()).array();
+      for (Eigen::Index j = 0; j < n; ++j) EXPECT_NEAR(phinorm[j], p[j], 1e-6 * p[j]) << "W " << W << " K " << k;
+      for (Eigen::Index i = 0; i < k; ++i) EXPECT_NEAR(t[i], expected_t[i], 1e-5 * expected_t.maxCoeff()) << "W " << W;
+      // Without t, the same phinorm.
+      Eigen::ArrayXf again(n);
+      detail::fused_pass_of_width<W>(b.data(), k, n, counts.data(), e.data(), again.data(), nullptr);
+      EXPECT_TRUE((again == phinorm).all());
+    }
+  }
+}
+
+TEST(LdaLocalStep, FusedPassOfEitherWidthMatchesPlainLoops) {
+  expect_fused_pass_matches_plain_loops<4>();
+  expect_fused_pass_matches_plain_loops<8>();
 }
 
 TEST(LdaCompletionSplit, HoldsOutEveryFifthTokenInWordOrder) {
