@@ -1,6 +1,7 @@
 #include "natgrad/expfam/special.hpp"
 
 #include <cmath>
+#include <limits>
 
 namespace natgrad::expfam {
 
@@ -25,12 +26,10 @@ namespace {
 constexpr Eigen::Index kBlock = 16;
 using Block = Eigen::Array<double, kBlock, 1>;
 
-// Above this, Σ_{i<8} 1/(x+i) ≈ 8/x is below 1e-29 while ψ(x) > 69; clamping
-// x there keeps Q(x)·(x+8) ≈ x^9 finite.
-constexpr double kClamp = 1e30;
+using BlockF = Eigen::Array<float, kBlock, 1>;
 
-// Eigen's packet log needs SSE4.1 (rounding, blends) to beat libm; on plain
-// SSE2 it is about twice as slow as std::log, so take that there.
+// Eigen's packet log needs SSE4.1 (rounding, blends) to beat libm for
+// doubles; on plain SSE2 it is about twice as slow as std::log, so take that there.
 Block log_block(const Block& y) {
 #ifdef EIGEN_VECTORIZE_SSE4_1
   return y.log();
@@ -41,60 +40,41 @@ Block log_block(const Block& y) {
 #endif
 }
 
-Block digamma_block(const Block& x) {
-  const Block xc = x.min(kClamp);
+BlockF log_block(const BlockF& y) { return y.log(); }
+
+// |B_2n| / (2n), n = 1, ..., 9: the asymptotic series ψ(y) ≈ log y − 1/(2y) − Σ_n B_2n / (2n y^2n),
+// whose terms alternate in sign.
+constexpr double kSeries[] = {1.0 / 12,    1.0 / 120,     1.0 / 252, 1.0 / 240,      1.0 / 132,
+                              691.0 / 32760, 1.0 / 12, 3617.0 / 8160, 43867.0 / 14364};
+
+// ψ of a block: the shift by kShift, ψ(x) = ψ(x + kShift) − Σ_{i<kShift} 1/(x + i),
+// with the sum as one fraction, then kTerms terms of the series at y = x + kShift.
+// x is clamped to [low, high] except in log y: below low, Q(x) would leave the
+// normal range; above high, kShift/x and the series are below ψ's last bit and
+// y·Q(x) ≈ x^(kShift+1) must stay finite.
+template <class B, int kShift, int kTerms>
+B digamma_block(const B& x, typename B::Scalar low, typename B::Scalar high) {
+  using S = typename B::Scalar;
+  const B xl = x.max(low);
+  const B xc = xl.min(high);
   // Σ_{i<m} 1/(x+i) = p/q, extended one term at a time: p/q + 1/(x+m) = (p (x+m) + q) / (q (x+m)).
-  Block p = Block::Ones();
-  Block q = xc;
-  for (int m = 1; m < 8; ++m) {
-    const Block xm = xc + static_cast<double>(m);
+  B p = B::Ones();
+  B q = xc;
+  for (int m = 1; m < kShift; ++m) {
+    const B xm = xc + static_cast<S>(m);
     p = p * xm + q;
     q = q * xm;
   }
   // One division for both 1/y and p/q: r = 1/(y q), so 1/y = q r and p/q = p y r.
-  // Beyond the clamp 1/y is below 1e-30 of log y, so the clamped y serves there.
-  const Block y = xc + 8.0;
-  const Block r = (y * q).inverse();
-  const Block inv = q * r;
-  const Block inv2 = inv * inv;
-  // Σ_{n=1}^{9} B_2n / (2n y^2n) by Horner in 1/y².
-  const Block series =
-      inv2 * (1.0 / 12 -
-              inv2 * (1.0 / 120 -
-                      inv2 * (1.0 / 252 -
-                              inv2 * (1.0 / 240 -
-                                      inv2 * (1.0 / 132 -
-                                              inv2 * (691.0 / 32760 -
-                                                      inv2 * (1.0 / 12 -
-                                                              inv2 * (3617.0 / 8160 - inv2 * (43867.0 / 14364)))))))));
-  return log_block(x + 8.0) - 0.5 * inv - series - p * y * r;
-}
-
-using BlockF = Eigen::Array<float, kBlock, 1>;
-
-// Float range of digamma_block(BlockF): above kHighF, 4/x and the series are
-// below half an ulp of ψ(x) ≈ log x, and y·Q(y) ≈ x^5 stays finite; below
-// kLowF, Q(x) ≈ 6x would leave the normal range.
-constexpr float kLowF = 1e-30F;
-constexpr float kHighF = 1e7F;
-
-BlockF digamma_block(const BlockF& x) {
-  const BlockF xl = x.max(kLowF);
-  const BlockF xc = xl.min(kHighF);
-  // As the double version, with a shift by 4: Σ_{i<4} 1/(x+i) = p/q, one division.
-  BlockF p = BlockF::Ones();
-  BlockF q = xc;
-  for (int m = 1; m < 4; ++m) {
-    const BlockF xm = xc + static_cast<float>(m);
-    p = p * xm + q;
-    q = q * xm;
-  }
-  const BlockF y = xc + 4.0F;
-  const BlockF r = (y * q).inverse();
-  const BlockF inv = q * r;
-  const BlockF inv2 = inv * inv;
-  const BlockF series = inv2 * (1.0F / 12 - inv2 * (1.0F / 120 - inv2 * (1.0F / 252 - inv2 * (1.0F / 240))));
-  return (xl + 4.0F).log() - 0.5F * inv - series - p * y * r;
+  const B y = xc + static_cast<S>(kShift);
+  const B r = (y * q).inverse();
+  const B inv = q * r;
+  const B inv2 = inv * inv;
+  // The series by Horner in 1/y², innermost term first.
+  B series = B::Constant(static_cast<S>(kSeries[kTerms - 1]));
+  for (int n = kTerms - 2; n >= 0; --n) series = static_cast<S>(kSeries[n]) - inv2 * series;
+  series *= inv2;
+  return log_block(B(xl + static_cast<S>(kShift))) - static_cast<S>(0.5) * inv - series - p * y * r;
 }
 
 // out = f(x) blockwise, the last short block padded with ones.
@@ -115,11 +95,16 @@ void blockwise(const Eigen::Ref<const Eigen::Array<Scalar, Eigen::Dynamic, 1>>& 
 }  // namespace
 
 void digamma(const Eigen::Ref<const Eigen::ArrayXd>& x, Eigen::Ref<Eigen::ArrayXd> out) {
-  blockwise<double>(x, out, [](const Block& b) { return digamma_block(b); });
+  // Above 1e30, Σ_{i<8} 1/(x+i) ≈ 8/x is below 1e-29 while ψ(x) > 69, and y·Q(x) ≈ x^9 stays finite.
+  blockwise<double>(x, out, [](const Block& b) {
+    return digamma_block<Block, 8, 9>(b, std::numeric_limits<double>::min(), 1e30);
+  });
 }
 
 void digamma(const Eigen::Ref<const Eigen::ArrayXf>& x, Eigen::Ref<Eigen::ArrayXf> out) {
-  blockwise<float>(x, out, [](const BlockF& b) { return digamma_block(b); });
+  // Above 1e7, 4/x and the series are below half an ulp of ψ(x) ≈ log x and
+  // y·Q(x) ≈ x^5 stays finite; below 1e-30, Q(x) ≈ 6x would leave the normal range.
+  blockwise<float>(x, out, [](const BlockF& b) { return digamma_block<BlockF, 4, 4>(b, 1e-30F, 1e7F); });
 }
 
 double trigamma(double x) {
