@@ -31,6 +31,11 @@ double theta_terms(const Eigen::ArrayXd& gamma, const Eigen::ArrayXd& elog_theta
 
 Eigen::Index padded(Eigen::Index topics) { return (topics + kLdaTopicPad - 1) / kLdaTopicPad * kLdaTopicPad; }
 
+// ψ(Σ_w λ_kw) of λ's row sums, in the precision LdaBeta::set_column takes.
+Eigen::ArrayXf psi_of_rowsums(const Eigen::VectorXd& rowsums) {
+  return rowsums.array().unaryExpr([](double x) { return expfam::digamma(x); }).cast<float>();
+}
+
 static_assert(kLdaTopicPad % 8 == 0, "padded K must be whole vectors of either width");
 
 #if defined(__x86_64__) && !defined(__AVX2__)
@@ -170,8 +175,7 @@ void lda_add_stats(const LdaBeta& beta, std::span<const std::int32_t> ids, std::
 
 LdaBeta lda_exp_elog_beta(const Eigen::MatrixXd& lambda) {
   LdaBeta beta(lambda.rows(), lambda.cols());
-  const Eigen::ArrayXf psi_rowsum =
-      lambda.rowwise().sum().array().unaryExpr([](double x) { return expfam::digamma(x); }).cast<float>();
+  const Eigen::ArrayXf psi_rowsum = psi_of_rowsums(lambda.rowwise().sum());
   for (Eigen::Index w = 0; w < lambda.cols(); ++w) beta.set_column(w, lambda.col(w), psi_rowsum);
   return beta;
 }
@@ -252,7 +256,7 @@ void LdaModel::set_global(const GlobalParams& lambda) {
   // of exp(E[log β]) is refreshed when a document of this rank first needs it
   // (refresh_columns), so the cost of a step grows with the words its
   // minibatch touches on this rank, not with V.
-  psi_rowsum_ = lambda.block_total().array().unaryExpr([](double x) { return expfam::digamma(x); }).cast<float>();
+  psi_rowsum_ = psi_of_rowsums(lambda.block_total());
   if (column_version_.empty()) {
     beta_ = LdaBeta(topics_, vocab_size_);  // touched now, not page by page in the steps
     column_version_.assign(static_cast<std::size_t>(vocab_size_), 0);
