@@ -36,7 +36,7 @@ void Corpus::add_document(const std::vector<std::int32_t>& ids, const std::vecto
 }
 
 void write_corpus(const std::string& path, const Corpus& corpus, const std::string& source,
-                  const CorpusTruth* truth) {
+                  const Group* truth) {
   h5::write_file_atomically(path, [&](h5::File& file) {
   const auto d = static_cast<std::uint64_t>(corpus.num_docs());
   const auto nnz = static_cast<std::uint64_t>(corpus.indices.size());
@@ -51,14 +51,7 @@ void write_corpus(const std::string& path, const Corpus& corpus, const std::stri
   file.set_attr("/", "vocab_size", std::int64_t{corpus.vocab_size});
   file.set_attr("/", "num_tokens", corpus.num_tokens());
   file.set_attr("/", "source", source);
-  if (truth != nullptr) {
-    file.create_group("/truth");
-    file.write<double>("/truth/topics", truth->topics,
-                       {static_cast<std::uint64_t>(truth->topics_count), static_cast<std::uint64_t>(corpus.vocab_size)});
-    file.set_attr("/truth", "alpha", truth->alpha);
-    file.set_attr("/truth", "eta", truth->eta);
-    file.set_attr("/truth", "seed", truth->seed);
-  }
+  if (truth != nullptr) h5::write_group(file, *truth);
   });
 }
 

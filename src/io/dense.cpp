@@ -206,7 +206,7 @@ std::pair<DenseData, DenseData> split_every(const DenseData& data, std::int64_t 
 }
 
 void write_dense(const std::string& path, const DenseData& data, const std::string& source,
-                 const DenseTruth* truth) {
+                 const Group* truth) {
   if (!data.column_names.empty() && static_cast<std::int64_t>(data.column_names.size()) != data.cols) {
     throw Error(path + ": " + plural(data.column_names.size(), "column name") + " for " +
                 plural(static_cast<std::size_t>(data.cols), "column"));
@@ -222,18 +222,7 @@ void write_dense(const std::string& path, const DenseData& data, const std::stri
     file.set_attr("/", "num_rows", data.num_rows());
     file.set_attr("/", "num_cols", data.cols);
     file.set_attr("/", "source", source);
-    if (truth != nullptr) {
-      // File::write checks each size against K and D.
-      const auto k = static_cast<std::uint64_t>(truth->components);
-      const auto d = static_cast<std::uint64_t>(data.cols);
-      file.create_group("/truth");
-      file.write<double>("/truth/weights", truth->weights, {k});
-      file.write<double>("/truth/means", truth->means, {k, d});
-      file.write<double>("/truth/covariances", truth->covariances, {k, d, d});
-      file.set_attr("/truth", "components", truth->components);
-      file.set_attr("/truth", "covariance", truth->covariance);
-      file.set_attr("/truth", "seed", truth->seed);
-    }
+    if (truth != nullptr) h5::write_group(file, *truth);
   });
 }
 

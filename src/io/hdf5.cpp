@@ -335,6 +335,62 @@ std::vector<std::string> File::read_strings(const std::string& name) const {
   return out;
 }
 
+std::vector<Member> File::members(const std::string& name) const {
+  if (name != "/" && !exists(name)) fail("group '" + name + "' is missing");
+  H5O_info_t info;
+  if (H5Oget_info_by_name(handle_.get(), name.c_str(), &info, H5P_DEFAULT) < 0 || info.type != H5O_TYPE_GROUP) {
+    fail("'" + name + "' is not a group");
+  }
+  struct Found {
+    std::vector<Member> members;
+    bool odd = false;  ///< a member that is neither a group nor a dataset (a named type, a dangling link)
+  } found;
+  const auto collect = [](hid_t group, const char* member, const H5L_info_t*, void* out) -> herr_t {
+    auto& f = *static_cast<Found*>(out);
+    H5O_info_t object;
+    if (H5Oget_info_by_name(group, member, &object, H5P_DEFAULT) < 0 ||
+        (object.type != H5O_TYPE_GROUP && object.type != H5O_TYPE_DATASET)) {
+      f.odd = true;
+      return 1;
+    }
+    f.members.push_back({member, object.type == H5O_TYPE_GROUP});
+    return 0;
+  };
+  if (H5Literate_by_name(handle_.get(), name.c_str(), H5_INDEX_NAME, H5_ITER_INC, nullptr, collect, &found,
+                         H5P_DEFAULT) < 0 || found.odd) {
+    fail("cannot list the members of '" + name + "'");
+  }
+  return found.members;
+}
+
+namespace {
+
+ValueClass value_class_of(hid_t type) {
+  switch (H5Tget_class(type)) {
+    case H5T_INTEGER: return ValueClass::kInteger;
+    case H5T_FLOAT: return ValueClass::kFloat;
+    case H5T_STRING: return ValueClass::kString;
+    default: return ValueClass::kOther;
+  }
+}
+
+}  // namespace
+
+ValueClass File::value_class(const std::string& name) const {
+  const Handle set = open_dataset(name);
+  const Handle type(H5Dget_type(set.get()), H5Tclose);
+  return value_class_of(type.get());
+}
+
+ValueClass File::attr_class(const std::string& object, const std::string& attr) const {
+  const Handle a = open_attr(object, attr);
+  const Handle type(H5Aget_type(a.get()), H5Tclose);
+  const Handle space(H5Aget_space(a.get()), H5Sclose);
+  // Only scalar attributes are natgrad's.
+  if (H5Sget_simple_extent_ndims(space.get()) != 0) return ValueClass::kOther;
+  return value_class_of(type.get());
+}
+
 Handle File::create_attr(const std::string& object, const std::string& attr, hid_t type) {
   if (H5Aexists_by_name(handle_.get(), object.c_str(), attr.c_str(), H5P_DEFAULT) > 0) {
     H5Adelete_by_name(handle_.get(), object.c_str(), attr.c_str(), H5P_DEFAULT);
@@ -431,6 +487,67 @@ std::string File::attr_string(const std::string& object, const std::string& attr
   return out.substr(0, out.find('\0'));
 }
 
+void write_group(File& file, const Group& group) {
+  for (const std::string& name : group.groups()) file.create_group(name);
+  for (const Dataset& d : group.datasets()) {
+    std::visit(
+        [&](const auto& values) {
+          using T = typename std::decay_t<decltype(values)>::value_type;
+          if constexpr (std::is_same_v<T, std::string>) {
+            file.write_strings(d.name, values);
+          } else if (d.shape.empty()) {
+            file.write_scalar<T>(d.name, values.at(0));
+          } else {
+            file.write<T>(d.name, values, d.shape);
+          }
+        },
+        d.values);
+  }
+  for (const Attribute& a : group.attributes()) std::visit([&](const auto& v) { file.set_attr(a.object, a.name, v); }, a.value);
+}
+
+namespace {
+
+void read_attributes(const File& file, const std::string& object, Group& out) {
+  for (const std::string& attr : file.attr_names(object)) {
+    switch (file.attr_class(object, attr)) {
+      case ValueClass::kInteger: out.set(object, attr, file.attr_int(object, attr)); break;
+      case ValueClass::kFloat: out.set(object, attr, file.attr_double(object, attr)); break;
+      case ValueClass::kString: out.set(object, attr, file.attr_string(object, attr)); break;
+      case ValueClass::kOther:
+        throw Error(file.path() + ": attribute '" + attr + "' of '" + object + "' is not a number or a string");
+    }
+  }
+}
+
+void read_members(const File& file, const std::string& group, Group& out) {
+  read_attributes(file, group, out);
+  for (const Member& m : file.members(group)) {
+    const std::string name = group + "/" + m.name;
+    if (m.is_group) {
+      out.add_group(name);
+      read_members(file, name, out);
+      continue;
+    }
+    const auto dims = file.shape(name);
+    switch (file.value_class(name)) {
+      case ValueClass::kFloat: out.add(name, dims, file.read_all<double>(name)); break;
+      case ValueClass::kInteger: out.add(name, dims, file.read_all<std::int64_t>(name)); break;
+      case ValueClass::kString: out.add_strings(name, file.read_strings(name)); break;
+      case ValueClass::kOther: throw Error(file.path() + ": dataset '" + name + "' is not numbers or strings");
+    }
+    read_attributes(file, name, out);
+  }
+}
+
+}  // namespace
+
+Group read_group(const File& file, const std::string& root) {
+  Group out(file.path());
+  read_members(file, root, out);
+  return out;
+}
+
 namespace {
 
 // Forces a written file's data to disk before it is renamed into place.
@@ -470,6 +587,7 @@ template void File::write<std::int64_t>(const std::string&, std::span<const std:
 template void File::write<std::int32_t>(const std::string&, std::span<const std::int32_t>,
                                         const std::vector<std::uint64_t>&);
 template void File::write_scalar<double>(const std::string&, double);
+template void File::write_scalar<std::int64_t>(const std::string&, std::int64_t);
 template std::vector<double> File::read<double>(const std::string&, std::uint64_t, std::uint64_t) const;
 template std::vector<std::int64_t> File::read<std::int64_t>(const std::string&, std::uint64_t,
                                                             std::uint64_t) const;

@@ -1,16 +1,24 @@
 #include "natgrad/io/theta_file.hpp"
 
+#include "natgrad/error.hpp"
 #include "natgrad/io/hdf5.hpp"
 #include "natgrad/io/model_file.hpp"
 
 namespace natgrad::io {
 
-void write_theta_file(const std::string& path, const ThetaFileContents& c) {
-  using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  const bool lda = c.model_type == "lda";
-  const RowMajor values = lda ? c.gamma : c.responsibilities;
-  const auto n = static_cast<std::uint64_t>(values.rows());
-  const auto k = static_cast<std::uint64_t>(values.cols());
+void write_theta_file(const std::string& path, const ThetaFile& c) {
+  Group content = c.attributes;
+  for (const ItemTable& t : c.tables) {
+    const auto width = static_cast<std::uint64_t>(t.width);
+    const std::uint64_t rows = width == 0 ? t.values.size() : t.values.size() / width;
+    const std::vector<std::uint64_t> shape = width == 0 ? std::vector<std::uint64_t>{rows}
+                                                        : std::vector<std::uint64_t>{rows, width};
+    if (t.integer) {
+      content.add("/" + t.name, shape, std::vector<std::int64_t>(t.values.begin(), t.values.end()));
+    } else {
+      content.add("/" + t.name, shape, t.values);
+    }
+  }
   h5::write_file_atomically(path, [&](h5::File& file) {
     file.set_attr("/", "format", std::string(kThetaFormat));
     file.set_attr("/", "schema_version", kThetaSchemaVersion);
@@ -19,18 +27,7 @@ void write_theta_file(const std::string& path, const ThetaFileContents& c) {
     file.set_attr("/", "model_step", c.model_step);
     file.set_attr("/", "model_checksum", checksum_text(c.model_checksum));
     file.set_attr("/", "data", c.data_path);
-    file.set_attr("/", lda ? "num_docs" : "num_rows", static_cast<std::int64_t>(n));
-    file.set_attr("/", lda ? "topics" : "components", static_cast<std::int64_t>(k));
-    if (lda) {
-      const RowMajor theta = (c.gamma.array().colwise() / c.gamma.rowwise().sum().array()).matrix();
-      file.write<double>("/theta", std::span(theta.data(), theta.size()), {n, k});
-      file.write<double>("/gamma", std::span(values.data(), values.size()), {n, k});
-      file.write<std::int64_t>("/doc_ids", c.ids, {n});
-      file.write<std::int64_t>("/doc_lengths", c.doc_lengths, {n});
-    } else {
-      file.write<double>("/responsibilities", std::span(values.data(), values.size()), {n, k});
-      file.write<std::int64_t>("/row_ids", c.ids, {n});
-    }
+    h5::write_group(file, content);
   });
 }
 

@@ -16,12 +16,36 @@
 
 #include "natgrad/config/config.hpp"
 #include "natgrad/error.hpp"
+#include "natgrad/models/registry.hpp"
 #include "test_data.hpp"
 
 namespace natgrad::config {
 namespace {
 
 using Args = std::vector<std::string>;
+
+// The fit command's parsing, checking and listing, with the registered families.
+FitConfig parse_fit(const Args& args) { return config::parse_fit(args, models::catalog()); }
+void validate(const FitConfig& c) { config::validate(c, models::catalog()); }
+std::vector<std::pair<std::string, std::string>> resolved(const FitConfig& c) {
+  return config::resolved(c, models::catalog());
+}
+std::string fit_help() { return config::fit_help(models::catalog()); }
+
+// `natgrad synth TYPE`'s parsing and help, with the family's options.
+SynthConfig parse_synth_of(const std::string& type, const Args& args) {
+  const models::Family& f = *models::find_family(type);
+  const io::DataNouns& n = io::nouns(f.data_kind());
+  return parse_synth(args, f.synth_options(), "synth " + type, n.file, n.item);
+}
+SynthConfig parse_synth_gmm(const Args& args) { return parse_synth_of("gmm", args); }
+std::string synth_help_of(const std::string& type) {
+  const models::Family& f = *models::find_family(type);
+  const io::DataNouns& n = io::nouns(f.data_kind());
+  return synth_help(f.synth_usage(), f.synth_options(), n.file, n.item);
+}
+std::string synth_gmm_help() { return synth_help_of("gmm"); }
+std::string synth_lda_help() { return synth_help_of("lda"); }
 
 Args minimal() { return {"--model.topics", "5", "--data.train", "x.h5"}; }
 
@@ -102,9 +126,9 @@ TEST(ParseFit, MinimalCommandLineGetsTheDocumentedDefaults) {
   EXPECT_EQ(c.config_file, "");
   EXPECT_EQ(c.restart, "");
   EXPECT_EQ(c.model.type, "lda");
-  EXPECT_EQ(c.model.topics, 5);
-  EXPECT_DOUBLE_EQ(c.model.alpha, 1.0 / 5);
-  EXPECT_DOUBLE_EQ(c.model.eta, 1.0 / 5);
+  EXPECT_EQ(c.model.values.integer("model.topics"), 5);
+  EXPECT_DOUBLE_EQ(c.model.values.number("model.alpha"), 1.0 / 5);
+  EXPECT_DOUBLE_EQ(c.model.values.number("model.eta"), 1.0 / 5);
   EXPECT_EQ(c.data.train, "x.h5");
   EXPECT_EQ(c.data.heldout, "");
   EXPECT_EQ(c.solver.batch_size, 256);
@@ -127,8 +151,8 @@ TEST(ParseFit, MinimalCommandLineGetsTheDocumentedDefaults) {
 
 TEST(ParseFit, PriorsDefaultToOneOverTheNumberOfTopics) {
   const FitConfig c = parse_fit({"--model.topics", "3", "--data.train", "x.h5", "--model.alpha", "0.5"});
-  EXPECT_DOUBLE_EQ(c.model.alpha, 0.5);
-  EXPECT_DOUBLE_EQ(c.model.eta, 1.0 / 3);
+  EXPECT_DOUBLE_EQ(c.model.values.number("model.alpha"), 0.5);
+  EXPECT_DOUBLE_EQ(c.model.values.number("model.eta"), 1.0 / 3);
 }
 
 TEST(ParseFit, EveryKeyCanBeSetOnTheCommandLine) {
@@ -154,9 +178,9 @@ TEST(ParseFit, EveryKeyCanBeSetOnTheCommandLine) {
                                        {"checkpoint.every_seconds", "0"},
                                        {"checkpoint.keep", "4"},
                                        {"restart", "auto"}}));
-  EXPECT_EQ(c.model.topics, 12);
-  EXPECT_DOUBLE_EQ(c.model.alpha, 0.05);
-  EXPECT_DOUBLE_EQ(c.model.eta, 0.01);
+  EXPECT_EQ(c.model.values.integer("model.topics"), 12);
+  EXPECT_DOUBLE_EQ(c.model.values.number("model.alpha"), 0.05);
+  EXPECT_DOUBLE_EQ(c.model.values.number("model.eta"), 0.01);
   EXPECT_EQ(c.data.train, "train.h5");
   EXPECT_EQ(c.data.heldout, "test.h5");
   EXPECT_EQ(c.solver.batch_size, 64);
@@ -189,9 +213,9 @@ TEST(ParseFit, ReadsTheJobFile) {
                                    "[checkpoint]\npath = ck\nevery_steps = 3\n");
   const FitConfig c = parse_fit({"--config", ini});
   EXPECT_EQ(c.config_file, ini);
-  EXPECT_EQ(c.model.topics, 7);
-  EXPECT_DOUBLE_EQ(c.model.alpha, 0.5);
-  EXPECT_DOUBLE_EQ(c.model.eta, 1.0 / 7);
+  EXPECT_EQ(c.model.values.integer("model.topics"), 7);
+  EXPECT_DOUBLE_EQ(c.model.values.number("model.alpha"), 0.5);
+  EXPECT_DOUBLE_EQ(c.model.values.number("model.eta"), 1.0 / 7);
   EXPECT_EQ(c.data.train, "a.h5");
   EXPECT_EQ(c.data.heldout, "b.h5");
   EXPECT_DOUBLE_EQ(c.solver.kappa, 0.9);
@@ -211,8 +235,8 @@ TEST(ParseFit, CommandLineWinsOverTheJobFile) {
                                    "[solver]\nkappa = 0.9\n");
   const FitConfig c =
       parse_fit({"--model.alpha", "0.25", "--config", ini, "--solver.kappa", "0.6", "--data.train", "b.h5"});
-  EXPECT_EQ(c.model.topics, 7);           // from the file
-  EXPECT_DOUBLE_EQ(c.model.alpha, 0.25);  // the command line wins, before or after --config
+  EXPECT_EQ(c.model.values.integer("model.topics"), 7);           // from the file
+  EXPECT_DOUBLE_EQ(c.model.values.number("model.alpha"), 0.25);  // the command line wins, before or after --config
   EXPECT_DOUBLE_EQ(c.solver.kappa, 0.6);
   EXPECT_EQ(c.data.train, "b.h5");
 }
@@ -221,7 +245,7 @@ TEST(ParseFit, CommandLineCanSupplyWhatTheJobFileLacks) {
   const std::string ini = job_file("supply", "[solver]\nbatch_size = 8\n");
   const FitConfig c = parse_fit({"--config", ini, "--model.topics", "2", "--data.train", "t.h5"});
   EXPECT_EQ(c.solver.batch_size, 8);
-  EXPECT_EQ(c.model.topics, 2);
+  EXPECT_EQ(c.model.values.integer("model.topics"), 2);
 }
 
 TEST(ParseFit, MaxStepsReplacesEpochs) {
@@ -425,12 +449,12 @@ TEST_P(ValidateRejects, NamingTheKeyAndTheValue) {
 INSTANTIATE_TEST_SUITE_P(
     Validate, ValidateRejects,
     ::testing::Values(
-        InvalidStruct{"TopicsZero", [](FitConfig& c) { c.model.topics = 0; }, "model.topics = 0"},
+        InvalidStruct{"TopicsZero", [](FitConfig& c) { c.model.values.set("model.topics", std::int64_t{0}); }, "model.topics = 0"},
         InvalidStruct{"TypeOther", [](FitConfig& c) { c.model.type = "hmm"; }, "model.type = hmm"},
         InvalidStruct{"AlphaNan",
-                      [](FitConfig& c) { c.model.alpha = std::numeric_limits<double>::quiet_NaN(); },
+                      [](FitConfig& c) { c.model.values.set("model.alpha", std::numeric_limits<double>::quiet_NaN()); },
                       "model.alpha = nan"},
-        InvalidStruct{"EtaNegative", [](FitConfig& c) { c.model.eta = -0.5; }, "model.eta = -0.5"},
+        InvalidStruct{"EtaNegative", [](FitConfig& c) { c.model.values.set("model.eta", -0.5); }, "model.eta = -0.5"},
         InvalidStruct{"TrainEmpty", [](FitConfig& c) { c.data.train.clear(); }, "data.train"},
         InvalidStruct{"KappaAboveOne", [](FitConfig& c) { c.solver.kappa = 1.25; }, "solver.kappa = 1.25"},
         InvalidStruct{"RhoNegative", [](FitConfig& c) { c.solver.rho = -1; }, "solver.rho = -1"},
@@ -499,10 +523,10 @@ TEST(Resolved, GmmDefaultsAndLists) {
   EXPECT_EQ(value("model.degrees_of_freedom"), "");  // D, from the data
   EXPECT_EQ(value("model.topics"), "(absent)");
   const FitConfig c = parse_fit(gmm_fit({"--model.covariance", "diag", "--model.degrees_of_freedom", "7.5"}));
-  EXPECT_EQ(c.model.covariance, "diag");
-  EXPECT_EQ(c.model.degrees_of_freedom, 7.5);
-  EXPECT_TRUE(c.model.mean.empty());
-  EXPECT_TRUE(c.model.scale.empty());
+  EXPECT_EQ(c.model.values.text("model.covariance"), "diag");
+  EXPECT_EQ(c.model.values.number("model.degrees_of_freedom"), 7.5);
+  EXPECT_FALSE(c.model.values.has("model.mean"));
+  EXPECT_FALSE(c.model.values.has("model.scale"));
 }
 
 TEST(Resolved, ShowsTheDefaults) {
@@ -525,8 +549,8 @@ void expect_round_trip(const FitConfig& c) {
   const FitConfig d = parse_fit(as_args(resolved(c)));
   EXPECT_EQ(resolved(d), resolved(c));
   // Numbers are written so that they read back exactly.
-  EXPECT_EQ(d.model.alpha, c.model.alpha);
-  EXPECT_EQ(d.model.eta, c.model.eta);
+  EXPECT_EQ(d.model.values.number("model.alpha"), c.model.values.number("model.alpha"));
+  EXPECT_EQ(d.model.values.number("model.eta"), c.model.values.number("model.eta"));
   EXPECT_EQ(d.solver.kappa, c.solver.kappa);
   EXPECT_EQ(d.solver.local_tol, c.solver.local_tol);
   EXPECT_EQ(d.solver.max_steps, c.solver.max_steps);
@@ -692,24 +716,24 @@ INSTANTIATE_TEST_SUITE_P(
 // natgrad synth gmm.
 
 TEST(ParseSynthGmm, DefaultsAndEveryOption) {
-  const SynthGmmConfig d = parse_synth_gmm({"--out", "g.h5"});
-  EXPECT_EQ(d.components, 5);
-  EXPECT_EQ(d.dim, 2);
-  EXPECT_EQ(d.points, 1000);
-  EXPECT_EQ(d.separation, 6.0);
-  EXPECT_EQ(d.covariance, "full");
-  EXPECT_EQ(d.seed, 1u);
+  const SynthConfig d = parse_synth_gmm({"--out", "g.h5"});
+  EXPECT_EQ(d.values.integer("components"), 5);
+  EXPECT_EQ(d.values.integer("dim"), 2);
+  EXPECT_EQ(d.values.integer("points"), 1000);
+  EXPECT_EQ(d.values.number("separation"), 6.0);
+  EXPECT_EQ(d.values.text("covariance"), "full");
+  EXPECT_EQ(d.values.integer("seed"), 1);
   EXPECT_EQ(d.out, "g.h5");
   EXPECT_EQ(d.split_every, 0);
-  const SynthGmmConfig c = parse_synth_gmm({"--components", "7", "--dim", "10", "--points", "123456", "--separation",
+  const SynthConfig c = parse_synth_gmm({"--components", "7", "--dim", "10", "--points", "123456", "--separation",
                                             "2.5", "--covariance", "diag", "--seed", "42", "--out", "train.h5",
                                             "--split-every", "4", "--heldout-out", "test.h5"});
-  EXPECT_EQ(c.components, 7);
-  EXPECT_EQ(c.dim, 10);
-  EXPECT_EQ(c.points, 123456);
-  EXPECT_EQ(c.separation, 2.5);
-  EXPECT_EQ(c.covariance, "diag");
-  EXPECT_EQ(c.seed, 42u);
+  EXPECT_EQ(c.values.integer("components"), 7);
+  EXPECT_EQ(c.values.integer("dim"), 10);
+  EXPECT_EQ(c.values.integer("points"), 123456);
+  EXPECT_EQ(c.values.number("separation"), 2.5);
+  EXPECT_EQ(c.values.text("covariance"), "diag");
+  EXPECT_EQ(c.values.integer("seed"), 42);
   EXPECT_EQ(c.out, "train.h5");
   EXPECT_EQ(c.split_every, 4);
   EXPECT_EQ(c.heldout_out, "test.h5");

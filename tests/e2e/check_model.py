@@ -27,7 +27,7 @@ with h5py.File(heldout_path, "r") as test:
 
 with h5py.File(model_path, "r") as f:
     check(f.attrs["format"] == "natgrad.model", "root attribute format")
-    check(int(f.attrs["schema_version"]) == 1, "root attribute schema_version")
+    check(int(f.attrs["schema_version"]) == 2, "root attribute schema_version")
     k = int(f["model"].attrs["topics"])
     check(f["model"].attrs["type"] == "lda", "model type")
     lam = f["model/lambda"][:]

@@ -1,16 +1,19 @@
 // libFuzzer target: the model/checkpoint reader, structure-aware. The input
 // decides which objects a well-formed HDF5 file holds and what they hold
 // (missing or extra attributes and datasets, wrong shapes, dtypes, NaN,
-// negative or absurd values); read_model_file must refuse every bad one with
-// natgrad::Error. (Raw byte mutation of HDF5 files mostly exercises the HDF5
-// library's own parser, which 1.10.8 does not survive: see README, Fuzzing.)
+// negative or absurd values, a /layout that is right, damaged or absent);
+// the generic reader, the family's check of what it read and the predictor
+// built from it (as `natgrad infer` and `evaluate` do) must refuse every bad
+// file with natgrad::Error. (Raw byte mutation of HDF5 files mostly exercises
+// the HDF5 library's own parser, which 1.10.8 does not survive: see README,
+// Fuzzing.)
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include "fuzz_support.hpp"
 #include "natgrad/error.hpp"
-#include "natgrad/expfam/normal_wishart.hpp"
 #include "natgrad/io/hdf5.hpp"
 #include "natgrad/io/model_file.hpp"
+#include "natgrad/models/registry.hpp"
 
 namespace {
 
@@ -65,13 +68,53 @@ void write_gmm(FuzzedDataProvider& in, File& f, std::uint64_t k, std::uint64_t d
   }
 }
 
+// A /layout (schema 2): mostly that of an lda λ of K × V or a mixture's, otherwise altered.
+void write_layout(FuzzedDataProvider& in, File& f, std::uint64_t k, std::uint64_t v) {
+  const auto maybe = [&] { return in.ConsumeIntegralInRange(0, 7) != 0; };
+  const auto kk = static_cast<std::int64_t>(k);
+  const auto vv = static_cast<std::int64_t>(v);
+  std::vector<std::string> names = {"lambda"};
+  std::vector<std::int64_t> ranks = {2}, dims = {kk, vv}, offsets = {0}, strides = {1, kk};
+  std::int64_t size = kk * vv;
+  if (in.ConsumeBool()) {  // a mixture of K components of dimension D = v, full covariances
+    const std::int64_t s = 3 + vv + vv * vv;
+    names = {"weight_concentration", "mean_precision", "degrees_of_freedom", "beta_mean", "scatter"};
+    ranks = {1, 1, 1, 2, 3};
+    dims = {kk, kk, kk, kk, vv, kk, vv, vv};
+    offsets = {0, 1, 2, 3, 3 + vv};
+    strides = {s, s, s, s, 1, s, 1, vv};
+    size = kk * s;
+  }
+  const auto spoil = [&](std::vector<std::int64_t>& values) {
+    if (!values.empty() && !maybe()) {
+      values[in.ConsumeIntegralInRange<std::size_t>(0, values.size() - 1)] = in.ConsumeIntegralInRange<std::int64_t>(-3, 1 << 20);
+    }
+  };
+  spoil(dims);
+  spoil(offsets);
+  spoil(strides);
+  if (!maybe()) ranks[0] = in.ConsumeIntegralInRange<std::int64_t>(-1, 20);
+  if (!maybe()) size = in.ConsumeIntegralInRange<std::int64_t>(-1, 1 << 20);
+  if (!maybe()) names[0] = in.ConsumeRandomLengthString(8);
+  f.create_group("/layout");
+  if (maybe()) f.set_attr("/layout", "size", size);
+  if (maybe()) f.write_strings("/layout/names", names);
+  const auto ints = [&](const char* name, const std::vector<std::int64_t>& values) {
+    if (maybe()) f.write<std::int64_t>(name, values, {values.size()});
+  };
+  ints("/layout/ranks", ranks);
+  ints("/layout/dims", dims);
+  ints("/layout/offsets", offsets);
+  ints("/layout/strides", strides);
+}
+
 void write(FuzzedDataProvider& in, File& f) {
   const auto k = in.ConsumeIntegralInRange<std::uint64_t>(0, 4);
   const auto v = in.ConsumeIntegralInRange<std::uint64_t>(0, 6);
   const auto maybe = [&] { return in.ConsumeIntegralInRange(0, 7) != 0; };  // mostly present
   const auto size = [&](std::uint64_t n) { return maybe() ? n : in.ConsumeIntegralInRange<std::uint64_t>(0, 7); };
   if (maybe()) f.set_attr("/", "format", maybe() ? std::string("natgrad.model") : in.ConsumeRandomLengthString(20));
-  if (maybe()) f.set_attr("/", "schema_version", in.ConsumeIntegralInRange<std::int64_t>(0, 2));
+  if (maybe()) f.set_attr("/", "schema_version", in.ConsumeIntegralInRange<std::int64_t>(0, 3));
   if (maybe()) {
     f.create_group("/model");
     const bool gmm = !maybe();
@@ -96,6 +139,7 @@ void write(FuzzedDataProvider& in, File& f) {
     }
     if (maybe()) f.write_scalar("/model/eta", in.ConsumeFloatingPoint<double>());
   }
+  if (in.ConsumeBool()) write_layout(in, f, k, v);
   if (maybe()) f.write_strings("/vocab", std::vector<std::string>(size(v), in.ConsumeRandomLengthString(8)));
   if (maybe()) {
     f.create_group("/config");
@@ -154,21 +198,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;  // an input the writer itself refuses (e.g. a duplicate name): not of interest
   }
   try {
-    const natgrad::io::ModelFileContents c = natgrad::io::read_model_file(path);
-    (void)c.lambda.sum();
-    (void)c.lambda_offset.sum();
-    // A mixture's components as a fit or infer builds them: invalid ones are refused, never a crash.
-    const natgrad::io::GmmGlobals& g = c.gmm;
-    for (Eigen::Index j = 0; j < g.components(); ++j) {
-      if (g.diagonal) {
-        natgrad::expfam::NormalGamma(Eigen::ArrayXd::Constant(g.dim(), g.mean_precision[j]), g.beta_mean.row(j).transpose().array(),
-                                     g.scatter.row(j).transpose().array(), Eigen::ArrayXd::Constant(g.dim(), g.degrees_of_freedom[j]));
-      } else {
-        natgrad::expfam::NormalWishart(g.mean_precision[j], g.beta_mean.row(j).transpose(),
-                                       Eigen::Map<const Eigen::MatrixXd>(g.scatter.row(j).eval().data(), g.dim(), g.dim()),
-                                       g.degrees_of_freedom[j]);
-      }
-    }
+    // As `natgrad infer` and `evaluate` read a model file: generically, then its family's check and predictor.
+    const natgrad::models::LoadedModel m = natgrad::models::load_model_file(path);
+    (void)m.file.lambda(m.family->file_layout(m.file)).sum();
+    (void)m.file.lambda_offset.sum();
+    (void)m.family->make_predictor(m.file, {});
   } catch (const natgrad::Error&) {
   }
   return 0;

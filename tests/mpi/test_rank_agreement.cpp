@@ -12,7 +12,8 @@
 #include "natgrad/app/commands.hpp"
 #include "natgrad/io/corpus.hpp"
 #include "natgrad/io/dense.hpp"
-#include "natgrad/models/gmm_synth.hpp"
+#include "natgrad/models/gmm/synth.hpp"
+#include "natgrad/models/registry.hpp"
 #include "test_data.hpp"
 
 namespace natgrad {
@@ -54,15 +55,18 @@ class RankAgreement : public ::testing::Test {
   config::FitConfig job(const std::string& output, const std::string& type) const {
     config::FitConfig c;
     c.model.type = type;
+    config::Values& m = c.model.values;
     if (type == "gmm") {
-      c.model.components = 3;
-      c.model.weight_concentration = 0.5;
+      m.set("model.components", std::int64_t{3});
+      m.set("model.covariance", std::string("full"));
+      m.set("model.weight_concentration", 0.5);
+      m.set("model.mean_precision", 1.0);
       c.data.train = (dir_ / "points.h5").string();
       c.data.heldout = (dir_ / "points_test.h5").string();
     } else {
-      c.model.topics = 5;
-      c.model.alpha = 0.2;
-      c.model.eta = 0.05;
+      m.set("model.topics", std::int64_t{5});
+      m.set("model.alpha", 0.2);
+      m.set("model.eta", 0.05);
       c.data.train = (dir_ / "train.h5").string();
       c.data.heldout = (dir_ / "test.h5").string();
     }
@@ -71,7 +75,7 @@ class RankAgreement : public ::testing::Test {
     c.solver.seed = 17;
     c.eval.every_steps = 5;
     c.output.model = (dir_ / output).string();
-    config::validate(c);
+    config::validate(c, models::catalog());
     return c;
   }
 

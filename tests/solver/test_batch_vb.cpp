@@ -6,7 +6,7 @@
 
 #include "natgrad/comm/communicator.hpp"
 #include "natgrad/io/text_corpus.hpp"
-#include "natgrad/models/lda.hpp"
+#include "natgrad/models/lda/lda.hpp"
 #include "natgrad/solver/svi.hpp"
 #include "test_data.hpp"
 

@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "natgrad/comm/communicator.hpp"
-#include "natgrad/models/lda.hpp"
+#include "natgrad/models/lda/lda.hpp"
 #include "natgrad/solver/schedule.hpp"
 #include "natgrad/solver/svi.hpp"
 #include "test_data.hpp"

@@ -18,10 +18,13 @@ class PoisonedModel final : public models::Model {
   PoisonedModel(std::int64_t bad_step, double poison) : bad_step_(bad_step), poison_(poison) {}
   std::string type() const override { return "poisoned"; }
   std::string item_name() const override { return "items"; }
+  std::string item_plural() const override { return "items"; }
+  std::string description() const override { return "poisoned"; }
   std::int64_t num_train() const override { return 10; }
   models::Range train_shard() const override { return {0, 10}; }
-  std::uint64_t train_checksum_partial() const override { return 0; }
   Eigen::Index global_size() const override { return 6; }
+  io::Layout layout() const override { return {{{"entries", {6}, 0, {1}}}, 6}; }
+  io::Group file_contents(const Eigen::VectorXd&) const override { return io::Group(); }
   std::string describe_index(Eigen::Index index) const override { return "entry " + std::to_string(index); }
   Eigen::VectorXd prior() const override { return Eigen::VectorXd::Constant(6, 0.5); }
   Eigen::VectorXd initial_global(std::uint64_t) const override { return Eigen::VectorXd::Ones(6); }

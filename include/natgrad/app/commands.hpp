@@ -11,6 +11,7 @@
 #include "natgrad/comm/communicator.hpp"
 #include "natgrad/config/config.hpp"
 #include "natgrad/io/model_file.hpp"
+#include "natgrad/models/family.hpp"
 
 namespace natgrad::app {
 
@@ -34,31 +35,22 @@ struct FitResult {
 FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std::ostream& out,
                   const volatile std::sig_atomic_t* stop = nullptr);
 
-/// The newest checkpoint in `folder` that can be read, or "" if there is none.
-/// Damaged ones are skipped with a warning on `warnings`.
-std::string newest_checkpoint(const std::string& folder, std::ostream& warnings);
-
-/// `natgrad convert`: reads a text corpus and writes the HDF5 corpus (or the
-/// train / held-out pair). Runs in one process.
+/// `natgrad convert`: reads a text corpus or CSV data and writes the HDF5 data
+/// file (or the train / held-out pair). Runs in one process.
 void run_convert(const config::ConvertConfig& config, std::ostream& out);
 
-/// `natgrad synth lda`: draws a corpus from LDA's generative model and writes
-/// it (or the train / held-out pair) with the true topics. Runs in one process.
-void run_synth_lda(const config::SynthLdaConfig& config, std::ostream& out);
+/// `natgrad synth TYPE`: draws data from the family's generative model and
+/// writes it (or the train / held-out pair) with the truth. Runs in one process.
+void run_synth(const models::Family& family, const config::SynthConfig& config, std::ostream& out);
 
-/// `natgrad synth gmm`: draws dense data from a Gaussian mixture and writes it
-/// (or the train / held-out pair) with the true weights, means and covariances.
-/// Runs in one process.
-void run_synth_gmm(const config::SynthGmmConfig& config, std::ostream& out);
-
-/// `natgrad infer`: topic proportions of every document of a corpus under a
-/// fitted model, each rank inferring its shard; rank 0 writes the theta file.
-/// Collective.
+/// `natgrad infer`: what a fitted model says of every item of a data file
+/// (its family's local factors), each rank its shard; rank 0 writes the theta
+/// file. Collective.
 void run_infer(const config::InferConfig& config, comm::Communicator& comm, std::ostream& out);
 
-/// `natgrad evaluate`: the held-out perplexity of a model file on a corpus,
-/// each rank scoring its shard; rank 0 prints it. Collective.
-/// @return the perplexity
+/// `natgrad evaluate`: the held-out score of a model file on a data file (its
+/// family's held-out metric), each rank scoring its shard; rank 0 prints it.
+/// Collective. @return the metric
 double run_evaluate(const config::InferConfig& config, comm::Communicator& comm, std::ostream& out);
 
 /// Parses `args` (without the program name) and runs the command they name.

@@ -13,30 +13,32 @@
 #include <utility>
 #include <vector>
 
+#include "natgrad/config/options.hpp"
+
 namespace natgrad::config {
 
+/// The model family of the job (model.type) and the values of its options
+/// (the model.* keys it declares), resolved: defaults filled in; an option a
+/// family leaves unset means "from the data".
 struct ModelConfig {
-  std::string type = "lda";  ///< model.type: lda | gmm
-  // lda
-  std::int64_t topics = 0;   ///< model.topics K ≥ 1 (required for lda)
-  double alpha = 0.0;        ///< model.alpha > 0, Dirichlet prior on θ; default 1/K
-  double eta = 0.0;          ///< model.eta > 0, Dirichlet prior on β; default 1/K
-  // gmm; "from the data" defaults are resolved by the model, which sees the data
-  std::int64_t components = 0;         ///< model.components K ≥ 1 (required for gmm)
-  std::string covariance = "full";     ///< model.covariance: full | diag
-  double weight_concentration = 0.0;   ///< model.weight_concentration > 0, Dirichlet prior on the weights; default 1/K
-  double mean_precision = 1.0;         ///< model.mean_precision β₀ > 0
-  std::vector<double> mean;            ///< model.mean m₀: D numbers, or empty for the data mean
-  double degrees_of_freedom = 0.0;     ///< model.degrees_of_freedom ν₀ > D − 1, or 0 for D
-  /// model.scale W₀⁻¹: one number s (s·I), D numbers (a diagonal), D² numbers
-  /// (a full matrix, row by row; full covariance only), or empty for the data
-  /// covariance plus 1e-6 on its diagonal.
-  std::vector<double> scale;
+  std::string type;  ///< model.type: a registered family
+  Values values;
 };
 
+/// What the fit command's parser knows of a model family: its type name, a
+/// one-line summary for --help, and its options (model.* keys).
+struct ModelOptions {
+  std::string type;
+  std::string summary;
+  std::vector<Option> options;
+};
+
+/// The families' options, in the registry's order (the first is the default model.type).
+using ModelCatalog = std::vector<ModelOptions>;
+
 struct DataConfig {
-  std::string train;    ///< data.train: corpus HDF5 (required)
-  std::string heldout;  ///< data.heldout: corpus HDF5 for held-out perplexity (optional)
+  std::string train;    ///< data.train: the training data (required)
+  std::string heldout;  ///< data.heldout: held-out data of the same kind (optional)
 };
 
 /// Most OpenMP threads per rank that solver.threads and --threads accept.
@@ -53,9 +55,9 @@ struct SolverConfig {
   std::int64_t epochs = 1;        ///< solver.epochs ≥ 1 (unless max_steps is set)
   std::int64_t max_steps = 0;     ///< solver.max_steps ≥ 1 if set; 0: run `epochs` passes
   std::uint64_t seed = 1;         ///< solver.seed
-  std::int64_t local_max_iters = 100;  ///< solver.local_max_iters ≥ 1
-  double local_tol = 1e-3;        ///< solver.local_tol > 0: mean |Δγ| that stops the local step
-  std::int64_t threads = 1;       ///< solver.threads in [1, kMaxThreads]: OpenMP threads per rank (lda)
+  std::int64_t local_max_iters = 100;  ///< solver.local_max_iters ≥ 1: most iterations of a datum's local step
+  double local_tol = 1e-3;        ///< solver.local_tol > 0: the change of the local factors that stops it
+  std::int64_t threads = 1;       ///< solver.threads in [1, kMaxThreads]: OpenMP threads per rank
 };
 
 struct EvalConfig {
@@ -85,19 +87,30 @@ struct FitConfig {
   CheckpointConfig checkpoint;
 };
 
-/// Parses the arguments that follow `natgrad fit` (and the --config file they name).
+/// Parses the arguments that follow `natgrad fit` (and the --config file they
+/// name): the generic keys and those of the family model.type names.
 /// @throws natgrad::Error naming the key and value at fault.
-FitConfig parse_fit(const std::vector<std::string>& args);
+FitConfig parse_fit(const std::vector<std::string>& args, const ModelCatalog& models);
 
 /// Checks every range rule; called by parse_fit, and by code that builds a
 /// FitConfig itself. @throws natgrad::Error naming the key, value and rule.
-void validate(const FitConfig& config);
+void validate(const FitConfig& config, const ModelCatalog& models);
 
-/// The whole resolved configuration as (section.key, value) pairs, in a fixed order.
-std::vector<std::pair<std::string, std::string>> resolved(const FitConfig& config);
+/// The whole resolved configuration as (section.key, value) pairs, in a fixed
+/// order: model.type, the family's keys, then the generic ones; "" for a key
+/// that is not set.
+std::vector<std::pair<std::string, std::string>> resolved(const FitConfig& config, const ModelCatalog& models);
+
+/// The options of the family `type`. @throws natgrad::Error "model.type = X:
+/// expected lda or gmm" (the registered types) if there is none.
+const ModelOptions& family_options(const ModelCatalog& models, const std::string& type);
 
 /// Help text for `natgrad fit --help`.
-std::string fit_help();
+std::string fit_help(const ModelCatalog& models);
+
+/// The README's table of job keys (Markdown rows, header included), from the
+/// declarations: key, default, rule, meaning.
+std::string key_table(const ModelCatalog& models);
 
 /// Everything `natgrad convert` needs.
 struct ConvertConfig {
@@ -117,46 +130,24 @@ ConvertConfig parse_convert(const std::vector<std::string>& args);
 /// Help text for `natgrad convert --help`.
 std::string convert_help();
 
-/// Everything `natgrad synth lda` needs.
-struct SynthLdaConfig {
-  std::int64_t topics = 10;        ///< --topics K ≥ 1
-  std::int64_t vocab_size = 1000;  ///< --vocab V ≥ 1
-  std::int64_t docs = 1000;        ///< --docs D ≥ 1
-  double doc_length = 100;         ///< --doc-length: mean tokens per document > 0
-  double alpha = 0.1;              ///< --alpha > 0
-  double eta = 0.01;               ///< --eta > 0
-  std::uint64_t seed = 1;          ///< --seed ≥ 0
-  std::string out;                 ///< --out
-  std::int64_t split_every = 0;    ///< --split-every N ≥ 2, or 0
-  std::string heldout_out;         ///< --heldout-out, with --split-every
+/// Everything `natgrad synth TYPE` needs: the family's synth options and where to write.
+struct SynthConfig {
+  Values values;                  ///< the family's options (without the leading --)
+  std::string out;                ///< --out
+  std::int64_t split_every = 0;   ///< --split-every N ≥ 2, or 0
+  std::string heldout_out;        ///< --heldout-out, with --split-every
 };
 
-/// Parses the arguments that follow `natgrad synth lda`.
+/// Parses the arguments that follow `natgrad synth TYPE`; `command` ("synth
+/// lda") starts every message, and `file` ("corpus", "data") names what is
+/// written, `row` ("document", "row") what it is split into.
 /// @throws natgrad::Error naming the argument at fault.
-SynthLdaConfig parse_synth_lda(const std::vector<std::string>& args);
+SynthConfig parse_synth(const std::vector<std::string>& args, const std::vector<Option>& options,
+                        const std::string& command, const std::string& file, const std::string& row);
 
-/// Help text for `natgrad synth lda --help`.
-std::string synth_lda_help();
-
-/// Everything `natgrad synth gmm` needs.
-struct SynthGmmConfig {
-  std::int64_t components = 5;     ///< --components K ≥ 1
-  std::int64_t dim = 2;            ///< --dim D ≥ 1
-  std::int64_t points = 1000;      ///< --points N ≥ 1
-  double separation = 6.0;         ///< --separation > 0: least distance of two means, in standard deviations
-  std::string covariance = "full";  ///< --covariance: full | diag
-  std::uint64_t seed = 1;          ///< --seed ≥ 0
-  std::string out;                 ///< --out
-  std::int64_t split_every = 0;    ///< --split-every N ≥ 2, or 0
-  std::string heldout_out;         ///< --heldout-out, with --split-every
-};
-
-/// Parses the arguments that follow `natgrad synth gmm`.
-/// @throws natgrad::Error naming the argument at fault.
-SynthGmmConfig parse_synth_gmm(const std::vector<std::string>& args);
-
-/// Help text for `natgrad synth gmm --help`.
-std::string synth_gmm_help();
+/// Help text for `natgrad synth TYPE --help`: `usage`, then the options.
+std::string synth_help(const std::string& usage, const std::vector<Option>& options, const std::string& file,
+                       const std::string& row);
 
 /// Everything `natgrad infer` needs.
 struct InferConfig {

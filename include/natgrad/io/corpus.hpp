@@ -8,12 +8,14 @@
 ///   /doc_ids  int64 [D]      0-based index of each document in the source file
 ///   /vocab    UTF-8 strings [V]
 ///   root attributes: format, schema_version, num_docs, vocab_size, num_tokens, source
-///   /truth    (synthetic corpora only) the true topics, see CorpusTruth
+///   /truth    (synthetic corpora only) the true parameters, as the family that drew them writes them
 
 #include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
+
+#include "natgrad/io/group.hpp"
 
 namespace natgrad::io {
 
@@ -57,20 +59,11 @@ struct CorpusInfo {
   std::int64_t num_tokens = 0;
 };
 
-/// The generative model's true parameters, for a synthetic corpus: written as
-/// /truth/topics float64 [K, V] (rows sum to 1) with /truth attributes alpha, eta, seed.
-struct CorpusTruth {
-  std::vector<double> topics;  ///< K × V, row-major
-  std::int64_t topics_count = 0;
-  double alpha = 0.0;
-  double eta = 0.0;
-  std::int64_t seed = 0;
-};
-
 /// Writes `corpus` (whole, first_doc == 0) to `path` as described above,
-/// atomically, with the ground truth if given.
+/// atomically, with `truth` if given (the true parameters of synthetic data,
+/// under /truth, as the family that drew it writes them).
 void write_corpus(const std::string& path, const Corpus& corpus, const std::string& source,
-                  const CorpusTruth* truth = nullptr);
+                  const Group* truth = nullptr);
 
 /// Reads and checks the header of a corpus file.
 /// @throws natgrad::Error naming the file and what is wrong with it.

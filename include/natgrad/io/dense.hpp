@@ -8,12 +8,14 @@
 ///   /row_ids       int64 [N]       0-based index of each row among the source file's data rows
 ///   /column_names  UTF-8 strings [D] (only if the source had a header line)
 ///   root attributes: format, schema_version, num_rows (N), num_cols (D), source
-///   /truth         (synthetic data only) the true mixture, see DenseTruth
+///   /truth         (synthetic data only) the true parameters, as the family that drew them writes them
 
 #include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "natgrad/io/group.hpp"
 
 namespace natgrad::io {
 
@@ -35,19 +37,6 @@ struct DenseData {
   /// values); the checksums of the shards of a data set add up (mod 2^64) to
   /// the checksum of the whole, however it is sharded.
   std::uint64_t checksum() const;
-};
-
-/// The true parameters of synthetic data (`natgrad synth gmm`), written as
-/// /truth/weights float64 [K] (sums to 1), /truth/means float64 [K, D],
-/// /truth/covariances float64 [K, D, D], with /truth attributes components (K),
-/// covariance ("full" or "diag") and seed.
-struct DenseTruth {
-  std::vector<double> weights;      ///< K
-  std::vector<double> means;        ///< K × D, row-major
-  std::vector<double> covariances;  ///< K × D × D, row-major
-  std::int64_t components = 0;      ///< K
-  std::string covariance;           ///< "full" | "diag"
-  std::int64_t seed = 0;
 };
 
 /// Sizes of a dense data file, read from its attributes and datasets.
@@ -87,10 +76,11 @@ DenseData read_csv(const std::string& path, const std::string& label_column = ""
 std::pair<DenseData, DenseData> split_every(const DenseData& data, std::int64_t every);
 
 /// Writes `data` (whole, first_row == 0) to `path` as described above,
-/// atomically, with the ground truth if given (its sizes must match K and data.cols).
+/// atomically, with `truth` if given (the true parameters of synthetic data,
+/// under /truth, as the family that drew it writes them).
 /// @throws natgrad::Error naming the path if it cannot be written.
 void write_dense(const std::string& path, const DenseData& data, const std::string& source,
-                 const DenseTruth* truth = nullptr);
+                 const Group* truth = nullptr);
 
 /// Reads and checks the header of a dense data file (format, schema version, shapes).
 /// @throws natgrad::Error naming the file and what is wrong with it.

@@ -11,6 +11,8 @@
 #include <variant>
 #include <vector>
 
+#include "natgrad/io/group.hpp"
+
 namespace natgrad::io::h5 {
 
 /// Owns an HDF5 identifier and closes it with the matching H5?close.
@@ -35,6 +37,15 @@ class Handle {
 struct Column {
   std::string name;
   std::variant<std::vector<std::int64_t>, std::vector<double>> values;
+};
+
+/// What a dataset or attribute holds.
+enum class ValueClass { kInteger, kFloat, kString, kOther };
+
+/// A member of a group: its name (not the path) and whether it is a group (else a dataset).
+struct Member {
+  std::string name;
+  bool is_group = false;
 };
 
 /// An open HDF5 file. Object names are absolute paths such as "/model/lambda".
@@ -90,6 +101,13 @@ class File {
   /// Reads a 1-D dataset of strings.
   std::vector<std::string> read_strings(const std::string& name) const;
 
+  /// The members of group `name`, in increasing name order. @throws natgrad::Error if it is not a group.
+  std::vector<Member> members(const std::string& name) const;
+  /// What dataset `name` holds.
+  ValueClass value_class(const std::string& name) const;
+  /// What attribute `attr` of `object` holds.
+  ValueClass attr_class(const std::string& object, const std::string& attr) const;
+
   /// Attributes on the object `object` ("/" for the root).
   void set_attr(const std::string& object, const std::string& attr, std::int64_t value);
   void set_attr(const std::string& object, const std::string& attr, double value);
@@ -116,6 +134,15 @@ class File {
   std::string path_;
   Handle handle_;
 };
+
+/// Writes the groups, datasets and attributes of `group` (paths absolute).
+void write_group(File& file, const Group& group);
+
+/// Reads everything under the group `root` of `file` ("/model"): its datasets
+/// (float64, int64 or strings), those of its subgroups, and the attributes of
+/// all of them and of `root` itself, into a Group named after the file.
+/// @throws natgrad::Error naming the file and the object it cannot read.
+Group read_group(const File& file, const std::string& root);
 
 /// Creates `path` atomically: `body` writes `path`.tmp, which is flushed,
 /// synced to disk and renamed over `path`; on any error the temporary file is

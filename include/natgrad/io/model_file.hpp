@@ -1,32 +1,35 @@
 #pragma once
 /// @file The model file, which is also the checkpoint: everything needed to
-/// continue a run, readable with h5py.
+/// continue a run, readable with h5py. It knows no model family: a family's
+/// parameters are the named tensors of its layout, and the rest of /model is
+/// what the family puts there (its sizes, priors and derived datasets).
 ///
-/// Layout (format "natgrad.model", schema_version 1), written by rank 0 to a
+/// Layout (format "natgrad.model", schema_version 2), written by rank 0 to a
 /// temporary file that is flushed, synced and renamed over `path`:
 ///   root attributes  format, schema_version, natgrad_version
-///   /model           attributes type ("lda" or "gmm") and the model's sizes, then
-///   for lda:         attributes topics K, vocab_size V
-///     /model/lambda    float64 [K, V]  Dirichlet parameters of q(β_k), row k = topic k
-///     /model/alpha     float64 [K]     Dirichlet prior on θ
-///     /model/eta       float64 scalar  Dirichlet prior on β (symmetric)
-///     /vocab           UTF-8 strings [V]
-///   for gmm:         attributes components K, dim D, covariance ("full" or "diag");
-///                    see GmmGlobals for the datasets
+///   /model           attribute type (the family) and the family's attributes;
+///     /model/<name>    float64, one dataset per tensor of λ's layout (a topic model: lambda [K, V])
+///     /model/...       the family's other datasets and groups (priors, derived datasets)
+///   /layout          λ's layout: names (UTF-8 strings [T]), ranks int64 [T],
+///                    dims int64 [Σ ranks] (the shapes, concatenated), offsets int64 [T],
+///                    strides int64 [Σ ranks]; attribute size (n): entry (i₀, ...)
+///                    of tensor t is entry offsets_t + Σ_j i_j strides_tj of the flat λ
+///   /vocab           UTF-8 strings: the names of the training data's columns (if it has them)
 ///   /config          one string attribute per resolved job key ("solver.kappa" = "0.7")
 ///   /solver          attributes step, epoch, seed, docs_seen, train_seconds, lambda_scale a;
-///     /solver/lambda_offset            float64 [n]  M, in the solver's flat layout of λ:
+///     /solver/lambda_offset            float64 [n]  M, in the flat layout of λ:
 ///                                      λ = η + a · M (models::GlobalParams), exactly as
 ///                                      the run keeps it, so that a restart continues bit for bit
 ///     /solver/lambda_offset_block_sum  float64 [block size]  Σ over blocks of M, as kept
-///   (a file without lambda_scale, from before it, continues from a = 1, M = λ − η)
+///   (a file without lambda_scale continues from a = 1, M = λ − η)
 ///   /data            attributes train (path), num_docs, vocab_size, num_tokens, checksum
 ///   /history         table, one row per evaluation:
 ///                    step int64, epoch, seconds, rho, <held-out metric> float64
-/// Every random number natgrad draws is a function of (seed, purpose, datum
-/// id, step), and the minibatch sequence and step size a function of (seed,
-/// step): seed and step are the whole state of the random streams, the
-/// minibatch sequence and the schedule.
+/// Schema version 1 is the same without /layout: its reader takes the layout
+/// from the family. Every random number natgrad draws is a function of (seed,
+/// purpose, datum id, step), and the minibatch sequence and step size a
+/// function of (seed, step): seed and step are the whole state of the random
+/// streams, the minibatch sequence and the schedule.
 
 #include <Eigen/Core>
 #include <cstdint>
@@ -34,10 +37,13 @@
 #include <utility>
 #include <vector>
 
+#include "natgrad/io/group.hpp"
+#include "natgrad/io/layout.hpp"
+
 namespace natgrad::io {
 
 inline constexpr const char* kModelFormat = "natgrad.model";
-inline constexpr std::int64_t kModelSchemaVersion = 1;
+inline constexpr std::int64_t kModelSchemaVersion = 2;
 
 /// One row of /history.
 struct HistoryRow {
@@ -48,9 +54,9 @@ struct HistoryRow {
   double heldout = 0.0;  ///< held-out metric (NaN without held-out data)
 };
 
-/// What identifies a training corpus: sizes and a checksum of its content
-/// that does not depend on how it is sharded.
-/// For dense data: num_docs = rows N, vocab_size = columns D, num_tokens = N·D.
+/// What identifies the training data: sizes and a checksum of its content
+/// that does not depend on how it is sharded. For a corpus: D documents, V
+/// words, tokens; for dense data: N rows, D columns, N·D values.
 struct DataFingerprint {
   std::int64_t num_docs = 0;
   std::int64_t vocab_size = 0;
@@ -58,55 +64,22 @@ struct DataFingerprint {
   std::uint64_t checksum = 0;
 };
 
-/// The global factors of a Bayesian Gaussian mixture, in the coordinates the
-/// solver updates (an affine image of the natural parameters):
-/// q(π) = Dir(α) and, per component, q(μ_k, Λ_k) = N(μ_k | m_k, (β_k Λ_k)⁻¹) W(Λ_k | W_k, ν_k)
-/// (diag: a Normal-Gamma per dimension, W_k diagonal).
-///   /model/weight_concentration  float64 [K]        α_k
-///   /model/mean_precision        float64 [K]        β_k
-///   /model/degrees_of_freedom    float64 [K]        ν_k
-///   /model/beta_mean             float64 [K, D]     β_k m_k
-///   /model/scatter               float64 [K, D, D]  W_k⁻¹ + β_k m_k m_kᵀ  (diag: [K, D], its diagonal)
-/// and, derived for readers (never read back): /model/weights [K] = E[π],
-/// /model/means [K, D] = m_k, /model/covariances [K, D, D] (diag [K, D]) = W_k⁻¹ / ν_k.
-///   /model/prior                 attributes weight_concentration α₀, mean_precision β₀,
-///                                degrees_of_freedom ν₀; datasets mean [D] m₀, scale [D, D] (diag [D]) W₀⁻¹
-struct GmmGlobals {
-  bool diagonal = false;
-  Eigen::VectorXd weight_concentration;  ///< K
-  Eigen::VectorXd mean_precision;        ///< K
-  Eigen::VectorXd degrees_of_freedom;    ///< K
-  Eigen::MatrixXd beta_mean;             ///< K × D
-  Eigen::MatrixXd scatter;               ///< K × D² (row k: component k's matrix, row-major) or K × D (diag)
-  double prior_weight_concentration = 0.0;
-  double prior_mean_precision = 0.0;
-  double prior_degrees_of_freedom = 0.0;
-  Eigen::VectorXd prior_mean;            ///< D
-  Eigen::VectorXd prior_scale;           ///< D² (row-major) or D (diag)
-
-  Eigen::Index components() const { return weight_concentration.size(); }
-  Eigen::Index dim() const { return beta_mean.cols(); }
-};
-
 /// The state of a run: solver state and λ, with what is needed to interpret it.
-struct ModelFileContents {
-  std::string type;                 ///< model type: "lda" or "gmm"
-  // lda
-  Eigen::MatrixXd lambda;           ///< K × V
-  Eigen::VectorXd alpha;            ///< K
-  double eta = 0.0;
-  std::vector<std::string> vocab;   ///< V words
-  // gmm
-  GmmGlobals gmm;
+struct ModelFile {
+  std::int64_t schema_version = kModelSchemaVersion;  ///< as read (written: always the current one)
+  std::string type;                 ///< the model family
+  Layout layout;                    ///< λ's tensors (read from a schema 1 file: empty)
+  Group model;                      ///< everything under /model but its type: λ's tensors and the family's content
+  std::vector<std::string> vocab;   ///< /vocab (may be empty)
   std::vector<std::pair<std::string, std::string>> config;  ///< resolved job keys
   // the solver's form of λ (all empty in a file from before it)
   double lambda_scale = 1.0;                ///< a
-  Eigen::VectorXd lambda_offset;            ///< M (n), the solver's flat layout
+  Eigen::VectorXd lambda_offset;            ///< M (n), the flat layout
   Eigen::VectorXd lambda_offset_block_sum;  ///< Σ over blocks of M
   std::int64_t step = 0;
   double epoch = 0.0;
   std::uint64_t seed = 0;
-  std::int64_t docs_seen = 0;       ///< documents visited by the steps so far
+  std::int64_t docs_seen = 0;       ///< data visited by the steps so far
   double train_seconds = 0.0;       ///< training time so far
   std::string train_path;
   DataFingerprint data;
@@ -115,16 +88,23 @@ struct ModelFileContents {
 
   /// The value of a resolved job key, or "" if absent.
   std::string config_value(const std::string& key) const;
+  /// λ (flat, `layout.size` entries) from the tensors /model/<name> of `layout`.
+  /// @throws natgrad::Error naming the file and the dataset that is missing or of another shape.
+  Eigen::VectorXd lambda(const Layout& layout) const;
+  /// Puts λ's tensors of `layout` into `model` and records the layout.
+  void set_lambda(const Layout& layout, const Eigen::VectorXd& lambda);
 };
 
 /// Writes the model file atomically: `path`.tmp, flushed and synced, renamed to `path`.
 /// @throws natgrad::Error naming the path if it cannot be written.
-void write_model_file(const std::string& path, const ModelFileContents& contents);
+void write_model_file(const std::string& path, const ModelFile& contents);
 
-/// Reads and checks a model file or checkpoint.
+/// Reads and checks the generic part of a model file or checkpoint of schema
+/// version 1 or 2: everything the family put under /model is read as it is
+/// (the family checks it), and every floating-point value there must be finite.
 /// @throws natgrad::Error naming the file and the field that is missing,
 ///   malformed, or of a newer schema version.
-ModelFileContents read_model_file(const std::string& path);
+ModelFile read_model_file(const std::string& path);
 
 /// The checksum as text, e.g. "0x00ff...".
 std::string checksum_text(std::uint64_t checksum);

@@ -7,10 +7,10 @@
 /// with base = η in the solver. The step λ ← (1 − ρ)λ + ρη + ρ·(N/|B|)·s then
 /// decays every entry by changing the one number `scale` (decay), and adds to
 /// the entries where s is non-zero only (add). λ is cut into blocks of
-/// block_size() consecutive entries (lda: the K topics of one word), the unit
+/// block_size() consecutive entries (a topic model: the K topics of one word), the unit
 /// in which statistics are added; Σ over blocks of λ_b is kept as it changes,
-/// so that a model needing it (lda: Σ_w λ_kw) reads it in O(block_size()).
-/// A base that is the same in every block (lda's η) is kept as one block.
+/// so that a model needing it (a topic model: Σ_w λ_kw) reads it in O(block_size()).
+/// A base that is the same in every block (a topic model's η) is kept as one block.
 
 #include <Eigen/Core>
 #include <cstdint>

@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "natgrad/io/group.hpp"
+#include "natgrad/io/layout.hpp"
 #include "natgrad/models/global_params.hpp"
 
 namespace natgrad::models {
@@ -39,24 +41,33 @@ class Model {
   virtual ~Model() = default;
   /// Name of the model type, as in model.type.
   virtual std::string type() const = 0;
-  /// What the data are made of, for progress lines: "docs", "points".
+  /// What the data are made of, for progress lines ("docs", "points") and in
+  /// full ("documents", "points").
   virtual std::string item_name() const = 0;
+  virtual std::string item_plural() const = 0;
+  /// One line for the fit's first line: the model and its data (its type,
+  /// sizes, and the data's: "K = 20, 3087 documents, 6906 words, ...").
+  virtual std::string description() const = 0;
   /// N: training data over all ranks.
   virtual std::int64_t num_train() const = 0;
   /// The training data held by this rank.
   virtual Range train_shard() const = 0;
-  /// This rank's part of a checksum of the training data; the parts of all
-  /// ranks add up (mod 2^64) to the same value whatever the number of ranks.
-  virtual std::uint64_t train_checksum_partial() const = 0;
   /// Length of λ, η and s.
   virtual Eigen::Index global_size() const = 0;
+  /// λ as named tensors (layout().size == global_size()): what the model file
+  /// holds as /model/<name>, and the views the family reaches λ through.
+  virtual io::Layout layout() const = 0;
+  /// What the model file holds under /model besides λ's tensors, for the
+  /// given λ: the family's attributes (its sizes), its priors and derived
+  /// datasets for readers.
+  virtual io::Group file_contents(const Eigen::VectorXd& lambda) const = 0;
   /// Names entry `index` of λ (and of s) for messages, e.g. "topic 3, word id 17".
   virtual std::string describe_index(Eigen::Index index) const = 0;
   /// Prior natural parameter η.
   virtual Eigen::VectorXd prior() const = 0;
   /// Initial λ; a function of the seed only, identical on every rank.
   virtual Eigen::VectorXd initial_global(std::uint64_t seed) const = 0;
-  /// Entries of λ per block, dividing global_size(): lda: K (the topics of one
+  /// Entries of λ per block, dividing global_size(): a topic model: K (the topics of one
   /// word); a model whose statistics fill all of λ at every step: global_size().
   virtual Eigen::Index global_block_size() const = 0;
   /// Appends to `blocks` (in any order, repeats allowed) the blocks of λ that

@@ -12,7 +12,7 @@
 /// The update is lazy (GlobalParams, λ = η + a · M): λ ← η + (1 − ρ_t)(λ − η)
 /// is a ← (1 − ρ_t) a, and the statistics add ρ_t N/|B| · s to the blocks U
 /// only, so that a step costs time and communication in the blocks it
-/// touches, not in the length of λ (lda: the words of the minibatch, not V).
+/// touches, not in the length of λ (a topic model: the words of the minibatch, not V).
 /// The same allreduce carries two flags, so that every rank takes the same
 /// decision: "a rank was asked to stop" and "rank 0's clock says a checkpoint is due".
 

@@ -8,18 +8,19 @@
 ///
 /// λ is stored in pseudo-count coordinates, an affine image of the natural
 /// parameters (so the SVI update λ ← λ + ρ(η + N/|B|·s − λ) is the same in
-/// either). Component k owns the block of block_size() = 3 + D + Q entries
-/// (Q = D² for full, D for diag), in this order:
-///     α_k, β_k, ν_k, b_k = β_k m_k (D), C_k = W_k⁻¹ + β_k m_k m_kᵀ (D × D, or its diagonal)
+/// either), as the tensors of gmm_layout():
+///     weight_concentration α_k, mean_precision β_k, degrees_of_freedom ν_k,
+///     beta_mean b_k = β_k m_k (D), scatter C_k = W_k⁻¹ + β_k m_k m_kᵀ (D × D, or its diagonal)
 /// and its statistics in the same layout are
 ///     N_k, N_k, N_k, Σ_n r_nk x_n, Σ_n r_nk x_n x_nᵀ (or Σ_n r_nk x_n²),  N_k = Σ_n r_nk.
+/// The code reaches them through GmmViews, named views made from the layout.
 
 #include <optional>
 #include <vector>
 
 #include "natgrad/expfam/normal_wishart.hpp"
 #include "natgrad/io/dense.hpp"
-#include "natgrad/io/model_file.hpp"
+#include "natgrad/io/layout.hpp"
 #include "natgrad/models/model.hpp"
 
 namespace natgrad::models {
@@ -38,6 +39,36 @@ struct GmmOptions {
   Eigen::Index components = 0;  ///< K ≥ 1
   bool diagonal = false;        ///< diag covariances (Normal-Gamma) instead of full (Normal-Wishart)
   GmmPrior prior;
+};
+
+/// λ's layout for K components of dimension D, component k owning entries
+/// [k·s, (k+1)·s), s = 3 + D + Q (Q = D² for full covariances, D for diag):
+///   weight_concentration [K], mean_precision [K], degrees_of_freedom [K] (offsets 0, 1, 2),
+///   beta_mean [K, D] (offset 3), scatter [K, D, D] (diag [K, D]; offset 3 + D, each
+///   component's matrix column-major, which for a symmetric matrix is also row-major).
+io::Layout gmm_layout(Eigen::Index components, Eigen::Index dim, bool diagonal);
+
+/// Named views of a vector in λ's layout (λ, η or s), made from gmm_layout():
+/// the index of each scalar part of component k, and the first index of its
+/// contiguous parts (beta_mean: D entries; scatter: Q entries, column-major).
+class GmmViews {
+ public:
+  GmmViews(Eigen::Index components, Eigen::Index dim, bool diagonal);
+  const io::Layout& layout() const { return layout_; }
+  Eigen::Index dim() const { return dim_; }
+  /// Entries of a component's scatter: D² (full) or D (diag).
+  Eigen::Index scatter_size() const { return q_; }
+  Eigen::Index weight_concentration(Eigen::Index k) const { return layout_.tensors[0].at({k}); }
+  Eigen::Index mean_precision(Eigen::Index k) const { return layout_.tensors[1].at({k}); }
+  Eigen::Index degrees_of_freedom(Eigen::Index k) const { return layout_.tensors[2].at({k}); }
+  Eigen::Index beta_mean(Eigen::Index k) const { return layout_.tensors[3].at({k, 0}); }
+  Eigen::Index scatter(Eigen::Index k) const { return scatter_.at({k, 0, 0}); }
+
+ private:
+  io::Layout layout_;
+  Eigen::Index dim_;
+  Eigen::Index q_;
+  io::Tensor scatter_;  ///< the scatter tensor, with a trailing dimension of 1 for diag so that at({k, 0, 0}) works
 };
 
 /// Where the fit starts: each component as if N/K points with mean means.col(k)
@@ -65,10 +96,17 @@ class GmmModel final : public Model {
 
   std::string type() const override { return "gmm"; }
   std::string item_name() const override { return "points"; }
+  std::string item_plural() const override { return "points"; }
+  std::string description() const override;
   std::int64_t num_train() const override { return train_.total_rows; }
   Range train_shard() const override { return {train_.first_row, train_.first_row + train_.num_rows()}; }
-  std::uint64_t train_checksum_partial() const override { return train_.checksum(); }
-  Eigen::Index global_size() const override { return components_ * block_size(); }
+  Eigen::Index global_size() const override { return views_.layout().size; }
+  io::Layout layout() const override { return views_.layout(); }
+  /// /model's attributes components, dim, covariance; the prior (/model/prior: attributes
+  /// weight_concentration, mean_precision, degrees_of_freedom; datasets mean [D], scale
+  /// [D, D] or [D]); and, for readers, weights E[π] [K], means m_k [K, D] and covariances
+  /// W_k⁻¹/ν_k [K, D, D] (diag [K, D]).
+  io::Group file_contents(const Eigen::VectorXd& lambda) const override;
   std::string describe_index(Eigen::Index index) const override;
   Eigen::VectorXd prior() const override;
   Eigen::VectorXd initial_global(std::uint64_t seed) const override;
@@ -89,13 +127,9 @@ class GmmModel final : public Model {
 
   Eigen::Index components() const { return components_; }
   Eigen::Index dim() const { return dim_; }
-  /// Entries of λ per component: 3 + D + (D² or D).
-  Eigen::Index block_size() const { return 3 + dim_ + (options_.diagonal ? dim_ : dim_ * dim_); }
-
-  /// λ as the model file stores it, with the prior.
-  io::GmmGlobals globals(const Eigen::VectorXd& lambda) const;
-  /// λ from what the model file stores. @throws natgrad::Error if K, D or the covariance type differ.
-  Eigen::VectorXd lambda_from(const io::GmmGlobals& globals) const;
+  const GmmViews& views() const { return views_; }
+  /// The means m_k = b_k / β_k of λ, K × D.
+  Eigen::MatrixXd means(const Eigen::VectorXd& lambda) const;
 
   /// Responsibilities r (n × K) of the columns of `x` (D × n) at the current λ;
   /// returns Σ_n log Σ_k exp(E[log π_k] + E[log N(x_n | μ_k, Λ_k⁻¹)]), the data terms of the ELBO.
@@ -106,14 +140,15 @@ class GmmModel final : public Model {
  private:
   /// The part of the ELBO of the columns of x, and if `stats` is not null their statistics added to it.
   double local_step(const Eigen::Ref<const Eigen::MatrixXd>& x, Eigen::VectorXd* stats) const;
-  /// Component factor of block `block` (3 + D + Q entries).
-  void make_component(const Eigen::Ref<const Eigen::VectorXd>& block, Eigen::Index k);
+  /// The factor of component k of λ.
+  void make_component(const Eigen::VectorXd& lambda, Eigen::Index k);
   /// E_q[log N(x | μ_k, Λ_k⁻¹)] of the columns of x.
   Eigen::ArrayXd expected_log_normal(Eigen::Index k, const Eigen::Ref<const Eigen::MatrixXd>& x) const;
 
   Eigen::Index components_;
   Eigen::Index dim_;
   GmmOptions options_;
+  GmmViews views_;
   GmmStart start_;
   io::DenseData train_;
   std::optional<io::DenseData> heldout_;

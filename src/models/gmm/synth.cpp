@@ -1,4 +1,4 @@
-#include "natgrad/models/gmm_synth.hpp"
+#include "natgrad/models/gmm/synth.hpp"
 
 #include <Eigen/Cholesky>
 #include <Eigen/QR>

@@ -1,4 +1,4 @@
-#include "natgrad/models/gmm.hpp"
+#include "natgrad/models/gmm/gmm.hpp"
 
 #include <Eigen/Dense>
 #include <algorithm>
@@ -148,10 +148,35 @@ GmmStart gmm_start(const Eigen::MatrixXd& sample, Eigen::Index components, std::
   return start;
 }
 
+io::Layout gmm_layout(Eigen::Index components, Eigen::Index dim, bool diagonal) {
+  const Eigen::Index q = diagonal ? dim : dim * dim;
+  const Eigen::Index s = 3 + dim + q;
+  const std::vector<std::int64_t> matrix = diagonal ? std::vector<std::int64_t>{components, dim}
+                                                    : std::vector<std::int64_t>{components, dim, dim};
+  const std::vector<std::int64_t> matrix_strides = diagonal ? std::vector<std::int64_t>{s, 1}
+                                                            : std::vector<std::int64_t>{s, 1, dim};
+  return {{{"weight_concentration", {components}, 0, {s}},
+           {"mean_precision", {components}, 1, {s}},
+           {"degrees_of_freedom", {components}, 2, {s}},
+           {"beta_mean", {components, dim}, 3, {s, 1}},
+           {"scatter", matrix, 3 + dim, matrix_strides}},
+          components * s};
+}
+
+GmmViews::GmmViews(Eigen::Index components, Eigen::Index dim, bool diagonal)
+    : layout_(gmm_layout(components, dim, diagonal)), dim_(dim), q_(diagonal ? dim : dim * dim),
+      scatter_(layout_["scatter"]) {
+  if (diagonal) {
+    scatter_.shape.push_back(1);
+    scatter_.strides.push_back(0);
+  }
+}
+
 GmmModel::GmmModel(io::DenseData train, std::optional<io::DenseData> heldout, GmmOptions options, GmmStart start)
     : components_(options.components),
       dim_(train.cols),
       options_(std::move(options)),
+      views_(components_, dim_, options_.diagonal),
       start_(std::move(start)),
       train_(std::move(train)),
       heldout_(std::move(heldout)) {
@@ -159,70 +184,73 @@ GmmModel::GmmModel(io::DenseData train, std::optional<io::DenseData> heldout, Gm
 }
 
 std::string GmmModel::describe_index(Eigen::Index index) const {
-  const Eigen::Index k = index / block_size();
-  const Eigen::Index j = index % block_size();
-  std::string what;
-  if (j == 0) {
-    what = "weight concentration alpha";
-  } else if (j == 1) {
-    what = "mean precision beta";
-  } else if (j == 2) {
-    what = "degrees of freedom nu";
-  } else if (j < 3 + dim_) {
-    what = "beta * mean, dimension " + std::to_string(j - 3);
-  } else if (options_.diagonal) {
-    what = "scatter, dimension " + std::to_string(j - 3 - dim_);
-  } else {
-    const Eigen::Index at = j - 3 - dim_;
-    what = "scatter, entry (" + std::to_string(at % dim_) + ", " + std::to_string(at / dim_) + ")";
+  for (const io::Tensor& t : views_.layout().tensors) {
+    // The entry of t at `index`, if any: row-major indices from the strides (largest first).
+    std::vector<std::int64_t> at(t.shape.size(), 0);
+    std::int64_t rest = index - t.offset;
+    std::vector<std::size_t> order(t.shape.size());
+    for (std::size_t j = 0; j < order.size(); ++j) order[j] = j;
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return t.strides[a] > t.strides[b]; });
+    for (const std::size_t j : order) {
+      if (t.strides[j] > 0 && rest >= 0) {
+        at[j] = std::min(rest / t.strides[j], t.shape[j] - 1);
+        rest -= at[j] * t.strides[j];
+      }
+    }
+    if (rest != 0) continue;
+    std::string where = "component " + std::to_string(at[0]) + ", " + t.name;
+    for (std::size_t j = 1; j < at.size(); ++j) where += (j == 1 ? " entry (" : ", ") + std::to_string(at[j]);
+    return where + (at.size() > 1 ? ")" : "");
   }
-  return "component " + std::to_string(k) + ", " + what;
+  return "entry " + std::to_string(index);
 }
 
 Eigen::VectorXd GmmModel::prior() const {
   const GmmPrior& p = options_.prior;
-  const Eigen::Index s = block_size();
-  Eigen::VectorXd block(s);
-  block[0] = p.weight_concentration;
-  block[1] = p.mean_precision;
-  block[2] = p.degrees_of_freedom;
-  block.segment(3, dim_) = p.mean_precision * p.mean;
+  const GmmViews& v = views_;
   const Eigen::MatrixXd scatter = p.scale + p.mean_precision * p.mean * p.mean.transpose();
-  if (options_.diagonal) {
-    block.tail(dim_) = scatter.diagonal();
-  } else {
-    block.tail(dim_ * dim_) = Eigen::Map<const Eigen::VectorXd>(scatter.data(), dim_ * dim_);
+  Eigen::VectorXd eta(global_size());
+  for (Eigen::Index k = 0; k < components_; ++k) {
+    eta[v.weight_concentration(k)] = p.weight_concentration;
+    eta[v.mean_precision(k)] = p.mean_precision;
+    eta[v.degrees_of_freedom(k)] = p.degrees_of_freedom;
+    eta.segment(v.beta_mean(k), dim_) = p.mean_precision * p.mean;
+    if (options_.diagonal) {
+      eta.segment(v.scatter(k), dim_) = scatter.diagonal();
+    } else {
+      eta.segment(v.scatter(k), dim_ * dim_) = scatter.reshaped();
+    }
   }
-  return block.replicate(components_, 1);
+  return eta;
 }
 
 Eigen::VectorXd GmmModel::initial_global(std::uint64_t /*seed*/) const {
   // start_ was computed from the seed (gmm_start); the prior plus N/K pseudo-points per component.
   const double n = static_cast<double>(num_train()) / static_cast<double>(components_);
-  const Eigen::Index s = block_size();
+  const GmmViews& v = views_;
   Eigen::VectorXd lambda = prior();
   for (Eigen::Index k = 0; k < components_; ++k) {
-    auto block = lambda.segment(k * s, s);
     const Eigen::VectorXd c = start_.means.col(k);
-    block.head(3).array() += n;
-    block.segment(3, dim_) += n * c;
+    for (const Eigen::Index i : {v.weight_concentration(k), v.mean_precision(k), v.degrees_of_freedom(k)}) lambda[i] += n;
+    lambda.segment(v.beta_mean(k), dim_) += n * c;
     const Eigen::MatrixXd second = n * (c * c.transpose() + start_.covariance);
     if (options_.diagonal) {
-      block.tail(dim_) += second.diagonal();
+      lambda.segment(v.scatter(k), dim_) += second.diagonal();
     } else {
-      block.tail(dim_ * dim_) += Eigen::Map<const Eigen::VectorXd>(second.data(), dim_ * dim_);
+      lambda.segment(v.scatter(k), dim_ * dim_) += second.reshaped();
     }
   }
   return lambda;
 }
 
-void GmmModel::make_component(const Eigen::Ref<const Eigen::VectorXd>& block, Eigen::Index k) {
-  const double beta = block[1];
-  const double nu = block[2];
-  const Eigen::VectorXd b = block.segment(3, dim_);
+void GmmModel::make_component(const Eigen::VectorXd& lambda, Eigen::Index k) {
+  const GmmViews& v = views_;
+  const double beta = lambda[v.mean_precision(k)];
+  const double nu = lambda[v.degrees_of_freedom(k)];
+  const Eigen::VectorXd b = lambda.segment(v.beta_mean(k), dim_);
   const auto slot = static_cast<std::size_t>(k);
   if (options_.diagonal) {
-    expfam::NormalGamma q(Eigen::ArrayXd::Constant(dim_, beta), b.array(), block.tail(dim_).array(),
+    expfam::NormalGamma q(Eigen::ArrayXd::Constant(dim_, beta), b.array(), lambda.segment(v.scatter(k), dim_).array(),
                           Eigen::ArrayXd::Constant(dim_, nu));
     if (diag_.size() > slot) {
       diag_[slot] = std::move(q);
@@ -230,7 +258,7 @@ void GmmModel::make_component(const Eigen::Ref<const Eigen::VectorXd>& block, Ei
       diag_.push_back(std::move(q));
     }
   } else {
-    expfam::NormalWishart q(beta, b, Eigen::Map<const Eigen::MatrixXd>(block.tail(dim_ * dim_).data(), dim_, dim_), nu);
+    expfam::NormalWishart q(beta, b, lambda.segment(v.scatter(k), dim_ * dim_).reshaped(dim_, dim_), nu);
     if (full_.size() > slot) {
       full_[slot] = std::move(q);
     } else {
@@ -245,11 +273,10 @@ void GmmModel::touched_blocks(std::span<const std::int64_t> /*ids*/, std::vector
 
 void GmmModel::set_lambda(const Eigen::VectorXd& lambda) {
   lambda_ = lambda;
-  const Eigen::Index s = block_size();
   Eigen::ArrayXd alpha(components_);
   for (Eigen::Index k = 0; k < components_; ++k) {
-    alpha[k] = lambda[k * s];
-    make_component(lambda.segment(k * s, s), k);
+    alpha[k] = lambda[views_.weight_concentration(k)];
+    make_component(lambda, k);
   }
   elog_pi_.resize(components_);
   expfam::dirichlet_expected_log(alpha, elog_pi_);
@@ -273,22 +300,22 @@ double GmmModel::local_step(const Eigen::Ref<const Eigen::MatrixXd>& x, Eigen::V
   Eigen::MatrixXd r;
   const double elbo = responsibilities(x, r);
   if (stats == nullptr) return elbo;
-  const Eigen::Index s = block_size();
+  const GmmViews& v = views_;
   const Eigen::MatrixXd first = x * r;  // D × K: Σ_n r_nk x_n
   const Eigen::MatrixXd squares = x.array().square().matrix() * r;
   for (Eigen::Index k = 0; k < components_; ++k) {
-    auto block = stats->segment(k * s, s);
-    block.head(3).array() += r.col(k).sum();
-    block.segment(3, dim_) += first.col(k);
+    const double n = r.col(k).sum();
+    for (const Eigen::Index i : {v.weight_concentration(k), v.mean_precision(k), v.degrees_of_freedom(k)}) (*stats)[i] += n;
+    stats->segment(v.beta_mean(k), dim_) += first.col(k);
     if (options_.diagonal) {
-      block.tail(dim_) += squares.col(k);
+      stats->segment(v.scatter(k), dim_) += squares.col(k);
     } else {
       const Eigen::MatrixXd weighted = x * r.col(k).cwiseSqrt().asDiagonal();  // Σ_n r_nk x_n x_nᵀ = W Wᵀ
       Eigen::MatrixXd second = Eigen::MatrixXd::Zero(dim_, dim_);
       second.selfadjointView<Eigen::Lower>().rankUpdate(weighted, 1.0);
       // Only the lower triangle was formed; the scatter matrix is symmetric.
       second.triangularView<Eigen::StrictlyUpper>() = second.transpose();
-      block.tail(dim_ * dim_) += Eigen::Map<const Eigen::VectorXd>(second.data(), dim_ * dim_);
+      stats->segment(v.scatter(k), dim_ * dim_) += second.reshaped();
     }
   }
   return elbo;
@@ -337,9 +364,8 @@ double GmmModel::elbo_local_partial() {
 }
 
 double GmmModel::elbo_global() const {
-  const Eigen::Index s = block_size();
   Eigen::ArrayXd alpha(components_);
-  for (Eigen::Index k = 0; k < components_; ++k) alpha[k] = lambda_[k * s];
+  for (Eigen::Index k = 0; k < components_; ++k) alpha[k] = lambda_[views_.weight_concentration(k)];
   double kl = expfam::Dirichlet(alpha).kl(
       expfam::Dirichlet(Eigen::ArrayXd::Constant(components_, options_.prior.weight_concentration)));
   const GmmPrior& p = options_.prior;
@@ -356,51 +382,67 @@ double GmmModel::elbo_global() const {
   return -kl;
 }
 
-io::GmmGlobals GmmModel::globals(const Eigen::VectorXd& lambda) const {
-  const Eigen::Index s = block_size();
-  const Eigen::Index q = s - 3 - dim_;
-  io::GmmGlobals g;
-  g.diagonal = options_.diagonal;
-  g.weight_concentration.resize(components_);
-  g.mean_precision.resize(components_);
-  g.degrees_of_freedom.resize(components_);
-  g.beta_mean.resize(components_, dim_);
-  g.scatter.resize(components_, q);
+Eigen::MatrixXd GmmModel::means(const Eigen::VectorXd& lambda) const {
+  Eigen::MatrixXd m(components_, dim_);
   for (Eigen::Index k = 0; k < components_; ++k) {
-    const auto block = lambda.segment(k * s, s);
-    g.weight_concentration[k] = block[0];
-    g.mean_precision[k] = block[1];
-    g.degrees_of_freedom[k] = block[2];
-    g.beta_mean.row(k) = block.segment(3, dim_).transpose();
-    g.scatter.row(k) = block.tail(q).transpose();  // symmetric: row- and column-major agree
+    m.row(k) = (1.0 / lambda[views_.mean_precision(k)]) * lambda.segment(views_.beta_mean(k), dim_).transpose();
   }
-  const GmmPrior& p = options_.prior;
-  g.prior_weight_concentration = p.weight_concentration;
-  g.prior_mean_precision = p.mean_precision;
-  g.prior_degrees_of_freedom = p.degrees_of_freedom;
-  g.prior_mean = p.mean;
-  g.prior_scale = options_.diagonal ? Eigen::VectorXd(p.scale.diagonal())
-                                    : Eigen::VectorXd(Eigen::Map<const Eigen::VectorXd>(p.scale.data(), dim_ * dim_));
-  return g;
+  return m;
 }
 
-Eigen::VectorXd GmmModel::lambda_from(const io::GmmGlobals& g) const {
-  if (g.components() != components_ || g.dim() != dim_ || g.diagonal != options_.diagonal) {
-    throw Error("the saved mixture has K = " + std::to_string(g.components()) + ", D = " + std::to_string(g.dim()) +
-                (g.diagonal ? ", diag" : ", full") + " covariances; this job has K = " + std::to_string(components_) +
-                ", D = " + std::to_string(dim_) + (options_.diagonal ? ", diag" : ", full"));
+std::string GmmModel::description() const {
+  return "gmm (" + std::string(options_.diagonal ? "diag" : "full") + " covariances), K = " +
+         std::to_string(components_) + ", " + std::to_string(num_train()) + " points of dimension " +
+         std::to_string(dim_);
+}
+
+io::Group GmmModel::file_contents(const Eigen::VectorXd& lambda) const {
+  const auto k = static_cast<std::uint64_t>(components_);
+  const auto d = static_cast<std::uint64_t>(dim_);
+  const GmmViews& v = views_;
+  const bool diag = options_.diagonal;
+  const std::vector<std::uint64_t> matrix = diag ? std::vector<std::uint64_t>{k, d} : std::vector<std::uint64_t>{k, d, d};
+  io::Group g;
+  g.set("/model", "components", static_cast<std::int64_t>(components_));
+  g.set("/model", "dim", static_cast<std::int64_t>(dim_));
+  g.set("/model", "covariance", std::string(diag ? "diag" : "full"));
+  // Derived, for readers: E[π], m_k and W_k⁻¹/ν_k, with W_k⁻¹ = C_k − β_k m_k m_kᵀ.
+  std::vector<double> weights, means, covariances;
+  double alpha_sum = 0.0;
+  for (Eigen::Index c = 0; c < components_; ++c) alpha_sum += lambda[v.weight_concentration(c)];
+  const Eigen::MatrixXd m = this->means(lambda);
+  for (Eigen::Index c = 0; c < components_; ++c) {
+    weights.push_back(lambda[v.weight_concentration(c)] / alpha_sum);
+    for (Eigen::Index i = 0; i < dim_; ++i) means.push_back(m(c, i));
+    const double beta = lambda[v.mean_precision(c)];
+    const double nu = lambda[v.degrees_of_freedom(c)];
+    const Eigen::VectorXd mc = m.row(c).transpose();
+    if (diag) {
+      const Eigen::VectorXd cov = (lambda.segment(v.scatter(c), dim_).array() - beta * mc.array().square()) / nu;
+      covariances.insert(covariances.end(), cov.data(), cov.data() + cov.size());
+    } else {
+      const Eigen::MatrixXd cov =
+          (lambda.segment(v.scatter(c), dim_ * dim_).reshaped(dim_, dim_) - beta * Eigen::MatrixXd(mc * mc.transpose())) / nu;
+      const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rows = cov;
+      covariances.insert(covariances.end(), rows.data(), rows.data() + rows.size());
+    }
   }
-  const Eigen::Index s = block_size();
-  Eigen::VectorXd lambda(global_size());
-  for (Eigen::Index k = 0; k < components_; ++k) {
-    auto block = lambda.segment(k * s, s);
-    block[0] = g.weight_concentration[k];
-    block[1] = g.mean_precision[k];
-    block[2] = g.degrees_of_freedom[k];
-    block.segment(3, dim_) = g.beta_mean.row(k).transpose();
-    block.tail(s - 3 - dim_) = g.scatter.row(k).transpose();
+  g.add("/model/weights", {k}, weights);
+  g.add("/model/means", {k, d}, means);
+  g.add("/model/covariances", matrix, covariances);
+  const GmmPrior& p = options_.prior;
+  g.add_group("/model/prior");
+  g.set("/model/prior", "weight_concentration", p.weight_concentration);
+  g.set("/model/prior", "mean_precision", p.mean_precision);
+  g.set("/model/prior", "degrees_of_freedom", p.degrees_of_freedom);
+  g.add("/model/prior/mean", {d}, std::vector<double>(p.mean.data(), p.mean.data() + p.mean.size()));
+  if (diag) {
+    const Eigen::VectorXd scale = p.scale.diagonal();
+    g.add("/model/prior/scale", {d}, std::vector<double>(scale.data(), scale.data() + scale.size()));
+  } else {
+    g.add("/model/prior/scale", {d, d}, std::vector<double>(p.scale.data(), p.scale.data() + p.scale.size()));
   }
-  return lambda;
+  return g;
 }
 
 }  // namespace natgrad::models

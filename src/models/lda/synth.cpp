@@ -1,4 +1,4 @@
-#include "natgrad/models/lda_synth.hpp"
+#include "natgrad/models/lda/synth.hpp"
 
 #include <algorithm>
 #include <vector>

@@ -137,18 +137,29 @@ void lda_completion_split(std::span<const std::int32_t> counts, std::vector<std:
 ScoreSum lda_heldout_score(const GlobalParams& lambda, const LdaBeta& beta,
                            const io::Corpus& heldout, const LdaOptions& options, LdaWorkspaces& ws);
 
+/// The held-out perplexity of a summed score: exp(−Σ log scores / tokens); NaN without tokens.
+double lda_perplexity(const ScoreSum& total);
+
+/// λ's layout: one tensor "lambda" [K, V], stored word-major (entry (k, w) at w·K + k).
+io::Layout lda_layout(Eigen::Index topics, Eigen::Index vocab_size);
+
 class LdaModel final : public Model {
  public:
   /// @param train   this rank's shard of the training corpus
   /// @param heldout this rank's shard of the held-out corpus, if any (same V)
-  LdaModel(io::Corpus train, std::optional<io::Corpus> heldout, const LdaOptions& options);
+  /// @param total_tokens tokens of the whole training corpus (for description())
+  LdaModel(io::Corpus train, std::optional<io::Corpus> heldout, const LdaOptions& options,
+           std::int64_t total_tokens = 0);
 
   std::string type() const override { return "lda"; }
   std::string item_name() const override { return "docs"; }
+  std::string item_plural() const override { return "documents"; }
+  std::string description() const override;
   std::int64_t num_train() const override { return train_.total_docs; }
   Range train_shard() const override { return {train_.first_doc, train_.first_doc + train_.num_docs()}; }
-  std::uint64_t train_checksum_partial() const override { return train_.checksum(); }
   Eigen::Index global_size() const override { return topics_ * vocab_size_; }
+  io::Layout layout() const override { return lda_layout(topics_, vocab_size_); }
+  io::Group file_contents(const Eigen::VectorXd& lambda) const override;
   Eigen::Index global_block_size() const override { return topics_; }
   void touched_blocks(std::span<const std::int64_t> ids, std::vector<std::int64_t>& blocks) const override;
   std::string describe_index(Eigen::Index index) const override;
@@ -174,6 +185,7 @@ class LdaModel final : public Model {
  private:
   Eigen::Index topics_;
   Eigen::Index vocab_size_;
+  std::int64_t total_tokens_;
   LdaOptions options_;
   io::Corpus train_;
   std::optional<io::Corpus> heldout_;

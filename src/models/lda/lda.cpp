@@ -1,4 +1,4 @@
-#include "natgrad/models/lda.hpp"
+#include "natgrad/models/lda/lda.hpp"
 
 #include <omp.h>
 
@@ -10,7 +10,7 @@
 #include "natgrad/expfam/dirichlet.hpp"
 #include "natgrad/expfam/random.hpp"
 #include "natgrad/expfam/special.hpp"
-#include "lda_fused_pass.hpp"
+#include "fused_pass.hpp"
 
 namespace natgrad::models {
 
@@ -211,9 +211,19 @@ void lda_completion_split(std::span<const std::int32_t> counts, std::vector<std:
   }
 }
 
-LdaModel::LdaModel(io::Corpus train, std::optional<io::Corpus> heldout, const LdaOptions& options)
+double lda_perplexity(const ScoreSum& total) {
+  return total.count > 0 ? std::exp(-total.log_score / total.count) : std::nan("");
+}
+
+io::Layout lda_layout(Eigen::Index topics, Eigen::Index vocab_size) {
+  return {{{"lambda", {topics, vocab_size}, 0, {1, topics}}}, topics * vocab_size};
+}
+
+LdaModel::LdaModel(io::Corpus train, std::optional<io::Corpus> heldout, const LdaOptions& options,
+                   std::int64_t total_tokens)
     : topics_(options.topics),
       vocab_size_(train.vocab_size),
+      total_tokens_(total_tokens),
       options_(options),
       train_(std::move(train)),
       heldout_(std::move(heldout)),
@@ -224,6 +234,20 @@ LdaModel::LdaModel(io::Corpus train, std::optional<io::Corpus> heldout, const Ld
                 " words, the training corpus V = " + std::to_string(train_.vocab_size) +
                 "; both must be converted with the same vocabulary");
   }
+}
+
+std::string LdaModel::description() const {
+  return "lda, K = " + std::to_string(topics_) + ", " + std::to_string(train_.total_docs) + " documents, " +
+         std::to_string(vocab_size_) + " words, " + std::to_string(total_tokens_) + " tokens";
+}
+
+io::Group LdaModel::file_contents(const Eigen::VectorXd&) const {
+  io::Group g;
+  g.set("/model", "topics", static_cast<std::int64_t>(topics_));
+  g.set("/model", "vocab_size", static_cast<std::int64_t>(vocab_size_));
+  g.add("/model/alpha", {static_cast<std::uint64_t>(topics_)}, std::vector<double>(static_cast<std::size_t>(topics_), options_.alpha));
+  g.add_scalar("/model/eta", options_.eta);
+  return g;
 }
 
 std::string LdaModel::describe_index(Eigen::Index index) const {
@@ -385,9 +409,7 @@ ScoreSum LdaModel::heldout_partial() {
   return lda_heldout_score(*lambda_, beta_, *heldout_, options_, ws_);
 }
 
-double LdaModel::heldout_metric(const ScoreSum& total) const {
-  return total.count > 0 ? std::exp(-total.log_score / total.count) : std::nan("");
-}
+double LdaModel::heldout_metric(const ScoreSum& total) const { return lda_perplexity(total); }
 
 double LdaModel::elbo_local_partial() {
   refresh_columns(train_.indices);

@@ -12,8 +12,8 @@
 #include "natgrad/expfam/special.hpp"
 #include "natgrad/io/dense.hpp"
 #include "natgrad/io/model_file.hpp"
-#include "natgrad/models/gmm.hpp"
-#include "natgrad/models/gmm_synth.hpp"
+#include "natgrad/models/gmm/gmm.hpp"
+#include "natgrad/models/gmm/synth.hpp"
 #include "natgrad/solver/svi.hpp"
 #include "test_data.hpp"
 
@@ -77,7 +77,7 @@ TEST(Gmm, LocalStepMatchesAHandComputation) {
   const double w[2] = {0.5, 0.25};
   const std::vector<double> xs = {-1.5, 0.3, 2.2};
   GmmModel model = make_model(one_dimensional(xs), 2, false, 1);
-  Eigen::VectorXd lambda(2 * model.block_size());
+  Eigen::VectorXd lambda(model.global_size());
   for (int k = 0; k < 2; ++k) {
     // Block: α, β, ν, β m, W⁻¹ + β m².
     lambda.segment(k * 5, 5) << alpha[k], beta[k], nu[k], beta[k] * m[k], 1.0 / w[k] + beta[k] * m[k] * m[k];
@@ -170,7 +170,7 @@ TEST(Gmm, RecoversTheMeansOfWellSeparatedData) {
     solver.seed = 2;
     solver::Svi svi(model, comm, solver, 0, nullptr);
     svi.run();
-    const io::GmmGlobals fitted = model.globals(svi.lambda().dense());
+    const Eigen::MatrixXd fitted = model.means(svi.lambda().dense());
     // Every true mean has one fitted mean within the tolerance. The standard
     // error of a component's mean is at most σ_max / sqrt(N π_min) with
     // σ_max ≤ sqrt(2) (covariance eigenvalues in [0.5, 2]) and N π_min ≳ 2000:
@@ -181,7 +181,7 @@ TEST(Gmm, RecoversTheMeansOfWellSeparatedData) {
       Eigen::Index best = -1;
       double distance = 1e300;
       for (Eigen::Index j = 0; j < 4; ++j) {
-        const Eigen::VectorXd m = fitted.beta_mean.row(j).transpose() / fitted.mean_precision[j];
+        const Eigen::VectorXd m = fitted.row(j).transpose();
         const double dist = (m - truth.means.row(k).transpose()).norm();
         if (dist < distance) {
           distance = dist;
@@ -210,20 +210,23 @@ TEST(Gmm, ModelFileKeepsLambdaBitForBit) {
     solver.max_steps = 7;
     solver::Svi svi(model, comm, solver, 0, nullptr);
     svi.run();
-    io::ModelFileContents contents;
+    io::ModelFile contents;
     contents.type = "gmm";
-    contents.gmm = model.globals(svi.lambda().dense());
+    const Eigen::VectorXd fitted = svi.lambda().dense();
+    contents.model = model.file_contents(fitted);
+    contents.set_lambda(model.layout(), fitted);
     contents.history = svi.history();
     contents.heldout_name = model.heldout_name();
     const std::string path = testing::temp_dir("gmm_model_file") + "/model.h5";
     io::write_model_file(path, contents);
-    const io::ModelFileContents back = io::read_model_file(path);
+    const io::ModelFile back = io::read_model_file(path);
     EXPECT_EQ(back.type, "gmm");
-    EXPECT_EQ(back.gmm.diagonal, diagonal);
-    const Eigen::VectorXd lambda = model.lambda_from(back.gmm);
+    EXPECT_EQ(back.model.attr_string("/model", "covariance"), diagonal ? "diag" : "full");
+    const Eigen::VectorXd lambda = back.lambda(model.layout());
     EXPECT_TRUE(lambda == svi.lambda().dense()) << (diagonal ? "diag" : "full");
-    EXPECT_TRUE(back.gmm.prior_mean == contents.gmm.prior_mean);
-    EXPECT_TRUE(back.gmm.prior_scale == contents.gmm.prior_scale);
+    const std::vector<std::uint64_t> scale = diagonal ? std::vector<std::uint64_t>{4} : std::vector<std::uint64_t>{4, 4};
+    EXPECT_TRUE(back.model.numbers("/model/prior/mean", {4}) == contents.model.numbers("/model/prior/mean", {4}));
+    EXPECT_TRUE(back.model.numbers("/model/prior/scale", scale) == contents.model.numbers("/model/prior/scale", scale));
   }
 }
 

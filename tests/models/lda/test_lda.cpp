@@ -6,8 +6,8 @@
 #include <random>
 
 #include "natgrad/expfam/special.hpp"
-#include "natgrad/models/lda.hpp"
-#include "models/lda_fused_pass.hpp"
+#include "natgrad/models/lda/lda.hpp"
+#include "models/lda/fused_pass.hpp"
 #include "test_data.hpp"
 
 namespace natgrad::models {

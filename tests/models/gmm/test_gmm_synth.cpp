@@ -9,7 +9,7 @@
 #include <cmath>
 #include <vector>
 
-#include "natgrad/models/gmm_synth.hpp"
+#include "natgrad/models/gmm/synth.hpp"
 
 namespace natgrad::models {
 namespace {

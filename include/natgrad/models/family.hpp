@@ -1,0 +1,95 @@
+#pragma once
+/// @file A model family: everything natgrad knows about one model, reached
+/// through one entry of the registry (models/registry.hpp). A family lives in
+/// its own folders (include/natgrad/models/<type>/, src/models/<type>/,
+/// tests/models/<type>/); nothing outside them and the registry names it.
+///
+/// A family provides
+///  - its job options (model.* keys), each declared once (config::Option);
+///  - the kind of data it reads, which a DataSource shards over the ranks;
+///  - its Model, built from the options, the data and the communicator
+///    (including any collective start);
+///  - through the Model, its parameter layout (named tensors of λ) and what
+///    else the model file holds (priors, derived datasets);
+///  - a check of a model file of its type, and a Predictor for `natgrad
+///    infer` and `natgrad evaluate` built from one;
+///  - a generator of synthetic data (`natgrad synth <type>`) with its options.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "natgrad/comm/communicator.hpp"
+#include "natgrad/config/config.hpp"
+#include "natgrad/io/data_source.hpp"
+#include "natgrad/io/group.hpp"
+#include "natgrad/io/model_file.hpp"
+#include "natgrad/io/theta_file.hpp"
+#include "natgrad/models/model.hpp"
+
+namespace natgrad::models {
+
+/// The settings of the local step when a model is applied to data (infer, evaluate).
+struct LocalOptions {
+  int max_iters = 100;  ///< --local-max-iters
+  double tol = 1e-3;    ///< --local-tol
+  int threads = 1;      ///< --threads
+};
+
+/// A fitted model applied to data of its kind, each rank its own shard.
+class Predictor {
+ public:
+  virtual ~Predictor() = default;
+  /// The number of columns the data must have (V words, D dimensions).
+  virtual std::int64_t columns() const = 0;
+  /// This rank's part of the held-out score of `shard` (the fit's held-out score).
+  virtual ScoreSum score(const io::Shard& shard) = 0;
+  /// The held-out metric from the score summed over all ranks.
+  virtual double metric(const ScoreSum& total) const = 0;
+  /// The line `natgrad evaluate` prints, e.g. "held-out perplexity 1812.6012 of m.h5 on test.h5 (83942 held-out tokens)".
+  virtual std::string report(const ScoreSum& total, const std::string& model, const std::string& data) const = 0;
+  /// What the model says of each item of `shard`: the theta file's tables, one row per item.
+  virtual std::vector<io::ItemTable> infer(const io::Shard& shard) = 0;
+  /// The theta file's root attributes for `items` items in all.
+  virtual io::Group theta_attributes(std::int64_t items) const = 0;
+  /// What `natgrad infer` wrote, for its summary line: "topic proportions of 343 documents".
+  virtual std::string inferred(std::int64_t items) const = 0;
+};
+
+/// What `natgrad synth <type>` draws: the data, whole, and the truth to store under /truth.
+struct Synthetic {
+  io::Shard data;
+  io::Group truth;
+};
+
+class Family {
+ public:
+  virtual ~Family() = default;
+  /// The type name, as in model.type and the model file's /model type.
+  virtual std::string type() const = 0;
+  /// One line for --help and the README: "topics of a corpus".
+  virtual std::string summary() const = 0;
+  /// Its job options (model.* keys), in the order the resolved configuration lists them.
+  virtual std::vector<config::Option> options() const = 0;
+  /// The kind of data it reads.
+  virtual io::DataKind data_kind() const = 0;
+  /// The model of a fit, holding this rank's shards of `data`. Collective (a
+  /// family may compute its start from all of the data); errors are agreed.
+  virtual std::unique_ptr<Model> make_model(const config::ModelConfig& model, const config::SolverConfig& solver,
+                                            io::DataSource& data, comm::Communicator& comm) const = 0;
+  /// Checks what a model file of this type holds under /model (sizes, tensors,
+  /// priors, /vocab). @throws natgrad::Error naming the file and the dataset or attribute at fault.
+  virtual void check_file(const io::ModelFile& file) const = 0;
+  /// λ's layout in a model file of this type (after check_file), from its /model attributes.
+  virtual io::Layout file_layout(const io::ModelFile& file) const = 0;
+  /// A predictor from a model file of this type that check_file accepted.
+  virtual std::unique_ptr<Predictor> make_predictor(const io::ModelFile& file, const LocalOptions& local) const = 0;
+  /// `natgrad synth <type>`: its usage line(s) and options (written --key value).
+  virtual std::string synth_usage() const = 0;
+  virtual std::vector<config::Option> synth_options() const = 0;
+  /// Draws synthetic data from the options (resolved and checked); a function of them alone.
+  virtual Synthetic synthesize(const config::Values& options) const = 0;
+};
+
+}  // namespace natgrad::models

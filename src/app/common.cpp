@@ -1,0 +1,64 @@
+#include "common.hpp"
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "natgrad/error.hpp"
+#include "natgrad/models/registry.hpp"
+
+namespace natgrad::app::detail {
+
+void check_writable(const std::string& key, const std::string& path) {
+  std::filesystem::path folder = std::filesystem::path(path).parent_path();
+  if (folder.empty()) folder = ".";
+  std::error_code ec;
+  if (!std::filesystem::is_directory(folder, ec)) {
+    throw Error(key + " = " + path + ": folder '" + folder.string() + "' does not exist");
+  }
+  const std::string probe = path + ".tmp";
+  if (!std::ofstream(probe)) throw Error(key + " = " + path + ": folder '" + folder.string() + "' is not writable");
+  std::filesystem::remove(probe, ec);
+}
+
+std::string format_double(const char* format, double value) {
+  char text[64];
+  std::snprintf(text, sizeof text, format, value);
+  return text;
+}
+
+Applied apply_model(const config::InferConfig& config, comm::Communicator& comm) {
+  Applied a;
+  comm::agree(comm, [&] {
+    a.model = models::load_model_file(config.model);
+    if (comm.rank() == 0 && !config.out.empty()) check_writable("--out", config.out);
+    models::LocalOptions local;
+    local.max_iters = static_cast<int>(config.local_max_iters);
+    local.tol = config.local_tol;
+    local.threads = static_cast<int>(config.threads);
+    a.predictor = a.model.family->make_predictor(a.model.file, local);
+    const io::DataKind kind = a.model.family->data_kind();
+    const io::DataInfo info = io::read_info(kind, config.data);
+    io::require_columns(kind, config.data, info.columns, a.predictor->columns(), "the model " + config.model);
+    a.shard = io::read_shard(kind, config.data, info.items, comm.rank(), comm.size(), false);
+  });
+  return a;
+}
+
+void write_split(const io::Shard& data, const std::string& out_path, std::int64_t split_every,
+                 const std::string& heldout_path, const std::string& source, const io::Group* truth,
+                 std::ostream& out) {
+  const auto report = [&](const std::string& path, const io::Shard& part) {
+    io::write_data(path, part, source, truth);
+    out << "wrote " << path << ": " << io::describe(part) << "\n";
+  };
+  if (split_every == 0) {
+    report(out_path, data);
+    return;
+  }
+  const auto [train, heldout] = io::split_every(data, split_every);
+  report(out_path, train);
+  report(heldout_path, heldout);
+}
+
+}  // namespace natgrad::app::detail

@@ -1,0 +1,43 @@
+#pragma once
+// Internal to src/app: what more than one command needs.
+
+#include <memory>
+#include <ostream>
+#include <string>
+
+#include "natgrad/comm/communicator.hpp"
+#include "natgrad/config/config.hpp"
+#include "natgrad/io/data_source.hpp"
+#include "natgrad/io/model_file.hpp"
+#include "natgrad/models/family.hpp"
+#include "natgrad/models/registry.hpp"
+
+namespace natgrad::app::detail {
+
+/// Fails now, not after hours of computing, if `path` cannot be written: tries
+/// to create the temporary file that the atomic write will use. `key` names
+/// the option that gave the path. @throws natgrad::Error
+void check_writable(const std::string& key, const std::string& path);
+
+/// `value` printed with a printf `format` ("%.2f").
+std::string format_double(const char* format, double value);
+
+/// A model file applied to this rank's shard of a data file (`natgrad infer`, `natgrad evaluate`).
+struct Applied {
+  models::LoadedModel model;
+  std::unique_ptr<models::Predictor> predictor;
+  io::Shard shard;
+};
+
+/// Reads the model file (every rank), has rank 0 check that `config.out` (if
+/// any) can be written, and reads this rank's shard of `config.data`, which
+/// must be of the family's kind and have the model's columns. Collective; errors are agreed.
+Applied apply_model(const config::InferConfig& config, comm::Communicator& comm);
+
+/// Writes whole data (or its train / held-out split, if split_every > 0) and
+/// says on `out` what was written.
+void write_split(const io::Shard& data, const std::string& out_path, std::int64_t split_every,
+                 const std::string& heldout_path, const std::string& source, const io::Group* truth,
+                 std::ostream& out);
+
+}  // namespace natgrad::app::detail

@@ -1,0 +1,16 @@
+// `natgrad convert`: text formats to natgrad's data files.
+
+#include "common.hpp"
+#include "natgrad/app/commands.hpp"
+#include "natgrad/io/text_corpus.hpp"
+
+namespace natgrad::app {
+
+void run_convert(const config::ConvertConfig& config, std::ostream& out) {
+  const io::Shard data = config.format == "csv"   ? io::Shard(io::read_csv(config.input, config.label_column))
+                         : config.format == "uci" ? io::Shard(io::read_uci(config.input, config.vocab))
+                                                  : io::Shard(io::read_ldac(config.input, config.vocab));
+  detail::write_split(data, config.out, config.split_every, config.heldout_out, config.input, nullptr, out);
+}
+
+}  // namespace natgrad::app

@@ -1,0 +1,114 @@
+#include "natgrad/io/data_source.hpp"
+
+#include "natgrad/error.hpp"
+#include "natgrad/io/text_corpus.hpp"
+
+namespace natgrad::io {
+
+namespace {
+
+template <class... F>
+struct Overloaded : F... {
+  using F::operator()...;
+};
+template <class... F>
+Overloaded(F...) -> Overloaded<F...>;
+
+}  // namespace
+
+const DataNouns& nouns(DataKind kind) {
+  static const DataNouns corpus{"corpus", "document", "documents", "V", "words", "the vocabulary size V", "tokens",
+                                "the training corpus", "; convert both with the same vocabulary"};
+  static const DataNouns dense{"data", "row", "rows", "D", "columns", "the dimension D", "values", "the training data",
+                               ""};
+  return kind == DataKind::kCorpus ? corpus : dense;
+}
+
+DataInfo read_info(DataKind kind, const std::string& path) {
+  if (kind == DataKind::kCorpus) {
+    const CorpusInfo info = read_corpus_info(path);
+    return {info.num_docs, info.vocab_size, info.num_tokens};
+  }
+  const DenseInfo info = read_dense_info(path);
+  return {info.num_rows, info.num_cols, info.num_rows * info.num_cols};
+}
+
+std::pair<std::int64_t, std::int64_t> shard_of(std::int64_t n, int rank, int size) {
+  return {n * rank / size, n * (rank + 1) / size};
+}
+
+void require_columns(DataKind kind, const std::string& path, std::int64_t found, std::int64_t expected,
+                     const std::string& other) {
+  if (found == expected) return;
+  const DataNouns& n = nouns(kind);
+  throw Error(path + ": " + n.symbol + " = " + std::to_string(found) + " " + n.columns + ", but " + other + " has " +
+              n.symbol + " = " + std::to_string(expected) + n.remedy);
+}
+
+Shard read_shard(DataKind kind, const std::string& path, std::int64_t items, int rank, int size, bool with_names) {
+  const auto [begin, end] = shard_of(items, rank, size);
+  if (kind == DataKind::kCorpus) return read_corpus(path, begin, end, with_names);
+  return read_dense(path, begin, end);
+}
+
+std::int64_t num_items(const Shard& shard) {
+  return std::visit(Overloaded{[](const Corpus& c) { return c.num_docs(); }, [](const DenseData& d) { return d.num_rows(); }},
+                    shard);
+}
+
+std::pair<Shard, Shard> split_every(const Shard& data, std::int64_t every) {
+  return std::visit([every](const auto& d) -> std::pair<Shard, Shard> {
+    auto [a, b] = io::split_every(d, every);
+    return {std::move(a), std::move(b)};
+  }, data);
+}
+
+void write_data(const std::string& path, const Shard& data, const std::string& source, const Group* truth) {
+  std::visit(Overloaded{[&](const Corpus& c) { write_corpus(path, c, source, truth); },
+                        [&](const DenseData& d) { write_dense(path, d, source, truth); }},
+             data);
+}
+
+std::string describe(const Shard& data) {
+  return std::visit(Overloaded{[](const Corpus& c) {
+                                 return std::to_string(c.num_docs()) + " documents, " + std::to_string(c.vocab_size) +
+                                        " words, " + std::to_string(c.num_tokens()) + " tokens";
+                               },
+                               [](const DenseData& d) {
+                                 return std::to_string(d.num_rows()) + " rows, " + std::to_string(d.cols) + " columns";
+                               }},
+                    data);
+}
+
+DataSource::DataSource(DataKind kind, const std::string& train, const std::string& heldout, comm::Communicator& comm)
+    : kind_(kind) {
+  const DataNouns& n = nouns(kind);
+  const bool root = comm.rank() == 0;
+  DataInfo info;
+  comm::agree(comm, [&] {
+    info = read_info(kind, train);
+    if (info.items == 0) {
+      throw Error(train + ": the " + (kind == DataKind::kCorpus ? "corpus has" : "data have") + " no " + n.items);
+    }
+    if (info.items < comm.size()) {
+      throw Error(train + ": " + std::to_string(info.items) + " " + n.items + " for " + std::to_string(comm.size()) +
+                  " ranks; every rank needs at least one " + n.item);
+    }
+    if (!heldout.empty()) {
+      const DataInfo held = read_info(kind, heldout);
+      require_columns(kind, heldout, held.columns, info.columns, train);
+      heldout_ = read_shard(kind, heldout, held.items, comm.rank(), comm.size(), false);
+    }
+    train_ = read_shard(kind, train, info.items, comm.rank(), comm.size(), root);
+  });
+  std::uint64_t checksum = std::visit([](const auto& d) { return d.checksum(); }, train_);
+  comm.allreduce_sum(std::span(&checksum, 1));
+  fingerprint_ = {info.items, info.columns, info.values, checksum};
+  if (root) {
+    names_ = std::visit(Overloaded{[](const Corpus& c) { return c.vocab; },
+                                   [](const DenseData& d) { return d.column_names; }},
+                        train_);
+  }
+}
+
+}  // namespace natgrad::io

@@ -1,0 +1,104 @@
+#include "natgrad/io/layout.hpp"
+
+#include <functional>
+#include <numeric>
+
+#include "natgrad/error.hpp"
+
+namespace natgrad::io {
+
+namespace {
+
+// Calls visit(k, flat index) for the row-major k-th entry of t, in order.
+template <class Visit>
+void for_each_entry(const Tensor& t, Visit visit) {
+  const std::size_t rank = t.shape.size();
+  std::vector<std::int64_t> index(rank, 0);
+  const std::int64_t n = t.size();
+  std::int64_t flat = t.offset;
+  for (std::int64_t k = 0; k < n; ++k) {
+    visit(k, flat);
+    // Advance the row-major index; the flat index moves by the strides.
+    for (std::size_t j = rank; j-- > 0;) {
+      if (++index[j] < t.shape[j]) {
+        flat += t.strides[j];
+        break;
+      }
+      flat -= (t.shape[j] - 1) * t.strides[j];
+      index[j] = 0;
+    }
+  }
+}
+
+}  // namespace
+
+std::int64_t Tensor::size() const {
+  return std::accumulate(shape.begin(), shape.end(), std::int64_t{1}, std::multiplies<>());
+}
+
+std::int64_t Tensor::at(std::initializer_list<std::int64_t> index) const {
+  std::int64_t flat = offset;
+  std::size_t j = 0;
+  for (const std::int64_t i : index) flat += i * strides[j++];
+  return flat;
+}
+
+const Tensor& Layout::operator[](const std::string& name) const {
+  for (const Tensor& t : tensors) {
+    if (t.name == name) return t;
+  }
+  throw Error("the layout of λ has no tensor '" + name + "'");
+}
+
+void Layout::check(const std::string& what) const {
+  const auto fail = [&](const Tensor& t, const std::string& why) {
+    throw Error(what + ": tensor '" + t.name + "' of the layout of λ " + why);
+  };
+  std::int64_t total = 0;
+  for (const Tensor& t : tensors) {
+    if (t.strides.size() != t.shape.size()) {
+      fail(t, "has " + std::to_string(t.strides.size()) + " strides for " + std::to_string(t.shape.size()) +
+                  " dimensions");
+    }
+    std::int64_t entries = 1;
+    for (std::size_t j = 0; j < t.shape.size(); ++j) {
+      if (t.shape[j] < 0 || t.strides[j] < 0) fail(t, "has a negative size or stride");
+      if (__builtin_mul_overflow(entries, t.shape[j], &entries) || entries > size) fail(t, "has more entries than λ");
+    }
+    if (entries == 0) continue;
+    if (t.offset < 0 || t.offset >= size) fail(t, "starts outside the " + std::to_string(size) + " entries of λ");
+    std::int64_t last = t.offset;  // the largest flat index, kept below size without overflowing
+    for (std::size_t j = 0; j < t.shape.size(); ++j) {
+      if (t.shape[j] > 1 && t.strides[j] > 0 && t.shape[j] - 1 > (size - 1 - last) / t.strides[j]) {
+        fail(t, "reaches beyond the " + std::to_string(size) + " entries of λ");
+      }
+      last += (t.shape[j] - 1) * t.strides[j];
+    }
+    total += entries;
+    if (total > size) fail(t, "has more entries than λ");
+  }
+  if (total != size) {
+    throw Error(what + ": the tensors of the layout of λ have " + std::to_string(total) + " entries, λ " +
+                std::to_string(size));
+  }
+  std::vector<bool> seen(static_cast<std::size_t>(size), false);
+  for (const Tensor& t : tensors) {
+    for_each_entry(t, [&](std::int64_t, std::int64_t flat) {
+      auto slot = seen[static_cast<std::size_t>(flat)];
+      if (slot) fail(t, "overlaps another at entry " + std::to_string(flat) + " of λ");
+      slot = true;
+    });
+  }
+}
+
+std::vector<double> gather(const Tensor& t, const Eigen::Ref<const Eigen::VectorXd>& flat) {
+  std::vector<double> out(static_cast<std::size_t>(t.size()));
+  for_each_entry(t, [&](std::int64_t k, std::int64_t i) { out[static_cast<std::size_t>(k)] = flat[i]; });
+  return out;
+}
+
+void scatter(const Tensor& t, const std::vector<double>& values, Eigen::Ref<Eigen::VectorXd> flat) {
+  for_each_entry(t, [&](std::int64_t k, std::int64_t i) { flat[i] = values[static_cast<std::size_t>(k)]; });
+}
+
+}  // namespace natgrad::io

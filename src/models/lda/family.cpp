@@ -1,0 +1,211 @@
+// Latent Dirichlet allocation as a model family: its job keys, its model, its
+// model file and predictor, and `natgrad synth lda`.
+
+#include "natgrad/models/lda/family.hpp"
+
+#include <cstdio>
+#include <numeric>
+
+#include "natgrad/error.hpp"
+#include "natgrad/models/lda/lda.hpp"
+#include "natgrad/models/lda/synth.hpp"
+
+namespace natgrad::models {
+
+namespace {
+
+using config::Type;
+
+// 1/K, the default of both priors.
+std::optional<config::Value> one_over_topics(const config::Values& v) {
+  return 1.0 / static_cast<double>(v.integer("model.topics"));
+}
+
+// The sizes a model file of this family gives in /model's attributes.
+struct Sizes {
+  std::int64_t topics = 0;
+  std::int64_t vocab_size = 0;
+};
+
+Sizes file_sizes(const io::ModelFile& file) {
+  const Sizes s{file.model.attr_int("/model", "topics"), file.model.attr_int("/model", "vocab_size")};
+  if (s.topics < 1 || s.vocab_size < 1 || s.topics > (std::int64_t{1} << 24) || s.vocab_size > INT32_MAX) {
+    throw Error(file.model.file() + ": '/model' topics = " + std::to_string(s.topics) + ", vocab_size = " +
+                std::to_string(s.vocab_size) + "; expected 1 <= topics <= 2^24 and 1 <= vocab_size < 2^31");
+  }
+  return s;
+}
+
+// λ of a checked model file as the K × V matrix it is.
+Eigen::MatrixXd file_topics(const io::ModelFile& file) {
+  const Sizes s = file_sizes(file);
+  const Eigen::VectorXd flat = file.lambda(lda_layout(s.topics, s.vocab_size));
+  return Eigen::Map<const Eigen::MatrixXd>(flat.data(), s.topics, s.vocab_size);
+}
+
+class LdaPredictor final : public Predictor {
+ public:
+  LdaPredictor(const io::ModelFile& file, const LocalOptions& local)
+      : lambda_(file_topics(file)), beta_(lda_exp_elog_beta(lambda_)), ws_(static_cast<std::size_t>(local.threads)) {
+    options_.topics = lambda_.rows();
+    options_.alpha = file.model.numbers("/model/alpha", {static_cast<std::uint64_t>(lambda_.rows())})[0];
+    options_.local_max_iters = local.max_iters;
+    options_.local_tol = local.tol;
+    options_.threads = local.threads;
+  }
+
+  std::int64_t columns() const override { return lambda_.cols(); }
+
+  ScoreSum score(const io::Shard& shard) override {
+    const Eigen::Map<const Eigen::VectorXd> flat(lambda_.data(), lambda_.size());
+    // Base 0: λ exactly as the file holds it.
+    const GlobalParams lambda(Eigen::VectorXd::Zero(flat.size()), flat, options_.topics);
+    return lda_heldout_score(lambda, beta_, std::get<io::Corpus>(shard), options_, ws_);
+  }
+
+  double metric(const ScoreSum& total) const override { return lda_perplexity(total); }
+
+  std::string report(const ScoreSum& total, const std::string& model, const std::string& data) const override {
+    char line[64];
+    std::snprintf(line, sizeof line, "%.4f", metric(total));
+    return std::string("held-out perplexity ") + line + " of " + model + " on " + data + " (" +
+           std::to_string(static_cast<std::int64_t>(total.count)) + " held-out tokens)";
+  }
+
+  std::vector<io::ItemTable> infer(const io::Shard& shard) override {
+    const auto& corpus = std::get<io::Corpus>(shard);
+    const auto gammas = lda_infer_corpus(beta_, corpus, options_, ws_);
+    const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> theta =
+        (gammas.array().colwise() / gammas.rowwise().sum().array()).matrix();
+    std::vector<double> lengths;
+    for (std::int64_t d = 0; d < corpus.num_docs(); ++d) {
+      const auto counts = corpus.doc_counts(d);
+      lengths.push_back(static_cast<double>(std::accumulate(counts.begin(), counts.end(), std::int64_t{0})));
+    }
+    const Eigen::Index k = options_.topics;
+    return {{"theta", k, false, {theta.data(), theta.data() + theta.size()}},
+            {"gamma", k, false, {gammas.data(), gammas.data() + gammas.size()}},
+            {"doc_ids", 0, true, {corpus.doc_ids.begin(), corpus.doc_ids.end()}},
+            {"doc_lengths", 0, true, lengths}};
+  }
+
+  io::Group theta_attributes(std::int64_t items) const override {
+    io::Group g;
+    g.set("/", "num_docs", items);
+    g.set("/", "topics", static_cast<std::int64_t>(options_.topics));
+    return g;
+  }
+
+  std::string inferred(std::int64_t items) const override {
+    return "topic proportions of " + std::to_string(items) + " documents";
+  }
+
+ private:
+  Eigen::MatrixXd lambda_;  ///< K × V
+  LdaBeta beta_;
+  LdaOptions options_;
+  LdaWorkspaces ws_;
+};
+
+class Lda final : public Family {
+ public:
+  std::string type() const override { return "lda"; }
+  std::string summary() const override { return "topics of a corpus, latent Dirichlet allocation"; }
+
+  std::vector<config::Option> options() const override {
+    return {config::required_option("model.topics", Type::kInteger, config::at_least(1), "number of topics K"),
+            config::derived_option("model.alpha", Type::kNumber, one_over_topics, "1/K", config::positive(),
+                                   "symmetric Dirichlet prior on each document's topic proportions θ"),
+            config::derived_option("model.eta", Type::kNumber, one_over_topics, "1/K", config::positive(),
+                                   "symmetric Dirichlet prior on each topic β_k")};
+  }
+
+  io::DataKind data_kind() const override { return io::DataKind::kCorpus; }
+
+  std::unique_ptr<Model> make_model(const config::ModelConfig& model, const config::SolverConfig& solver,
+                                    io::DataSource& data, comm::Communicator& comm) const override {
+    LdaOptions options;
+    options.topics = model.values.integer("model.topics");
+    options.alpha = model.values.number("model.alpha");
+    options.eta = model.values.number("model.eta");
+    options.local_max_iters = static_cast<int>(solver.local_max_iters);
+    options.local_tol = solver.local_tol;
+    options.threads = static_cast<int>(solver.threads);
+    std::unique_ptr<Model> out;
+    comm::agree(comm, [&] {
+      out = std::make_unique<LdaModel>(data.take_train<io::Corpus>(), data.take_heldout<io::Corpus>(), options,
+                                       data.fingerprint().num_tokens);
+    });
+    return out;
+  }
+
+  void check_file(const io::ModelFile& file) const override {
+    const Sizes s = file_sizes(file);
+    const Eigen::MatrixXd lambda = file_topics(file);
+    if (!(lambda.array() > 0).all()) throw Error(file.model.file() + ": '/model/lambda' has values that are not > 0");
+    const auto k = static_cast<std::uint64_t>(s.topics);
+    for (const double a : file.model.numbers("/model/alpha", {k})) {
+      if (!(a > 0)) throw Error(file.model.file() + ": '/model/alpha' has values that are not > 0");
+    }
+    if (!(file.model.numbers("/model/eta", {})[0] > 0)) throw Error(file.model.file() + ": '/model/eta' is not > 0");
+    if (static_cast<std::int64_t>(file.vocab.size()) != s.vocab_size) {
+      throw Error(file.model.file() + ": '/vocab' does not have vocab_size = " + std::to_string(s.vocab_size) +
+                  " words");
+    }
+  }
+
+  io::Layout file_layout(const io::ModelFile& file) const override {
+    const Sizes s = file_sizes(file);
+    return lda_layout(s.topics, s.vocab_size);
+  }
+
+  std::unique_ptr<Predictor> make_predictor(const io::ModelFile& file, const LocalOptions& local) const override {
+    return std::make_unique<LdaPredictor>(file, local);
+  }
+
+  std::string synth_usage() const override {
+    return "usage: natgrad synth lda --topics K --vocab V --docs D --out CORPUS.h5 [options]\n"
+           "Draws a corpus from LDA's generative model; the true topics go to /truth in the file.\n";
+  }
+
+  std::vector<config::Option> synth_options() const override {
+    return {config::option("topics", Type::kInteger, std::int64_t{10}, config::at_least(1), "topics K"),
+            config::option("vocab", Type::kInteger, std::int64_t{1000}, config::int32_count(), "vocabulary size V"),
+            config::option("docs", Type::kInteger, std::int64_t{1000}, config::at_least(1), "documents D"),
+            config::option("doc-length", Type::kNumber, 100.0, config::positive(),
+                           "mean tokens per document (Poisson)"),
+            config::option("alpha", Type::kNumber, 0.1, config::positive(), "Dirichlet concentration of theta"),
+            config::option("eta", Type::kNumber, 0.01, config::positive(), "Dirichlet concentration of the topics"),
+            config::option("seed", Type::kInteger, std::int64_t{1}, config::at_least(0), "random seed")};
+  }
+
+  Synthetic synthesize(const config::Values& v) const override {
+    LdaSynthOptions o;
+    o.topics = v.integer("topics");
+    o.vocab_size = v.integer("vocab");
+    o.docs = v.integer("docs");
+    o.doc_length = v.number("doc-length");
+    o.alpha = v.number("alpha");
+    o.eta = v.number("eta");
+    o.seed = static_cast<std::uint64_t>(v.integer("seed"));
+    Eigen::MatrixXd topics;
+    Synthetic out{lda_synthesize(o, topics), io::Group()};
+    const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rows = topics;
+    out.truth.add_group("/truth");
+    out.truth.add("/truth/topics", {static_cast<std::uint64_t>(o.topics), static_cast<std::uint64_t>(o.vocab_size)},
+                  std::vector<double>(rows.data(), rows.data() + rows.size()));
+    out.truth.set("/truth", "alpha", o.alpha);
+    out.truth.set("/truth", "eta", o.eta);
+    out.truth.set("/truth", "seed", v.integer("seed"));
+    return out;
+  }
+};
+
+}  // namespace
+
+const Family& lda_family() {
+  static const Lda family;
+  return family;
+}
+
+}  // namespace natgrad::models
