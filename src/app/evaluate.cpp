@@ -7,12 +7,10 @@ namespace natgrad::app {
 
 double run_evaluate(const config::InferConfig& config, comm::Communicator& comm, std::ostream& out) {
   detail::Applied a = detail::apply_model(config, comm);
-  const models::ScoreSum part = a.predictor->score(a.shard);
-  double sums[2] = {part.log_score, part.count};
-  comm.allreduce_sum(sums);
-  const models::ScoreSum total{sums[0], sums[1]};
-  if (comm.rank() == 0) out << a.predictor->report(total, config.model, config.data) << "\n";
-  return a.predictor->metric(total);
+  std::vector<double> sums = a.predictor->score(a.shard);
+  comm.allreduce_sum(std::span(sums));
+  if (comm.rank() == 0) out << a.predictor->report(sums, config.model, config.data) << "\n";
+  return a.predictor->metric(sums);
 }
 
 }  // namespace natgrad::app

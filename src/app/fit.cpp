@@ -166,6 +166,7 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
     contents.train_path = config.data.train;
     contents.data = data.fingerprint();
     contents.heldout_name = model.heldout_name();
+    contents.extra_names = model.extra_names();
     contents.history = svi.history();
     return contents;
   };

@@ -78,18 +78,21 @@ void write_contents(h5::File& file, const ModelFile& c) {
 
   std::vector<std::int64_t> step;
   std::vector<double> epoch, seconds, rho, heldout;
+  std::vector<std::vector<double>> extra(c.extra_names.size());
   for (const auto& row : c.history) {
     step.push_back(row.step);
     epoch.push_back(row.epoch);
     seconds.push_back(row.seconds);
     rho.push_back(row.rho);
     heldout.push_back(row.heldout);
+    if (row.extra.size() != extra.size()) throw Error("/history: a row has " + std::to_string(row.extra.size()) +
+                                                      " further columns, not " + std::to_string(extra.size()));
+    for (std::size_t j = 0; j < extra.size(); ++j) extra[j].push_back(row.extra[j]);
   }
-  file.write_table("/history", {{"step", step},
-                                {"epoch", epoch},
-                                {"seconds", seconds},
-                                {"rho", rho},
-                                {c.heldout_name, heldout}});
+  std::vector<h5::Column> columns = {{"step", step}, {"epoch", epoch}, {"seconds", seconds}, {"rho", rho},
+                                     {c.heldout_name, heldout}};
+  for (std::size_t j = 0; j < extra.size(); ++j) columns.push_back({c.extra_names[j], extra[j]});
+  file.write_table("/history", columns);
 }
 
 // Reads a float64 dataset of one dimension, every value finite.
@@ -182,14 +185,24 @@ void read_common(const h5::File& file, ModelFile& c) {
   const std::string checksum = file.attr_string("/data", "checksum");
   if (std::sscanf(checksum.c_str(), "0x%" SCNx64, &c.data.checksum) != 1) bad("'/data' checksum '" + checksum + "' is malformed");
   const auto columns = file.columns("/history");
-  if (columns.size() != 5) bad("'/history' does not have the 5 columns step, epoch, seconds, rho and a metric");
+  if (columns.size() < 5 || columns[0] != "step" || columns[1] != "epoch" || columns[2] != "seconds" ||
+      columns[3] != "rho") {
+    bad("'/history' does not have the columns step, epoch, seconds, rho and a metric");
+  }
   c.heldout_name = columns[4];
+  c.extra_names.assign(columns.begin() + 5, columns.end());
   const auto steps = file.read_column<std::int64_t>("/history", "step");
   const auto epochs = file.read_column<double>("/history", "epoch");
   const auto seconds = file.read_column<double>("/history", "seconds");
   const auto rhos = file.read_column<double>("/history", "rho");
   const auto metric = file.read_column<double>("/history", c.heldout_name);
-  for (std::size_t i = 0; i < steps.size(); ++i) c.history.push_back({steps[i], epochs[i], seconds[i], rhos[i], metric[i]});
+  std::vector<std::vector<double>> extra;
+  for (const std::string& name : c.extra_names) extra.push_back(file.read_column<double>("/history", name));
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    io::HistoryRow row{steps[i], epochs[i], seconds[i], rhos[i], metric[i], {}};
+    for (const auto& column : extra) row.extra.push_back(column[i]);
+    c.history.push_back(std::move(row));
+  }
 }
 
 }  // namespace

@@ -132,25 +132,35 @@ void Svi::check_finite(const Eigen::Ref<const Eigen::VectorXd>& values, const ch
 }
 
 void Svi::evaluate() {
+  // The held-out score and the sums of the model's further columns, in one allreduce.
   const models::ScoreSum partial = model_.heldout_partial();
-  double sums[2] = {partial.log_score, partial.count};
-  comm_.allreduce_sum(sums);
+  std::vector<double> sums = {partial.log_score, partial.count};
+  const std::vector<double> extra = model_.extra_partial();
+  sums.insert(sums.end(), extra.begin(), extra.end());
+  comm_.allreduce_sum(std::span(sums));
   io::HistoryRow row;
   row.step = step_;
   row.epoch = epochs_done();
   row.seconds = train_seconds_;
   row.rho = step_ == 0 ? std::numeric_limits<double>::quiet_NaN() : rho_;
   row.heldout = model_.heldout_metric({sums[0], sums[1]});
+  row.extra = model_.extra_values({sums.begin() + 2, sums.end()});
   history_.push_back(row);
   if (progress_ != nullptr) {
     const double seconds = train_seconds_ - seconds_at_last_eval_;
     const auto docs = static_cast<double>(docs_seen_ - docs_at_last_eval_);
     char line[200];
-    std::snprintf(line, sizeof line, "step %7lld/%lld  epoch %6.2f  %s/s %9.0f  rho %6.4f  %s %.2f\n",
+    std::snprintf(line, sizeof line, "step %7lld/%lld  epoch %6.2f  %s/s %9.0f  rho %6.4f  %s %.2f",
                   static_cast<long long>(step_), static_cast<long long>(total_steps_), row.epoch,
                   model_.item_name().c_str(), seconds > 0 ? docs / seconds : 0.0, step_ == 0 ? 0.0 : row.rho, model_.heldout_name().c_str(),
                   row.heldout);
-    *progress_ << line << std::flush;
+    *progress_ << line;
+    const std::vector<std::string> names = model_.extra_names();
+    for (std::size_t j = 0; j < names.size() && j < row.extra.size(); ++j) {
+      std::snprintf(line, sizeof line, "  %s %.4g", names[j].c_str(), row.extra[j]);
+      *progress_ << line;
+    }
+    *progress_ << "\n" << std::flush;
   }
   seconds_at_last_eval_ = train_seconds_;
   docs_at_last_eval_ = docs_seen_;

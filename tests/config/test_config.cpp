@@ -33,12 +33,10 @@ std::vector<std::pair<std::string, std::string>> resolved(const FitConfig& c) {
 std::string fit_help() { return config::fit_help(models::catalog()); }
 
 // `natgrad synth TYPE`'s parsing and help, with the family's options.
-SynthConfig parse_synth_of(const std::string& type, const Args& args) {
-  const models::Family& f = *models::find_family(type);
-  const io::DataNouns& n = io::nouns(f.data_kind());
-  return parse_synth(args, f.synth_options(), "synth " + type, n.file, n.item);
+SynthConfig parse_synth_gmm(const Args& args) {
+  const models::Family& f = *models::find_family("gmm");
+  return parse_synth(args, f.synth_options(), "synth gmm", "data", "row");
 }
-SynthConfig parse_synth_gmm(const Args& args) { return parse_synth_of("gmm", args); }
 std::string synth_help_of(const std::string& type) {
   const models::Family& f = *models::find_family(type);
   const io::DataNouns& n = io::nouns(f.data_kind());

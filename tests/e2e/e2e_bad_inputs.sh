@@ -133,6 +133,24 @@ expect_error "prior scale not positive definite" 2 "model.scale: not symmetric p
   "${GMM[@]}" --data.train points.h5 --model.scale "1,0,0,0,-1,0,0,0,1"
 expect_error "more ranks than points" 2 "one_point.h5: 1 rows for 2 ranks; every rank needs at least one row" \
   "${GMM[@]}" --data.train one_point.h5
+expect_error "an unknown model type" 2 "model.type = hmm: expected lda or gmm" \
+  fit --model.type hmm --model.topics 2 --data.train kos.h5
+timeout 60 "$MPIEXEC" -np 2 "$NATGRAD" fit --model.topics 3 --data.train kos.h5 --solver.max_steps 2 \
+  --output.model m.h5 >/dev/null
+"$NATGRAD_PYTHON" - <<'PY'
+import shutil, h5py
+shutil.copy("m.h5", "hmm.h5")
+shutil.copy("m.h5", "bad_layout.h5")
+with h5py.File("hmm.h5", "r+") as f:
+    f["model"].attrs.modify("type", "hmm")
+with h5py.File("bad_layout.h5", "r+") as f:
+    f["layout/dims"][0] = 4
+PY
+expect_error "a model file of an unknown type" 2 "hmm.h5: '/model' type 'hmm' is not a model this natgrad knows" \
+  evaluate --model hmm.h5 --data kos.h5
+expect_error "a model file whose /layout disagrees with its datasets" 2 \
+  "bad_layout.h5: '/layout' gives tensor 'lambda' the shape [4, 6906], but '/model/lambda' is of shape [3, 6906]" \
+  evaluate --model bad_layout.h5 --data kos.h5
 expect_error "unknown command" 2 "unknown command 'fitt'" fitt --config job.ini
 [ ! -e z.h5 ] || { echo "FAIL: a failed conversion left z.h5"; failures=$((failures + 1)); }
 [ "$failures" = 0 ] || exit 1

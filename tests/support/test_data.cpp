@@ -10,9 +10,9 @@ std::string shared_data(const std::string& relative) {
   return std::filesystem::exists(path) ? path.string() : std::string();
 }
 
-std::string repo_data(const std::string& relative) {
-  return (std::filesystem::path(NATGRAD_REPO_DATA) / relative).string();
-}
+std::string repo_data(const std::string& relative) { return repo_file("jobs/data/" + relative); }
+
+std::string repo_file(const std::string& relative) { return (std::filesystem::path(NATGRAD_REPO) / relative).string(); }
 
 std::string temp_dir(const std::string& name) {
   const auto path = std::filesystem::temp_directory_path() / ("natgrad_test_" + name);

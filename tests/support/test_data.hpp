@@ -31,6 +31,9 @@ std::string shared_data(const std::string& relative);
 /// Path of a file of the corpus shipped in the repository (jobs/data/...).
 std::string repo_data(const std::string& relative);
 
+/// Path of a file of the repository ("README.md").
+std::string repo_file(const std::string& relative);
+
 /// A fresh, empty temporary folder for one test.
 std::string temp_dir(const std::string& name);
 

@@ -83,8 +83,15 @@ def write_lambda_as_model(lam, path, template):
     with h5py.File(template, "r") as t, h5py.File(path, "w") as f:
         for name, value in t.attrs.items():
             f.attrs[name] = value
-        for group in ("vocab", "config", "solver", "data", "history"):
-            t.copy(group, f)
+        for group in ("vocab", "config", "solver", "data", "history", "layout"):
+            if group in t:
+                t.copy(group, f)
+        # The solver's form of lambda is natgrad's run's, not this system's: a file without it holds lambda alone.
+        for name in ("lambda_offset", "lambda_offset_block_sum"):
+            if name in f["solver"]:
+                del f["solver"][name]
+        if "lambda_scale" in f["solver"].attrs:
+            del f["solver"].attrs["lambda_scale"]
         model = f.create_group("model")
         for name, value in t["model"].attrs.items():
             model.attrs[name] = value

@@ -52,8 +52,9 @@ def history(path):
 
 
 def metric_name(hist):
-    """The held-out metric of a history table: its last field ('perplexity', 'heldout_loglik', ...)."""
-    return hist.dtype.names[-1]
+    """The held-out metric of a history table: its fifth field, after step, epoch, seconds and rho ('perplexity',
+    'heldout_loglik', ...); a model may record further columns after it."""
+    return hist.dtype.names[4]
 
 
 def metric_goal(name):

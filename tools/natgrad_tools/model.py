@@ -12,12 +12,12 @@ from .layout import Layout, parameters
 
 def model_type(f, path, fmt, generic=False):
     """The model type of an open model or checkpoint (/model attribute 'type') or theta file (root attribute
-    'model_type'; 'lda' when absent, as in files written before mixtures); None for other formats. A type without a
+    'model_type'; registry.UNTYPED_THETA when absent, as in files written before mixtures); None for other formats. A type without a
     family module is refused, except (generic) in a model file of schema 2, whose /layout describes lambda."""
     if fmt == MODEL:
         kind = text(f["model"].attrs.get("type", ""))
     elif fmt == THETA:
-        kind = text(f.attrs.get("model_type", "lda"))
+        kind = text(f.attrs.get("model_type", registry.UNTYPED_THETA))
     else:
         return None
     if registry.family(kind) is None and not (generic and fmt == MODEL and schema_version(f) >= LAYOUT_SCHEMA):

@@ -40,6 +40,9 @@ MODULES = {
     "gmm": ".gmm",
 }
 
+# The type of a theta file without 'model_type': theta files were written before mixtures, by lda only.
+UNTYPED_THETA = "lda"
+
 # What a theta file of a type holds: its matrix dataset (rows normalised on reading; 'export --KEY' reads one), the
 # export name, the id column's header and the unit of its columns (export csv), the id and other row datasets, the
 # rows' symbol and noun (summary: 'D = 1000 documents'), and what the matrix is (help).

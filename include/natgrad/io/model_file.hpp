@@ -24,7 +24,8 @@
 ///   (a file without lambda_scale continues from a = 1, M = λ − η)
 ///   /data            attributes train (path), num_docs, vocab_size, num_tokens, checksum
 ///   /history         table, one row per evaluation:
-///                    step int64, epoch, seconds, rho, <held-out metric> float64
+///                    step int64, epoch, seconds, rho, <held-out metric>, <the model's
+///                    further columns, if any> float64
 /// Schema version 1 is the same without /layout: its reader takes the layout
 /// from the family. Every random number natgrad draws is a function of (seed,
 /// purpose, datum id, step), and the minibatch sequence and step size a
@@ -52,6 +53,7 @@ struct HistoryRow {
   double seconds = 0.0;  ///< wall seconds of training (evaluation excluded) up to this step
   double rho = 0.0;      ///< step size of this step (NaN at step 0)
   double heldout = 0.0;  ///< held-out metric (NaN without held-out data)
+  std::vector<double> extra;  ///< the model's further columns (ModelFile::extra_names)
 };
 
 /// What identifies the training data: sizes and a checksum of its content
@@ -84,6 +86,7 @@ struct ModelFile {
   std::string train_path;
   DataFingerprint data;
   std::string heldout_name = "perplexity";  ///< name of the held-out column of /history
+  std::vector<std::string> extra_names;     ///< names of the columns of /history after it
   std::vector<HistoryRow> history;
 
   /// The value of a resolved job key, or "" if absent.

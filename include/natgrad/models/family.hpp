@@ -43,12 +43,14 @@ class Predictor {
   virtual ~Predictor() = default;
   /// The number of columns the data must have (V words, D dimensions).
   virtual std::int64_t columns() const = 0;
-  /// This rank's part of the held-out score of `shard` (the fit's held-out score).
-  virtual ScoreSum score(const io::Shard& shard) = 0;
-  /// The held-out metric from the score summed over all ranks.
-  virtual double metric(const ScoreSum& total) const = 0;
-  /// The line `natgrad evaluate` prints, e.g. "held-out perplexity 1812.6012 of m.h5 on test.h5 (83942 held-out tokens)".
-  virtual std::string report(const ScoreSum& total, const std::string& model, const std::string& data) const = 0;
+  /// This rank's part of the sums the held-out scores of `shard` are made of
+  /// (as the fit evaluates them; the same length on every rank).
+  virtual std::vector<double> score(const io::Shard& shard) = 0;
+  /// The held-out metric from the sums over all ranks.
+  virtual double metric(const std::vector<double>& total) const = 0;
+  /// What `natgrad evaluate` prints, e.g. "held-out perplexity 1812.6012 of m.h5 on test.h5 (83942 held-out tokens)".
+  virtual std::string report(const std::vector<double>& total, const std::string& model,
+                             const std::string& data) const = 0;
   /// What the model says of each item of `shard`: the theta file's tables, one row per item.
   virtual std::vector<io::ItemTable> infer(const io::Shard& shard) = 0;
   /// The theta file's root attributes for `items` items in all.

@@ -91,6 +91,15 @@ class Model {
   virtual double heldout_metric(const ScoreSum& total) const = 0;
   /// Name of that metric ("perplexity", ...).
   virtual std::string heldout_name() const = 0;
+  /// Further columns of each evaluation row of /history and of the progress
+  /// lines, after the held-out metric (none by default): their names, fixed
+  /// for the run; this rank's part of the sums they are made of (the same
+  /// length on every rank; the solver sums them over the ranks with the
+  /// held-out score); and their values from those sums over all ranks (and
+  /// the current λ).
+  virtual std::vector<std::string> extra_names() const { return {}; }
+  virtual std::vector<double> extra_partial() { return {}; }
+  virtual std::vector<double> extra_values(const std::vector<double>& /*total*/) const { return {}; }
   /// This rank's share of the ELBO's data terms at the current λ, with the
   /// local factors of its training data optimised.
   virtual double elbo_local_partial() = 0;

@@ -119,19 +119,19 @@ class GmmPredictor final : public Predictor {
 
   std::int64_t columns() const override { return file_.model.attr_int("/model", "dim"); }
 
-  ScoreSum score(const io::Shard& shard) override {
+  std::vector<double> score(const io::Shard& shard) override {
     const auto& data = std::get<io::DenseData>(shard);
     const GmmModel model = file_model(file_, data);
     return {model.log_predictive(columns_of(data)).sum(), static_cast<double>(data.num_rows())};
   }
 
-  double metric(const ScoreSum& total) const override { return total.log_score / total.count; }
+  double metric(const std::vector<double>& total) const override { return total[0] / total[1]; }
 
-  std::string report(const ScoreSum& total, const std::string& model, const std::string& data) const override {
+  std::string report(const std::vector<double>& total, const std::string& model, const std::string& data) const override {
     char line[64];
     std::snprintf(line, sizeof line, "%.4f", metric(total));
     return std::string("held-out log predictive density ") + line + " per point of " + model + " on " + data +
-           " (" + std::to_string(static_cast<std::int64_t>(total.count)) + " points)";
+           " (" + std::to_string(static_cast<std::int64_t>(total[1])) + " points)";
   }
 
   std::vector<io::ItemTable> infer(const io::Shard& shard) override {

@@ -56,20 +56,21 @@ class LdaPredictor final : public Predictor {
 
   std::int64_t columns() const override { return lambda_.cols(); }
 
-  ScoreSum score(const io::Shard& shard) override {
+  std::vector<double> score(const io::Shard& shard) override {
     const Eigen::Map<const Eigen::VectorXd> flat(lambda_.data(), lambda_.size());
     // Base 0: λ exactly as the file holds it.
     const GlobalParams lambda(Eigen::VectorXd::Zero(flat.size()), flat, options_.topics);
-    return lda_heldout_score(lambda, beta_, std::get<io::Corpus>(shard), options_, ws_);
+    const ScoreSum s = lda_heldout_score(lambda, beta_, std::get<io::Corpus>(shard), options_, ws_);
+    return {s.log_score, s.count};
   }
 
-  double metric(const ScoreSum& total) const override { return lda_perplexity(total); }
+  double metric(const std::vector<double>& total) const override { return lda_perplexity({total[0], total[1]}); }
 
-  std::string report(const ScoreSum& total, const std::string& model, const std::string& data) const override {
+  std::string report(const std::vector<double>& total, const std::string& model, const std::string& data) const override {
     char line[64];
     std::snprintf(line, sizeof line, "%.4f", metric(total));
     return std::string("held-out perplexity ") + line + " of " + model + " on " + data + " (" +
-           std::to_string(static_cast<std::int64_t>(total.count)) + " held-out tokens)";
+           std::to_string(static_cast<std::int64_t>(total[1])) + " held-out tokens)";
   }
 
   std::vector<io::ItemTable> infer(const io::Shard& shard) override {

@@ -1,0 +1,116 @@
+// The generic model file: λ's tensors placed by the layout and read back bit
+// for bit, the layout recorded and checked, the family's content and the
+// history's further columns kept; layouts that do not cover λ exactly once
+// are refused.
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+
+#include "natgrad/error.hpp"
+#include "natgrad/io/hdf5.hpp"
+#include "natgrad/io/model_file.hpp"
+#include "test_data.hpp"
+
+namespace natgrad::io {
+namespace {
+
+// Two tensors over 10 entries: a [2, 3] at even-spaced places and a [4] in the rest.
+Layout two_tensors() { return {{{"a", {2, 3}, 0, {5, 1}}, {"b", {2, 2}, 3, {5, 1}}}, 10}; }
+
+std::string error_of(const std::function<void()>& call) {
+  try {
+    call();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(accepted)";
+}
+
+TEST(Layout, GatherAndScatterAreInverse) {
+  const Layout layout = two_tensors();
+  layout.check("test");
+  Eigen::VectorXd flat = Eigen::VectorXd::LinSpaced(10, 0, 9);
+  EXPECT_EQ(gather(layout["a"], flat), (std::vector<double>{0, 1, 2, 5, 6, 7}));
+  EXPECT_EQ(gather(layout["b"], flat), (std::vector<double>{3, 4, 8, 9}));
+  Eigen::VectorXd back = Eigen::VectorXd::Zero(10);
+  for (const Tensor& t : layout.tensors) scatter(t, gather(t, flat), back);
+  EXPECT_TRUE(back == flat);
+}
+
+TEST(Layout, RefusesLayoutsThatDoNotCoverLambdaOnce) {
+  Layout overlap = two_tensors();
+  overlap.tensors[1].offset = 2;
+  EXPECT_NE(error_of([&] { overlap.check("f.h5"); }).find("overlaps"), std::string::npos);
+  Layout beyond = two_tensors();
+  beyond.tensors[1].strides = {6, 1};
+  EXPECT_NE(error_of([&] { beyond.check("f.h5"); }).find("beyond"), std::string::npos);
+  Layout short_of = two_tensors();
+  short_of.size = 11;
+  EXPECT_NE(error_of([&] { short_of.check("f.h5"); }).find("have 10 entries, λ 11"), std::string::npos);
+  Layout negative = two_tensors();
+  negative.tensors[0].strides = {-5, 1};
+  EXPECT_NE(error_of([&] { negative.check("f.h5"); }).find("negative"), std::string::npos);
+  Layout huge = two_tensors();
+  huge.tensors[0].shape = {std::int64_t{1} << 40, std::int64_t{1} << 40};
+  EXPECT_NE(error_of([&] { huge.check("f.h5"); }).find("more entries than λ"), std::string::npos);
+}
+
+ModelFile example() {
+  ModelFile c;
+  c.type = "example";
+  c.model.set("/model", "size", std::int64_t{10});
+  c.model.add_group("/model/prior");
+  c.model.set("/model/prior", "concentration", 0.5);
+  c.model.add("/model/prior/mean", {2}, std::vector<double>{1.5, -2.0});
+  const Eigen::VectorXd lambda = Eigen::VectorXd::LinSpaced(10, 0.1, 1.0);
+  c.set_lambda(two_tensors(), lambda);
+  c.vocab = {"x", "y", "z"};
+  c.config = {{"model.type", "example"}};
+  c.lambda_offset = lambda;
+  c.lambda_offset_block_sum = lambda;
+  c.heldout_name = "score";
+  c.extra_names = {"first", "second"};
+  c.history = {{0, 0.0, 0.0, std::nan(""), 1.0, {2.0, 3.0}}, {5, 0.5, 1.0, 0.1, 4.0, {5.0, 6.0}}};
+  return c;
+}
+
+TEST(ModelFile, KeepsTensorsContentAndHistoryColumns) {
+  const std::string path = testing::temp_dir("model_file_round_trip") + "/m.h5";
+  const ModelFile written = example();
+  write_model_file(path, written);
+  const ModelFile back = read_model_file(path);
+  EXPECT_EQ(back.schema_version, kModelSchemaVersion);
+  EXPECT_EQ(back.type, "example");
+  EXPECT_TRUE(back.layout == two_tensors());
+  EXPECT_TRUE(back.lambda(two_tensors()) == Eigen::VectorXd::LinSpaced(10, 0.1, 1.0));
+  EXPECT_EQ(back.model.attr_int("/model", "size"), 10);
+  EXPECT_EQ(back.model.attr_double("/model/prior", "concentration"), 0.5);
+  EXPECT_EQ(back.model.numbers("/model/prior/mean", {2}), (std::vector<double>{1.5, -2.0}));
+  EXPECT_EQ(back.vocab, written.vocab);
+  EXPECT_EQ(back.extra_names, written.extra_names);
+  ASSERT_EQ(back.history.size(), 2u);
+  EXPECT_EQ(back.history[1].step, 5);
+  EXPECT_EQ(back.history[1].heldout, 4.0);
+  EXPECT_EQ(back.history[1].extra, (std::vector<double>{5.0, 6.0}));
+  // Another layout than the one recorded is refused.
+  Layout other = two_tensors();
+  other.tensors[0].strides = {5, 1};
+  other.tensors[1].offset = 4;
+  EXPECT_NE(error_of([&] { back.lambda(other); }).find("layout of λ in '/layout' is not the one"), std::string::npos);
+}
+
+TEST(ModelFile, RefusesAFileOfANewerSchemaNamingBoth) {
+  const std::string path = testing::temp_dir("model_file_newer") + "/m.h5";
+  h5::write_file_atomically(path, [](h5::File& file) {
+    file.set_attr("/", "format", std::string(kModelFormat));
+    file.set_attr("/", "schema_version", std::int64_t{3});
+  });
+  const std::string message = error_of([&] { read_model_file(path); });
+  EXPECT_NE(message.find("schema_version 3"), std::string::npos) << message;
+  EXPECT_NE(message.find("reads schema_version 1 to 2"), std::string::npos) << message;
+}
+
+}  // namespace
+}  // namespace natgrad::io
