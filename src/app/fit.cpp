@@ -53,7 +53,7 @@ void check_fits(const io::ModelFile& saved, const std::string& path, const confi
 // file from before /solver/lambda_offset, λ = η + 1 · (λ − η).
 models::GlobalParams saved_lambda(const io::ModelFile& saved, const models::Model& model, const std::string& path) {
   const Eigen::VectorXd lambda = saved.lambda(model.layout());
-  if (saved.lambda_offset.size() == 0) return {model.prior(), lambda, model.global_block_size()};
+  if (saved.lambda_offset.size() == 0) return {model.prior(), lambda, model.global_block_size(), model.global_tail_size()};
   if (saved.lambda_offset.size() != model.global_size() ||
       saved.lambda_offset_block_sum.size() != model.global_block_size()) {
     throw Error(path + ": does not fit this job: '/solver/lambda_offset' has " +
@@ -61,7 +61,8 @@ models::GlobalParams saved_lambda(const io::ModelFile& saved, const models::Mode
                 std::to_string(saved.lambda_offset_block_sum.size()) + ", the job's λ " +
                 std::to_string(model.global_size()) + " in blocks of " + std::to_string(model.global_block_size()));
   }
-  return {model.prior(), saved.lambda_offset, saved.lambda_scale, saved.lambda_offset_block_sum};
+  return {model.prior(), saved.lambda_offset, saved.lambda_scale, saved.lambda_offset_block_sum,
+          model.global_tail_size()};
 }
 
 // Warns when a rank may have fewer CPUs than solver.threads: mpirun binds each
@@ -98,7 +99,7 @@ void print_summary(const solver::Svi& svi, const models::Model& model, const con
       << detail::format_double("%.4f", p.comm_seconds / n) << " s + the rest "
       << detail::format_double("%.4f", (p.total_seconds - p.local_seconds - p.comm_seconds) / n) << " s; "
       << detail::format_double("%.0f", blocks) << " blocks of λ touched ("
-      << detail::format_double("%.2f", blocks * static_cast<double>(model.global_block_size()) * 8 / 1e6)
+      << detail::format_double("%.2f", static_cast<double>(p.reduced_values) / n * 8 / 1e6)
       << " MB allreduced)\n";
 }
 

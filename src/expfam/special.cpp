@@ -47,13 +47,18 @@ BlockF log_block(const BlockF& y) { return y.log(); }
 constexpr double kSeries[] = {1.0 / 12,    1.0 / 120,     1.0 / 252, 1.0 / 240,      1.0 / 132,
                               691.0 / 32760, 1.0 / 12, 3617.0 / 8160, 43867.0 / 14364};
 
-// ψ of a block: the shift by kShift, ψ(x) = ψ(x + kShift) − Σ_{i<kShift} 1/(x + i),
-// with the sum as one fraction, then kTerms terms of the series at y = x + kShift.
-// x is clamped to [low, high] except in log y: below low, Q(x) would leave the
-// normal range; above high, kShift/x and the series are below ψ's last bit and
-// y·Q(x) ≈ x^(kShift+1) must stay finite.
+// ψ of a block as log y − ½ inv − series − sum: the shift by kShift, ψ(x) =
+// ψ(x + kShift) − Σ_{i<kShift} 1/(x + i) (`sum`, as one fraction), then kTerms
+// terms of the series at y = x + kShift (inv = 1/y). x is clamped to [low, high]
+// except in y: below low, Q(x) would leave the normal range; above high,
+// kShift/x and the series are below ψ's last bit and y·Q(x) ≈ x^(kShift+1) must stay finite.
+template <class B>
+struct DigammaParts {
+  B y, inv, series, sum;
+};
+
 template <class B, int kShift, int kTerms>
-B digamma_block(const B& x, typename B::Scalar low, typename B::Scalar high) {
+DigammaParts<B> digamma_parts(const B& x, typename B::Scalar low, typename B::Scalar high) {
   using S = typename B::Scalar;
   const B xl = x.max(low);
   const B xc = xl.min(high);
@@ -66,15 +71,21 @@ B digamma_block(const B& x, typename B::Scalar low, typename B::Scalar high) {
     q = q * xm;
   }
   // One division for both 1/y and p/q: r = 1/(y q), so 1/y = q r and p/q = p y r.
-  const B y = xc + static_cast<S>(kShift);
-  const B r = (y * q).inverse();
+  const B yc = xc + static_cast<S>(kShift);
+  const B r = (yc * q).inverse();
   const B inv = q * r;
   const B inv2 = inv * inv;
   // The series by Horner in 1/y², innermost term first.
   B series = B::Constant(static_cast<S>(kSeries[kTerms - 1]));
   for (int n = kTerms - 2; n >= 0; --n) series = static_cast<S>(kSeries[n]) - inv2 * series;
   series *= inv2;
-  return log_block(B(xl + static_cast<S>(kShift))) - static_cast<S>(0.5) * inv - series - p * y * r;
+  return {xl + static_cast<S>(kShift), inv, series, p * yc * r};
+}
+
+template <class B, int kShift, int kTerms>
+B digamma_block(const B& x, typename B::Scalar low, typename B::Scalar high) {
+  const DigammaParts<B> d = digamma_parts<B, kShift, kTerms>(x, low, high);
+  return log_block(d.y) - static_cast<typename B::Scalar>(0.5) * d.inv - d.series - d.sum;
 }
 
 // out = f(x) blockwise, the last short block padded with ones.
@@ -98,6 +109,14 @@ void digamma(const Eigen::Ref<const Eigen::ArrayXd>& x, Eigen::Ref<Eigen::ArrayX
   // Above 1e30, Σ_{i<8} 1/(x+i) ≈ 8/x is below 1e-29 while ψ(x) > 69, and y·Q(x) ≈ x^9 stays finite.
   blockwise<double>(x, out, [](const Block& b) {
     return digamma_block<Block, 8, 9>(b, std::numeric_limits<double>::min(), 1e30);
+  });
+}
+
+void exp_digamma(const Eigen::Ref<const Eigen::ArrayXd>& x, Eigen::Ref<Eigen::ArrayXd> out) {
+  // exp(log y − rest) = y · exp(−rest): no log.
+  blockwise<double>(x, out, [](const Block& b) {
+    const DigammaParts<Block> d = digamma_parts<Block, 8, 9>(b, std::numeric_limits<double>::min(), 1e30);
+    return Block(d.y * (-(0.5 * d.inv + d.series + d.sum)).exp());
   });
 }
 

@@ -1,27 +1,42 @@
 #include "natgrad/models/global_params.hpp"
 
+#include <string>
+
+#include "natgrad/error.hpp"
+
 namespace natgrad::models {
 
 namespace {
 
-// Σ over blocks of `flat` cut into blocks of `block_size` entries.
-Eigen::VectorXd sum_of_blocks(const Eigen::VectorXd& flat, Eigen::Index block_size) {
-  return Eigen::Map<const Eigen::MatrixXd>(flat.data(), block_size, flat.size() / block_size).rowwise().sum();
+// Σ over blocks of the first `blocks` · `block_size` entries of `flat`.
+Eigen::VectorXd sum_of_blocks(const Eigen::VectorXd& flat, Eigen::Index block_size, Eigen::Index tail_size) {
+  return Eigen::Map<const Eigen::MatrixXd>(flat.data(), block_size, (flat.size() - tail_size) / block_size)
+      .rowwise()
+      .sum();
 }
 
 }  // namespace
 
-GlobalParams::GlobalParams(Eigen::VectorXd base, const Eigen::VectorXd& lambda, Eigen::Index block_size)
-    : GlobalParams(base, lambda - base, 1.0, sum_of_blocks(lambda - base, block_size)) {}
+GlobalParams::GlobalParams(Eigen::VectorXd base, const Eigen::VectorXd& lambda, Eigen::Index block_size,
+                           Eigen::Index tail_size)
+    : GlobalParams(base, lambda - base, 1.0, sum_of_blocks(lambda - base, block_size, tail_size), tail_size) {}
 
-GlobalParams::GlobalParams(Eigen::VectorXd base, Eigen::VectorXd offset, double scale, Eigen::VectorXd block_sum)
+GlobalParams::GlobalParams(Eigen::VectorXd base, Eigen::VectorXd offset, double scale, Eigen::VectorXd block_sum,
+                           Eigen::Index tail_size)
     : offset_(std::move(offset)), scale_(scale), block_sum_(std::move(block_sum)) {
   const Eigen::Index n = block_size();
-  const auto blocks = Eigen::Map<const Eigen::MatrixXd>(base.data(), n, base.size() / n);
+  const Eigen::Index body = offset_.size() - tail_size;
+  if (n < 1 || tail_size < 0 || body < 0 || body % n != 0 || base.size() != offset_.size()) {
+    throw Error("global parameters of " + std::to_string(offset_.size()) + " entries cannot be blocks of " +
+                std::to_string(n) + " and a tail of " + std::to_string(tail_size));
+  }
+  base_tail_ = base.tail(tail_size);
+  const auto blocks = Eigen::Map<const Eigen::MatrixXd>(base.data(), n, body / n);
   base_block_sum_ = blocks.rowwise().sum();
-  if ((blocks.colwise() - blocks.col(0)).cwiseAbs().maxCoeff() == 0.0) {
+  if (blocks.cols() > 0 && (blocks.colwise() - blocks.col(0)).cwiseAbs().maxCoeff() == 0.0) {
     base_ = blocks.col(0);  // the same in every block: n entries, not n · blocks
   } else {
+    base.conservativeResize(body);
     base_ = std::move(base);
     base_stride_ = n;
   }
@@ -30,6 +45,7 @@ GlobalParams::GlobalParams(Eigen::VectorXd base, Eigen::VectorXd offset, double 
 Eigen::VectorXd GlobalParams::dense() const {
   Eigen::VectorXd out = scale_ * offset_;
   for (Eigen::Index b = 0; b < num_blocks(); ++b) out.segment(b * block_size(), block_size()) += base_.segment(b * base_stride_, block_size());
+  out.tail(tail_size()) += base_tail_;
   return out;
 }
 
@@ -63,6 +79,27 @@ bool GlobalParams::add(std::span<const std::int64_t> blocks, const Eigen::Ref<co
   }
   block_sum_ += factor * sum;
   return finite;
+}
+
+bool GlobalParams::add_tail(const Eigen::Ref<const Eigen::VectorXd>& values, double weight) {
+  auto tail = offset_.tail(tail_size());
+  tail += (weight / scale_) * values;
+  return all_finite(tail);
+}
+
+bool GlobalParams::add_at(Eigen::Index position, const Eigen::Ref<const Eigen::VectorXd>& values, double weight) {
+  const double factor = weight / scale_;
+  const Eigen::Index n = block_size();
+  double sum = 0.0;
+  double check = 0.0;  // Σ x·0: NaN if an entry is not finite (as all_finite)
+  for (Eigen::Index b = 0; b < num_blocks(); ++b) {
+    double& x = offset_[b * n + position];
+    x += factor * values[b];
+    sum += values[b];
+    check += x * 0.0;
+  }
+  block_sum_[position] += factor * sum;
+  return check == 0.0;
 }
 
 }  // namespace natgrad::models

@@ -44,8 +44,11 @@ Svi::Svi(models::Model& model, comm::Communicator& comm, const config::SolverCon
       batches_(solver.seed, model.num_train(), solver.batch_size),
       total_steps_(solver.max_steps > 0 ? solver.max_steps : solver.epochs * batches_.steps_per_epoch()),
       block_size_(model.global_block_size()),
-      lambda_(model.prior(), model.initial_global(solver.seed), block_size_),
-      seen_(static_cast<std::size_t>(model.global_size() / block_size_), 0) {
+      tail_size_(model.global_tail_size()),
+      dependent_(model.dependent_prior_positions()),
+      lambda_(model.prior(), model.initial_global(solver.seed), block_size_, tail_size_),
+      seen_(static_cast<std::size_t>(lambda_.num_blocks()), 0) {
+  shift_.resize(lambda_.num_blocks());
   model_.set_global(lambda_);
 }
 
@@ -80,8 +83,8 @@ void Svi::step(const RunControl& control) {
   touched_ = comm_.allgather(touched_);
   profile_.comm_seconds += seconds_since(gather_start);
   sort_unique(touched_);
-  // s of the blocks U, one after the other, then the two flags.
-  const auto m = static_cast<Eigen::Index>(touched_.size()) * block_size_;
+  // s of the blocks U, one after the other, then of the tail, then the two flags.
+  const auto m = static_cast<Eigen::Index>(touched_.size()) * block_size_ + tail_size_;
   reduced_.assign(static_cast<std::size_t>(m) + 2, 0.0);
   Eigen::Map<Eigen::VectorXd> s(reduced_.data(), m);
   const auto local_start = std::chrono::steady_clock::now();
@@ -101,22 +104,26 @@ void Svi::step(const RunControl& control) {
   rho_ = step_size(solver_, step_);
   docs_seen_ += static_cast<std::int64_t>(batch.size());
   const double scale = static_cast<double>(model_.num_train()) / static_cast<double>(batch.size());
-  // Natural gradient = gradient in the mean parameters: ĝ = η + N/|B|·s − λ,
-  // and λ + ρ ĝ = η + (1 − ρ)(λ − η) + ρ N/|B| · s.
+  // Natural gradient = gradient in the mean parameters: ĝ = η(λ) + N/|B|·s − λ,
+  // and λ + ρ ĝ = η + (1 − ρ)(λ − η) + ρ N/|B| · s + ρ (η(λ) − η), with η(λ)
+  // a hierarchical prior's term at the λ of the step's start.
+  const Eigen::Index blocks_part = m - tail_size_;
   lambda_.decay(1.0 - rho_);
-  if (!lambda_.add(touched_, s, rho_ * scale)) {
-    // Entries outside U were finite and only shrank towards η: find the one in U.
-    for (std::size_t j = 0; j < touched_.size(); ++j) {
-      s.segment(static_cast<Eigen::Index>(j) * block_size_, block_size_) = lambda_.block(touched_[j]);
-    }
-    check_finite(s, "the global parameters λ");
+  bool finite = lambda_.add(touched_, s.head(blocks_part), rho_ * scale);
+  finite = lambda_.add_tail(s.tail(tail_size_), rho_ * scale) && finite;
+  for (const Eigen::Index p : dependent_) {
+    model_.dependent_prior(p, shift_);
+    finite = lambda_.add_at(p, shift_, rho_) && finite;
   }
+  // Entries that none of these reached were finite and only shrank towards η.
+  if (!finite) lambda_not_finite();
   model_.set_global(lambda_);
   const double seconds = seconds_since(start);
   train_seconds_ += seconds;
   ++profile_.steps;
   profile_.total_seconds += seconds;
   profile_.touched_blocks += static_cast<std::int64_t>(touched_.size());
+  profile_.reduced_values += m;
 }
 
 void Svi::check_finite(const Eigen::Ref<const Eigen::VectorXd>& values, const char* what) const {
@@ -125,10 +132,25 @@ void Svi::check_finite(const Eigen::Ref<const Eigen::VectorXd>& values, const ch
   if (models::all_finite(values)) return;
   Eigen::Index at = 0;
   while (std::isfinite(values[at])) ++at;
-  const Eigen::Index index = touched_[static_cast<std::size_t>(at / block_size_)] * block_size_ + at % block_size_;
-  throw comm::AgreedError("step " + std::to_string(step_) + ": " + what + " hold " +
-                          (std::isnan(values[at]) ? "NaN" : "an infinity") + " at " + model_.describe_index(index) +
-                          "; the run stops here (the last checkpoint, if any, is kept)");
+  const auto blocks_part = static_cast<Eigen::Index>(touched_.size()) * block_size_;
+  const Eigen::Index index = at < blocks_part
+                                 ? touched_[static_cast<std::size_t>(at / block_size_)] * block_size_ + at % block_size_
+                                 : lambda_.num_blocks() * block_size_ + (at - blocks_part);
+  throw not_finite(values[at], index, what);
+}
+
+void Svi::lambda_not_finite() const {
+  // Rare: one O(n) pass to name the entry.
+  const Eigen::VectorXd all = lambda_.dense();
+  Eigen::Index at = 0;
+  while (std::isfinite(all[at])) ++at;
+  throw not_finite(all[at], at, "the global parameters λ");
+}
+
+comm::AgreedError Svi::not_finite(double value, Eigen::Index index, const char* what) const {
+  return comm::AgreedError("step " + std::to_string(step_) + ": " + what + " hold " +
+                           (std::isnan(value) ? "NaN" : "an infinity") + " at " + model_.describe_index(index) +
+                           "; the run stops here (the last checkpoint, if any, is kept)");
 }
 
 void Svi::evaluate() {

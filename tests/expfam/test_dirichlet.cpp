@@ -61,6 +61,26 @@ TEST(Special, ArrayDigammaAgreesWithScalarOverAWideRange) {
   for (Eigen::Index i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], digamma(copy[i]), 1e-14 * std::max(1.0, std::abs(a[i])));
 }
 
+TEST(Special, ExpDigammaIsExpOfDigamma) {
+  std::mt19937_64 rng(13);
+  std::uniform_real_distribution<double> log_value(std::log(2e-3), std::log(1e6));
+  Eigen::ArrayXd x(1001);
+  for (auto& v : x) v = std::exp(log_value(rng));
+  x[0] = 1.0;
+  x[1] = 1e-5;  // exp(ψ) ≈ exp(−1e5): below the smallest double
+  Eigen::ArrayXd out(x.size());
+  exp_digamma(x, out);
+  EXPECT_NEAR(out[0], std::exp(-kEulerGamma), 1e-15);
+  EXPECT_LT(out[1], 1e-300);
+  for (Eigen::Index i = 2; i < x.size(); ++i) {
+    // Relative to exp(ψ), the error is ψ's absolute one: about 1e-14 |ψ|.
+    const double psi = digamma(x[i]);
+    EXPECT_NEAR(out[i], std::exp(psi), 1e-13 * std::max(1.0, std::abs(psi)) * std::exp(psi)) << "x = " << x[i];
+  }
+  exp_digamma(x, x);  // in place
+  EXPECT_TRUE((x == out).all());
+}
+
 TEST(Special, SinglePrecisionArrayDigammaAgreesToFloatRounding) {
   // The float version of LDA's local step: within a few ulps of ψ in float
   // (relative, or absolute 1e-6 near the root and for |ψ| < 1), from 1e-30 to

@@ -42,9 +42,10 @@ std::string temp_dir(const std::string& name);
 io::Corpus synthetic_corpus(int topics, int vocab_size, int docs, int length, unsigned seed);
 
 /// Every block of the model's λ, in order: add_local_stats with these fills
-/// `stats` in λ's own layout (global_size() entries).
+/// `stats` in λ's own layout (global_size() entries, the tail last).
 inline std::vector<std::int64_t> all_blocks(const models::Model& model) {
-  std::vector<std::int64_t> blocks(static_cast<std::size_t>(model.global_size() / model.global_block_size()));
+  std::vector<std::int64_t> blocks(
+      static_cast<std::size_t>((model.global_size() - model.global_tail_size()) / model.global_block_size()));
   for (std::size_t b = 0; b < blocks.size(); ++b) blocks[b] = static_cast<std::int64_t>(b);
   return blocks;
 }

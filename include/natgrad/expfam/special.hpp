@@ -20,6 +20,13 @@ double digamma(double x);
 /// x ≈ 1.4616). `out` may alias `x`; sizes must agree.
 void digamma(const Eigen::Ref<const Eigen::ArrayXd>& x, Eigen::Ref<Eigen::ArrayXd> out);
 
+/// exp(ψ(x_i)) of every element, x_i > 0: the geometric mean exp(E[log z]) of
+/// a Gamma(x_i, 1) variable z (Poisson factorization's multinomial weights), as
+/// y · exp(−r) from ψ(x) = log y − r of the scheme above: no log. Agrees with
+/// exp(digamma(x)) to about 1e-14 relative for x ≥ 0.002; below, where exp(ψ(x))
+/// underflows, it is below 1e-300 (not 0). `out` may alias `x`.
+void exp_digamma(const Eigen::Ref<const Eigen::ArrayXd>& x, Eigen::Ref<Eigen::ArrayXd> out);
+
 /// The same in single precision, for LDA's local step: a shift by 4 and the
 /// series at x + 4 ≥ 4 through B_8 (truncation error below 1e-8), twice the
 /// lanes of the double version. Absolute error within a few float ulps of ψ(x)

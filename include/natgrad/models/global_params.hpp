@@ -11,6 +11,9 @@
 /// in which statistics are added; Σ over blocks of λ_b is kept as it changes,
 /// so that a model needing it (a topic model: Σ_w λ_kw) reads it in O(block_size()).
 /// A base that is the same in every block (a topic model's η) is kept as one block.
+/// λ may end in a tail of entries after the blocks (a model's shared parameters,
+/// which every step updates in full: add_tail), and a step may add to one
+/// position of every block (add_at: a prior that depends on other global parameters).
 
 #include <Eigen/Core>
 #include <cstdint>
@@ -39,17 +42,21 @@ class GlobalParams {
   static constexpr double kMinScale = 1e-100;
 
   /// λ given in full: offset = λ − base, scale = 1.
-  /// @param base, lambda n entries; n a multiple of block_size ≥ 1
-  GlobalParams(Eigen::VectorXd base, const Eigen::VectorXd& lambda, Eigen::Index block_size);
+  /// @param base, lambda n entries: blocks of block_size ≥ 1, then tail_size ≥ 0 entries
+  ///                     (n − tail_size a multiple of block_size)
+  GlobalParams(Eigen::VectorXd base, const Eigen::VectorXd& lambda, Eigen::Index block_size,
+               Eigen::Index tail_size = 0);
   /// λ from its parts, as block_sum() and the others gave them (a checkpoint).
-  /// @param offset    n entries, n a multiple of block_sum.size() ≥ 1
+  /// @param offset    n entries, n − tail_size a multiple of block_sum.size() ≥ 1
   /// @param scale     > 0
   /// @param block_sum Σ over blocks b of offset_b, as it was kept
-  GlobalParams(Eigen::VectorXd base, Eigen::VectorXd offset, double scale, Eigen::VectorXd block_sum);
+  GlobalParams(Eigen::VectorXd base, Eigen::VectorXd offset, double scale, Eigen::VectorXd block_sum,
+               Eigen::Index tail_size = 0);
 
   Eigen::Index size() const { return offset_.size(); }
   Eigen::Index block_size() const { return block_sum_.size(); }
-  Eigen::Index num_blocks() const { return size() / block_size(); }
+  Eigen::Index tail_size() const { return base_tail_.size(); }
+  Eigen::Index num_blocks() const { return (size() - tail_size()) / block_size(); }
   const Eigen::VectorXd& offset() const { return offset_; }
   double scale() const { return scale_; }
   /// Σ over blocks b of offset_b (block_size() entries), kept as offset changes.
@@ -63,6 +70,8 @@ class GlobalParams {
   }
   /// Σ over blocks b of λ_b (block_size() entries): Σ_b base_b + scale · block_sum().
   Eigen::VectorXd block_total() const { return base_block_sum_ + scale_ * block_sum_; }
+  /// The tail of λ, its tail_size() entries after the blocks.
+  auto tail() const { return base_tail_ + scale_ * offset_.tail(tail_size()); }
   /// All of λ (n entries); O(n).
   Eigen::VectorXd dense() const;
 
@@ -73,10 +82,16 @@ class GlobalParams {
   /// @return whether the blocks' offsets are all finite afterwards (then so
   ///         are their λ_b = base_b + scale · offset_b, base finite, scale ≤ 1)
   bool add(std::span<const std::int64_t> blocks, const Eigen::Ref<const Eigen::VectorXd>& values, double weight);
+  /// tail ← tail + weight · values (tail_size() entries). @return whether the tail's offsets are all finite
+  bool add_tail(const Eigen::Ref<const Eigen::VectorXd>& values, double weight);
+  /// λ_bp ← λ_bp + weight · values_b for every block b at position p of the block (0 ≤ p < block_size()).
+  /// @param values num_blocks() entries @return whether the offsets changed are all finite
+  bool add_at(Eigen::Index position, const Eigen::Ref<const Eigen::VectorXd>& values, double weight);
 
  private:
-  Eigen::VectorXd base_;            ///< n entries, or one block when every block's base is the same
+  Eigen::VectorXd base_;            ///< the blocks' entries, or one block when every block's base is the same
   Eigen::Index base_stride_ = 0;    ///< where block b's base starts: b · base_stride_ (block_size() or 0)
+  Eigen::VectorXd base_tail_;       ///< the tail's base (tail_size() entries)
   Eigen::VectorXd offset_;
   double scale_ = 1.0;
   Eigen::VectorXd block_sum_;       ///< Σ_b offset_b

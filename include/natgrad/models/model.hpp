@@ -11,6 +11,15 @@
 /// outside the blocks that the minibatch touches (touched_blocks), is only
 /// held for those blocks, and a step costs time in those blocks only. Virtual calls happen once per minibatch,
 /// never per datum.
+///
+/// Two generalisations, unused by default: λ may end in a tail of entries
+/// after its blocks (global_tail_size(): shared parameters whose statistics
+/// every minibatch fills, updated in full at every step, their statistics
+/// carried after the blocks' in the same allreduce); and the prior term of
+/// some positions of every block may depend on other global parameters (a
+/// hierarchical prior, dependent_prior_positions()): the step is then
+///     λ ← λ + ρ_t (η(λ) + N/|B| · s − λ)
+/// with η(λ) at the λ of the step's start.
 
 #include <Eigen/Core>
 #include <cstdint>
@@ -52,7 +61,7 @@ class Model {
   virtual std::int64_t num_train() const = 0;
   /// The training data held by this rank.
   virtual Range train_shard() const = 0;
-  /// Length of λ, η and s.
+  /// Length of λ, η and s: blocks of global_block_size() entries, then the tail.
   virtual Eigen::Index global_size() const = 0;
   /// λ as named tensors (layout().size == global_size()): what the model file
   /// holds as /model/<name>, and the views the family reaches λ through.
@@ -67,9 +76,20 @@ class Model {
   virtual Eigen::VectorXd prior() const = 0;
   /// Initial λ; a function of the seed only, identical on every rank.
   virtual Eigen::VectorXd initial_global(std::uint64_t seed) const = 0;
-  /// Entries of λ per block, dividing global_size(): a topic model: K (the topics of one
-  /// word); a model whose statistics fill all of λ at every step: global_size().
+  /// Entries of λ per block, dividing global_size() − global_tail_size(): a topic model: K (the
+  /// topics of one word); a model whose statistics fill all of λ at every step: global_size().
   virtual Eigen::Index global_block_size() const = 0;
+  /// Entries of λ after the blocks that every step updates in full (0 by default): shared
+  /// parameters whose statistics every minibatch has, e.g. a factor model's rates shared by all items.
+  virtual Eigen::Index global_tail_size() const { return 0; }
+  /// Positions p (0 ≤ p < global_block_size()) whose prior term depends on other global
+  /// parameters, in every block (none by default): a hierarchical prior, e.g. a per-item
+  /// popularity in Poisson factorization. The step adds ρ_t (η_bp(λ) − η_bp) at each of them,
+  /// for every block b, with η_bp(λ) at the λ of the step's start and η_bp = prior().
+  virtual std::vector<Eigen::Index> dependent_prior_positions() const { return {}; }
+  /// η_bp(λ) − η_bp for every block b (num blocks entries) at position p of
+  /// dependent_prior_positions(), at the λ of the last set_global.
+  virtual void dependent_prior(Eigen::Index /*position*/, Eigen::Ref<Eigen::VectorXd> /*shift*/) const {}
   /// Appends to `blocks` (in any order, repeats allowed) the blocks of λ that
   /// add_local_stats(ids, ...) adds to.
   virtual void touched_blocks(std::span<const std::int64_t> ids, std::vector<std::int64_t>& blocks) const = 0;
@@ -80,8 +100,9 @@ class Model {
   virtual void set_global(const GlobalParams& lambda) = 0;
   /// Local step: adds Σ_{n ∈ ids} E_q(z_n)[t(x_n, z_n)] to `stats`, which holds
   /// the blocks `blocks` one after the other (block blocks[j] at entry
-  /// j·global_block_size()); `blocks` are distinct and include every block that
-  /// touched_blocks(ids) names. `ids` are global ids inside train_shard();
+  /// j·global_block_size()), then the tail (global_tail_size() entries); `blocks`
+  /// are distinct and include every block that touched_blocks(ids) names, and are
+  /// the same on every rank. `ids` are global ids inside train_shard();
   /// per-datum randomness is keyed by (seed, id, step).
   virtual void add_local_stats(std::span<const std::int64_t> ids, std::uint64_t seed, std::int64_t step,
                                std::span<const std::int64_t> blocks, Eigen::Ref<Eigen::VectorXd> stats) = 0;

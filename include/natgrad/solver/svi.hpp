@@ -9,6 +9,7 @@
 ///     s      = Σ_{n ∈ B} E_q(z_n)[t(x_n, z_n)]   each rank sums its shard's part,
 ///                                                  one allreduce over the blocks U
 ///     λ      ← λ + ρ_t (η + N/|B| · s − λ)         identical on every rank
+///              (η(λ) at the model's dependent prior positions: a hierarchical prior)
 /// The update is lazy (GlobalParams, λ = η + a · M): λ ← η + (1 − ρ_t)(λ − η)
 /// is a ← (1 − ρ_t) a, and the statistics add ρ_t N/|B| · s to the blocks U
 /// only, so that a step costs time and communication in the blocks it
@@ -87,22 +88,28 @@ class Svi {
   double epochs_done() const { return batches_.epochs_after(step_); }
   /// Where the steps of this process's run went (since its start or restart;
   /// not saved in checkpoints): this rank's seconds in the local step, in the
-  /// allgather and allreduce (waiting for slower ranks included), and the
-  /// blocks of λ the steps touched (|U|), summed over steps.
+  /// allgather and allreduce (waiting for slower ranks included), the
+  /// blocks of λ the steps touched (|U|) and the statistics they allreduced
+  /// (|U| blocks and the tail), summed over steps.
   struct StepProfile {
     std::int64_t steps = 0;
     double local_seconds = 0.0;
     double comm_seconds = 0.0;
     double total_seconds = 0.0;
     std::int64_t touched_blocks = 0;
+    std::int64_t reduced_values = 0;
   };
   const StepProfile& profile() const { return profile_; }
   const std::vector<io::HistoryRow>& history() const { return history_; }
 
  private:
   /// Throws AgreedError naming the step and the first non-finite entry of
-  /// `values`: the blocks touched_, one after the other.
+  /// `values`: the blocks touched_, one after the other, then the tail.
   void check_finite(const Eigen::Ref<const Eigen::VectorXd>& values, const char* what) const;
+  /// Throws AgreedError naming the step and the first non-finite entry of λ (all of it).
+  [[noreturn]] void lambda_not_finite() const;
+  /// The error for a non-finite `value` at entry `index` of `what` (λ or s), the same on every rank.
+  comm::AgreedError not_finite(double value, Eigen::Index index, const char* what) const;
   /// Sorts block ids and drops repeats.
   void sort_unique(std::vector<std::int64_t>& blocks);
 
@@ -114,6 +121,9 @@ class Svi {
   MinibatchSequence batches_;
   std::int64_t total_steps_;
   Eigen::Index block_size_;                ///< entries of λ per block
+  Eigen::Index tail_size_;                 ///< entries of λ after the blocks, updated at every step
+  std::vector<Eigen::Index> dependent_;    ///< the model's dependent prior positions
+  Eigen::VectorXd shift_;                  ///< η(λ) − η at one of them, for every block
   models::GlobalParams lambda_;
   std::vector<std::int64_t> touched_;      ///< U: the blocks of λ the last step touched, increasing
   std::vector<double> reduced_;            ///< s of the blocks U, then the two flags (keeps its capacity)
