@@ -2,6 +2,7 @@
 // Internal to src/app: what more than one command needs.
 
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 
@@ -26,18 +27,31 @@ std::string format_double(const char* format, double value);
 struct Applied {
   models::LoadedModel model;
   std::unique_ptr<models::Predictor> predictor;
-  io::Shard shard;
+  io::Shard shard;               ///< this rank's shard of --data (rank 0: with the column and row names)
+  std::optional<io::Shard> train;  ///< (only until handed to the predictor)
 };
 
 /// Reads the model file (every rank), has rank 0 check that `config.out` (if
 /// any) can be written, and reads this rank's shard of `config.data`, which
-/// must be of the family's kind and have the model's columns. Collective; errors are agreed.
-Applied apply_model(const config::InferConfig& config, comm::Communicator& comm);
+/// must be of the family's kind and have the model's columns. When
+/// `scoring` and the predictor's score needs the training data, hands it the
+/// same rows of that (--train, or the model file's), checked to be what
+/// --data was held out from. Collective; errors are agreed.
+Applied apply_model(const config::InferConfig& config, comm::Communicator& comm, bool scoring);
 
-/// Writes whole data (or its train / held-out split, if split_every > 0) and
-/// says on `out` what was written.
-void write_split(const io::Shard& data, const std::string& out_path, std::int64_t split_every,
-                 const std::string& heldout_path, const std::string& source, const io::Group* truth,
-                 std::ostream& out);
+/// How to split what convert and synth write (all zero: no split).
+struct Split {
+  std::int64_t every = 0;        ///< whole items: io::split_every
+  double fraction = 0.0;         ///< entries of each document: io::split_entries (corpora only)
+  std::uint64_t seed = 0;        ///< of `fraction`
+  std::int64_t min_entries = 0;  ///< of `fraction`
+  std::string heldout_path;      ///< where the held-out part goes
+};
+
+/// Writes whole data (or its train / held-out split) and says on `out` what
+/// was written; the held-out part of an entries split names the training
+/// part (root attributes train_file, train_checksum).
+void write_split(const io::Shard& data, const std::string& out_path, const Split& split, const std::string& source,
+                 const io::Group* truth, std::ostream& out);
 
 }  // namespace natgrad::app::detail

@@ -6,7 +6,7 @@
 namespace natgrad::app {
 
 double run_evaluate(const config::InferConfig& config, comm::Communicator& comm, std::ostream& out) {
-  detail::Applied a = detail::apply_model(config, comm);
+  detail::Applied a = detail::apply_model(config, comm, true);
   std::vector<double> sums = a.predictor->score(a.shard);
   comm.allreduce_sum(std::span(sums));
   if (comm.rank() == 0) out << a.predictor->report(sums, config.model, config.data) << "\n";

@@ -7,7 +7,7 @@
 namespace natgrad::app {
 
 void run_infer(const config::InferConfig& config, comm::Communicator& comm, std::ostream& out) {
-  detail::Applied a = detail::apply_model(config, comm);
+  detail::Applied a = detail::apply_model(config, comm, false);
   std::vector<io::ItemTable> tables = a.predictor->infer(a.shard);
   // Each table's rows of every rank, in rank order: the rows of the whole data set.
   io::ThetaFile theta;

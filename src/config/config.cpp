@@ -3,6 +3,7 @@
 #include <boost/program_options.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <fstream>
 #include <map>
 #include <set>
@@ -366,35 +367,75 @@ std::vector<std::pair<std::string, std::string>> resolved(const FitConfig& c, co
 
 namespace {
 
-// --out, --split-every and --heldout-out, shared by convert and synth; `file`
-// names what is written ("corpus", "data") and `row` what it is split into.
+// --out and the splits (--split-every, --holdout-fraction, --heldout-out),
+// shared by convert and synth; `file` names what is written ("corpus",
+// "data") and `row` what it is split into.
 po::options_description output_options(const std::string& file = "corpus", const std::string& row = "document") {
   po::options_description opts("output");
   opts.add_options()
       ("out", po::value<std::string>(), (std::string("output ") + file + " HDF5 (required)").c_str())
       ("split-every", po::value<std::int64_t>(),
        (std::string("send ") + row + " i to --heldout-out when i % N == N-1 (N >= 2)").c_str())
+      ("holdout-fraction", po::value<double>(),
+       "corpora: send this fraction F in (0, 1) of each document's entries (a user's items) to --heldout-out; "
+       "both files keep every document and word")
+      ("holdout-min-entries", po::value<std::int64_t>(),
+       "with --holdout-fraction: documents with fewer entries stay whole in --out (default 5, at least 2)")
       ("heldout-out", po::value<std::string>(),
-       (std::string("output ") + file + " HDF5 of the held-out " + row + "s").c_str());
+       (std::string("output ") + file + " HDF5 of the held-out " + row + "s or entries").c_str());
   return opts;
 }
 
+// The split options; `fraction` and `min_entries` are left alone without --holdout-fraction.
 void split_options(const po::variables_map& vm, const std::string& command, std::int64_t& every,
-                   std::string& heldout_out) {
-  if (vm.count("split-every") != 0) {
+                   std::string& heldout_out, double& fraction, std::int64_t& min_entries) {
+  const bool by_items = vm.count("split-every") != 0;
+  const bool by_entries = vm.count("holdout-fraction") != 0;
+  if (by_items && by_entries) throw Error(command + ": --split-every and --holdout-fraction are two splits; give one");
+  if (by_items) {
     every = vm["split-every"].as<std::int64_t>();
     if (every < 2) throw Error(command + ": --split-every " + std::to_string(every) + ": expected an integer >= 2");
-    if (vm.count("heldout-out") == 0) throw Error(command + ": --split-every needs --heldout-out TEST.h5");
+  }
+  if (by_entries) {
+    fraction = vm["holdout-fraction"].as<double>();
+    if (!(fraction > 0.0 && fraction < 1.0)) {
+      throw Error(command + ": --holdout-fraction " + number_text(fraction) + ": expected a number in (0, 1)");
+    }
+  }
+  if (vm.count("holdout-min-entries") != 0) {
+    if (!by_entries) throw Error(command + ": --holdout-min-entries needs --holdout-fraction F");
+    min_entries = vm["holdout-min-entries"].as<std::int64_t>();
+    if (min_entries < 2) {
+      throw Error(command + ": --holdout-min-entries " + std::to_string(min_entries) + ": expected an integer >= 2");
+    }
+  }
+  if (by_items || by_entries) {
+    if (vm.count("heldout-out") == 0) {
+      throw Error(command + ": " + (by_items ? "--split-every" : "--holdout-fraction") + " needs --heldout-out TEST.h5");
+    }
     heldout_out = vm["heldout-out"].as<std::string>();
   } else if (vm.count("heldout-out") != 0) {
-    throw Error(command + ": --heldout-out needs --split-every N");
+    throw Error(command + ": --heldout-out needs --split-every N or --holdout-fraction F");
   }
 }
 
 po::options_description convert_options() {
   po::options_description opts = output_options();
-  opts.add_options()("label-column", po::value<std::string>(),
-                     "csv only: the column of the labels, first, last or a column number N >= 1 (default: none)");
+  opts.add_options()
+      ("seed", po::value<std::int64_t>(), "with --holdout-fraction: the seed of the entries held out (default 1)")
+      ("label-column", po::value<std::string>(),
+       "csv only: the column of the labels, first, last or a column number N >= 1 (default: none)");
+  po::options_description triples("triples only");
+  triples.add_options()
+      ("header", "the first line is a header (detected anyway when its count field is not a number)")
+      ("user-column", po::value<std::int64_t>(), "the field of the user (row) ids, N >= 1 (default 1)")
+      ("item-column", po::value<std::int64_t>(), "the field of the item (column) ids, N >= 1 (default 2)")
+      ("count-column", po::value<std::string>(),
+       "the field of the counts, N >= 1, or 'none': every record counts 1 (default 3 if the first line has "
+       "3 fields or more, else none)")
+      ("binarize", "every count (after summing repeated pairs) becomes 1")
+      ("min-count", po::value<std::int64_t>(), "drop pairs whose summed count is below C >= 1 (default 1)");
+  opts.add(triples);
   return opts;
 }
 
@@ -402,12 +443,19 @@ po::options_description convert_options() {
 
 std::string convert_help() {
   std::ostringstream out;
-  out << "usage: natgrad convert uci DOCWORD VOCAB --out CORPUS.h5 [--split-every N --heldout-out TEST.h5]\n"
-         "       natgrad convert ldac FILE VOCAB --out CORPUS.h5 [--split-every N --heldout-out TEST.h5]\n"
+  out << "usage: natgrad convert uci DOCWORD VOCAB --out CORPUS.h5 [split]\n"
+         "       natgrad convert ldac FILE VOCAB --out CORPUS.h5 [split]\n"
+         "       natgrad convert triples FILE --out CORPUS.h5 [--header] [--user-column N] [--item-column N]\n"
+         "                           [--count-column N|none] [--binarize] [--min-count C] [split]\n"
          "       natgrad convert csv FILE --out DATA.h5 [--label-column first|last|N]\n"
          "                           [--split-every N --heldout-out TEST.h5]\n"
+         "split: --split-every N --heldout-out TEST.h5 (whole documents), or, for corpora,\n"
+         "       --holdout-fraction F [--holdout-min-entries M] [--seed S] --heldout-out TEST.h5\n"
+         "       (a fraction of each document's entries: a recommender's held-out items of each user)\n"
          "Inputs may be plain text or gzip-compressed. A CSV file holds one row of numbers a line, with an\n"
-         "optional header line of column names.\n\n"
+         "optional header line of column names. A triples file holds one 'user item count' record a line\n"
+         "(tab-, comma- or space-separated; ids are any strings), e.g. MovieLens' 'user item rating timestamp'\n"
+         "with --count-column 3; users become the corpus's documents and items its words.\n\n"
       << convert_options();
   return out.str();
 }
@@ -426,16 +474,18 @@ ConvertConfig parse_convert(const std::vector<std::string>& args) {
   }
   const auto pos = vm.count("positional") != 0 ? vm["positional"].as<std::vector<std::string>>()
                                                 : std::vector<std::string>{};
-  const bool csv = !pos.empty() && pos[0] == "csv";
-  if (csv ? pos.size() != 2 : pos.size() != 3 || (pos[0] != "uci" && pos[0] != "ldac")) {
-    throw Error("convert: expected 'uci DOCWORD VOCAB', 'ldac FILE VOCAB' or 'csv FILE', got " +
+  const bool one_file = !pos.empty() && (pos[0] == "csv" || pos[0] == "triples");
+  if (one_file ? pos.size() != 2 : pos.size() != 3 || (pos[0] != "uci" && pos[0] != "ldac")) {
+    throw Error("convert: expected 'uci DOCWORD VOCAB', 'ldac FILE VOCAB', 'triples FILE' or 'csv FILE', got " +
                 std::to_string(pos.size()) + " arguments" +
                 (pos.empty() ? std::string() : " starting with '" + pos[0] + "'"));
   }
   ConvertConfig c;
   c.format = pos[0];
   c.input = pos[1];
-  if (!csv) c.vocab = pos[2];
+  if (!one_file) c.vocab = pos[2];
+  const bool csv = c.format == "csv";
+  const bool triples = c.format == "triples";
   if (vm.count("label-column") != 0) {
     if (!csv) throw Error("convert: --label-column is only for 'csv', not '" + c.format + "'");
     c.label_column = vm["label-column"].as<std::string>();
@@ -445,9 +495,59 @@ ConvertConfig parse_convert(const std::vector<std::string>& args) {
       throw Error(std::string("convert: ") + e.what());
     }
   }
+  for (const char* option : {"header", "user-column", "item-column", "count-column", "binarize", "min-count"}) {
+    if (vm.count(option) != 0 && !triples) {
+      throw Error(std::string("convert: --") + option + " is only for 'triples', not '" + c.format + "'");
+    }
+  }
+  const auto column = [&](const char* option, int fallback) {
+    if (vm.count(option) == 0) return fallback;
+    const std::int64_t n = vm[option].as<std::int64_t>();
+    if (n < 1 || n > 1000000) throw Error(std::string("convert: --") + option + " " + std::to_string(n) + ": expected a field number >= 1");
+    return static_cast<int>(n);
+  };
+  c.triples.header = vm.count("header") != 0;
+  c.triples.binarize = vm.count("binarize") != 0;
+  c.triples.row_column = column("user-column", 1);
+  c.triples.column_column = column("item-column", 2);
+  if (vm.count("count-column") != 0) {
+    const std::string text = vm["count-column"].as<std::string>();
+    if (text == "none") {
+      c.triples.count_column = 0;
+    } else {
+      std::int64_t n = 0;
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+      if (ec != std::errc() || end != text.data() + text.size() || n < 1 || n > 1000000) {
+        throw Error("convert: --count-column '" + text + "': expected a field number >= 1 or 'none'");
+      }
+      c.triples.count_column = static_cast<int>(n);
+    }
+  }
+  const io::TriplesOptions& t = c.triples;
+  if (t.row_column == t.column_column || (t.count_column > 0 && (t.count_column == t.row_column ||
+                                                                 t.count_column == t.column_column))) {
+    throw Error("convert: --user-column, --item-column and --count-column must be different fields (" +
+                std::to_string(t.row_column) + ", " + std::to_string(t.column_column) +
+                (t.count_column > 0 ? ", " + std::to_string(t.count_column) : std::string()) + ")");
+  }
+  if (vm.count("min-count") != 0) {
+    c.triples.min_count = vm["min-count"].as<std::int64_t>();
+    if (c.triples.min_count < 1) {
+      throw Error("convert: --min-count " + std::to_string(c.triples.min_count) + ": expected an integer >= 1");
+    }
+  }
   if (vm.count("out") == 0) throw Error("convert: --out CORPUS.h5 is required");
   c.out = vm["out"].as<std::string>();
-  split_options(vm, "convert", c.split_every, c.heldout_out);
+  split_options(vm, "convert", c.split_every, c.heldout_out, c.holdout_fraction, c.holdout_min_entries);
+  if (c.holdout_fraction > 0 && csv) {
+    throw Error("convert: --holdout-fraction splits the entries of a corpus's documents; for 'csv' use --split-every");
+  }
+  if (vm.count("seed") != 0) {
+    if (c.holdout_fraction == 0) throw Error("convert: --seed is the seed of --holdout-fraction, which is not given");
+    const std::int64_t seed = vm["seed"].as<std::int64_t>();
+    if (seed < 0) throw Error("convert: --seed " + std::to_string(seed) + ": expected an integer >= 0");
+    c.seed = static_cast<std::uint64_t>(seed);
+  }
   return c;
 }
 
@@ -499,6 +599,15 @@ std::vector<Option> infer_options(bool with_out) {
   o.push_back(option("local-tol", T::kNumber, 1e-3, positive(),
                      "the local step stops when the mean absolute change of its local parameters is below this"));
   o.push_back(option("threads", T::kInteger, std::int64_t{1}, integer_in(1, kMaxThreads), "OpenMP threads per rank"));
+  if (with_out) {
+    o.push_back(option("top", T::kInteger, std::int64_t{20}, at_least(1),
+                       "for models that rank the data's columns for each item (recommenders): how many"));
+  } else {
+    o.push_back(option("train", T::kText, std::string(), {},
+                       "for models whose held-out score conditions on each item's training entries "
+                       "(recommenders): the training data --data was held out from (default: the training data "
+                       "the model file names)"));
+  }
   return o;
 }
 
@@ -513,7 +622,7 @@ SynthConfig parse_synth(const std::vector<std::string>& args, const std::vector<
   std::transform(placeholder.begin(), placeholder.end(), placeholder.begin(), ::toupper);
   if (vm.count("out") == 0) throw Error(command + ": --out " + placeholder + ".h5 is required");
   c.out = vm["out"].as<std::string>();
-  split_options(vm, command, c.split_every, c.heldout_out);
+  split_options(vm, command, c.split_every, c.heldout_out, c.holdout_fraction, c.holdout_min_entries);
   return c;
 }
 
@@ -553,6 +662,11 @@ InferConfig parse_infer(const std::vector<std::string>& args, bool needs_out) {
   c.local_max_iters = v.integer("local-max-iters");
   c.local_tol = v.number("local-tol");
   c.threads = v.integer("threads");
+  if (needs_out) {
+    c.top = v.integer("top");
+  } else {
+    c.train = v.text("train");
+  }
   return c;
 }
 

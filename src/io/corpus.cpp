@@ -45,6 +45,7 @@ void write_corpus(const std::string& path, const Corpus& corpus, const std::stri
   file.write<std::int32_t>("/counts", corpus.counts, {nnz});
   file.write<std::int64_t>("/doc_ids", corpus.doc_ids, {d});
   file.write_strings("/vocab", corpus.vocab);
+  if (!corpus.doc_names.empty()) file.write_strings("/doc_names", corpus.doc_names);
   file.set_attr("/", "format", std::string(kCorpusFormat));
   file.set_attr("/", "schema_version", kCorpusSchemaVersion);
   file.set_attr("/", "num_docs", corpus.num_docs());
@@ -77,6 +78,7 @@ CorpusInfo check_header(const h5::File& file) {
                 std::to_string(v) + "; expected num_docs ≥ 0 and 1 ≤ vocab_size < 2^31");
   }
   info.vocab_size = static_cast<std::int32_t>(v);
+  if (file.has_attr("/", "train_checksum")) info.train_checksum = file.attr_string("/", "train_checksum");
   // Unsigned: num_docs + 1 must not overflow for a num_docs of 2^63 − 1.
   const std::uint64_t expected = static_cast<std::uint64_t>(info.num_docs) + 1;
   const auto indptr_shape = file.shape("/indptr");
@@ -139,6 +141,13 @@ Corpus read_corpus(const std::string& path, std::int64_t begin, std::int64_t end
     if (corpus.vocab.size() != static_cast<std::size_t>(info.vocab_size)) {
       throw Error(path + ": '/vocab' has " + std::to_string(corpus.vocab.size()) + " words; vocab_size is " +
                   std::to_string(info.vocab_size));
+    }
+    if (file.exists("/doc_names")) {
+      corpus.doc_names = file.read_strings("/doc_names");
+      if (corpus.doc_names.size() != static_cast<std::size_t>(info.num_docs)) {
+        throw Error(path + ": '/doc_names' has " + std::to_string(corpus.doc_names.size()) + " names; num_docs is " +
+                    std::to_string(info.num_docs));
+      }
     }
   }
   return corpus;

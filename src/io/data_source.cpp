@@ -27,14 +27,23 @@ const DataNouns& nouns(DataKind kind) {
 DataInfo read_info(DataKind kind, const std::string& path) {
   if (kind == DataKind::kCorpus) {
     const CorpusInfo info = read_corpus_info(path);
-    return {info.num_docs, info.vocab_size, info.num_tokens};
+    return {info.num_docs, info.vocab_size, info.num_tokens, info.train_checksum};
   }
   const DenseInfo info = read_dense_info(path);
-  return {info.num_rows, info.num_cols, info.num_rows * info.num_cols};
+  return {info.num_rows, info.num_cols, info.num_rows * info.num_cols, {}};
 }
 
 std::pair<std::int64_t, std::int64_t> shard_of(std::int64_t n, int rank, int size) {
   return {n * rank / size, n * (rank + 1) / size};
+}
+
+void require_split_of(const std::string& heldout, const DataInfo& held, const std::string& key,
+                      const std::string& train, std::uint64_t train_checksum) {
+  if (!held.train_checksum.empty() && held.train_checksum != checksum_text(train_checksum)) {
+    throw Error(heldout + ": held out from training data of checksum " + held.train_checksum + ", but " + key +
+                " = " + train + " has checksum " + checksum_text(train_checksum) +
+                " (use the two files that one split wrote)");
+  }
 }
 
 void require_columns(DataKind kind, const std::string& path, std::int64_t found, std::int64_t expected,
@@ -85,6 +94,7 @@ DataSource::DataSource(DataKind kind, const std::string& train, const std::strin
   const DataNouns& n = nouns(kind);
   const bool root = comm.rank() == 0;
   DataInfo info;
+  DataInfo held;
   comm::agree(comm, [&] {
     info = read_info(kind, train);
     if (info.items == 0) {
@@ -95,7 +105,7 @@ DataSource::DataSource(DataKind kind, const std::string& train, const std::strin
                   " ranks; every rank needs at least one " + n.item);
     }
     if (!heldout.empty()) {
-      const DataInfo held = read_info(kind, heldout);
+      held = read_info(kind, heldout);
       require_columns(kind, heldout, held.columns, info.columns, train);
       heldout_ = read_shard(kind, heldout, held.items, comm.rank(), comm.size(), false);
     }
@@ -104,6 +114,7 @@ DataSource::DataSource(DataKind kind, const std::string& train, const std::strin
   std::uint64_t checksum = std::visit([](const auto& d) { return d.checksum(); }, train_);
   comm.allreduce_sum(std::span(&checksum, 1));
   fingerprint_ = {info.items, info.columns, info.values, checksum};
+  comm::agree(comm, [&] { require_split_of(heldout, held, "data.train", train, checksum); });
   if (root) {
     names_ = std::visit(Overloaded{[](const Corpus& c) { return c.vocab; },
                                    [](const DenseData& d) { return d.column_names; }},

@@ -17,34 +17,16 @@ namespace {
 
 using detail::LineReader;
 using detail::mix;
-
-constexpr std::string_view kBlanks = " \t";
+using detail::quoted;
 
 // Splits a CSV line at its commas, trimming spaces and tabs around each field.
 std::vector<std::string_view> csv_fields(std::string_view line) {
   std::vector<std::string_view> out;
-  std::size_t start = 0;
-  while (true) {
-    const std::size_t comma = line.find(',', start);
-    std::string_view field = line.substr(start, comma == std::string_view::npos ? comma : comma - start);
-    const std::size_t first = field.find_first_not_of(kBlanks);
-    field = first == std::string_view::npos ? std::string_view() : field.substr(first);
-    field = field.substr(0, field.find_last_not_of(kBlanks) + 1);
-    out.push_back(field);
-    if (comma == std::string_view::npos) return out;
-    start = comma + 1;
-  }
-}
-
-bool blank(std::string_view line) { return line.find_first_not_of(kBlanks) == std::string_view::npos; }
-
-// A field as an error message quotes it: long ones are cut short.
-std::string quoted(std::string_view field) {
-  constexpr std::size_t kMax = 40;
-  std::string out(1, '\'');
-  out.append(field.substr(0, kMax)).append(field.size() > kMax ? "...'" : "'");
+  detail::split_at(line, ',', out);
   return out;
 }
+
+bool blank(std::string_view line) { return detail::trimmed(line).empty(); }
 
 std::string plural(std::size_t n, const char* word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");

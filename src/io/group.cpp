@@ -20,9 +20,9 @@ void Group::add(std::string name, std::vector<std::uint64_t> shape, std::vector<
   datasets_.push_back({std::move(name), std::move(shape), std::move(values)});
 }
 
-void Group::add_strings(std::string name, std::vector<std::string> values) {
-  const std::uint64_t n = values.size();
-  datasets_.push_back({std::move(name), {n}, std::move(values)});
+void Group::add_strings(std::string name, std::vector<std::string> values, std::vector<std::uint64_t> shape) {
+  if (shape.empty()) shape = {values.size()};
+  datasets_.push_back({std::move(name), std::move(shape), std::move(values)});
 }
 
 void Group::set(std::string object, std::string name, AttrValue value) {

@@ -143,13 +143,15 @@ void File::write_scalar(const std::string& name, T value) {
   }
 }
 
-void File::write_strings(const std::string& name, const std::vector<std::string>& values) {
+void File::write_strings(const std::string& name, const std::vector<std::string>& values,
+                         const std::vector<std::uint64_t>& dims) {
   const hsize_t n = values.size();
   std::vector<const char*> pointers;
   pointers.reserve(values.size());
   for (const auto& v : values) pointers.push_back(v.c_str());
   const Handle type = string_type();
-  Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  const std::vector<hsize_t> shape = dims.empty() ? std::vector<hsize_t>{n} : std::vector<hsize_t>(dims.begin(), dims.end());
+  Handle space(H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr), H5Sclose);
   Handle set(H5Dcreate2(handle_.get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT,
                         H5P_DEFAULT),
              H5Dclose);
@@ -494,7 +496,7 @@ void write_group(File& file, const Group& group) {
         [&](const auto& values) {
           using T = typename std::decay_t<decltype(values)>::value_type;
           if constexpr (std::is_same_v<T, std::string>) {
-            file.write_strings(d.name, values);
+            file.write_strings(d.name, values, d.shape);
           } else if (d.shape.empty()) {
             file.write_scalar<T>(d.name, values.at(0));
           } else {

@@ -5,10 +5,13 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "natgrad/error.hpp"
 
@@ -66,5 +69,47 @@ class LineReader {
   gzFile file_ = nullptr;
   std::int64_t number_ = 0;
 };
+
+inline constexpr std::string_view kBlanks = " \t";
+
+/// `field` without the blanks (spaces, tabs) around it.
+inline std::string_view trimmed(std::string_view field) {
+  const std::size_t first = field.find_first_not_of(kBlanks);
+  if (first == std::string_view::npos) return {};
+  return field.substr(first, field.find_last_not_of(kBlanks) + 1 - first);
+}
+
+/// The fields of a line at each `separator` (an empty field between two is a field), trimmed.
+inline void split_at(std::string_view line, char separator, std::vector<std::string_view>& out) {
+  out.clear();
+  std::size_t start = 0;
+  while (true) {
+    const std::size_t at = line.find(separator, start);
+    out.push_back(trimmed(line.substr(start, at == std::string_view::npos ? at : at - start)));
+    if (at == std::string_view::npos) return;
+    start = at + 1;
+  }
+}
+
+/// The fields of a line separated by runs of blanks.
+inline void split_blanks(std::string_view line, std::vector<std::string_view>& out) {
+  out.clear();
+  std::size_t pos = 0;
+  while (true) {
+    const std::size_t start = line.find_first_not_of(kBlanks, pos);
+    if (start == std::string_view::npos) return;
+    const std::size_t stop = std::min(line.find_first_of(kBlanks, start), line.size());
+    out.push_back(line.substr(start, stop - start));
+    pos = stop;
+  }
+}
+
+/// A field as an error message quotes it: long ones are cut short.
+inline std::string quoted(std::string_view field) {
+  constexpr std::size_t kMax = 40;
+  std::string out(1, '\'');
+  out.append(field.substr(0, kMax)).append(field.size() > kMax ? "...'" : "'");
+  return out;
+}
 
 }  // namespace natgrad::io::detail

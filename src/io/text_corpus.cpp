@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <string_view>
 #include <tuple>
 
 #include "line_reader.hpp"
 #include "natgrad/error.hpp"
+#include "natgrad/expfam/random.hpp"
 
 namespace natgrad::io {
 
@@ -16,14 +18,7 @@ using detail::LineReader;
 
 std::vector<std::string_view> fields(std::string_view line) {
   std::vector<std::string_view> out;
-  std::size_t pos = 0;
-  while (pos < line.size()) {
-    const std::size_t start = line.find_first_not_of(" \t", pos);
-    if (start == std::string_view::npos) break;
-    const std::size_t stop = std::min(line.find_first_of(" \t", start), line.size());
-    out.push_back(line.substr(start, stop - start));
-    pos = stop;
-  }
+  detail::split_blanks(line, out);
   return out;
 }
 
@@ -186,6 +181,51 @@ std::pair<Corpus, Corpus> split_every(const Corpus& corpus, std::int64_t every) 
     const auto e = corpus.indptr[d + 1];
     part.add_document({corpus.indices.begin() + b, corpus.indices.begin() + e},
                       {corpus.counts.begin() + b, corpus.counts.begin() + e}, corpus.doc_ids[d]);
+    if (!corpus.doc_names.empty()) part.doc_names.push_back(corpus.doc_names[static_cast<std::size_t>(d)]);
+  }
+  for (Corpus* part : {&parts.first, &parts.second}) part->total_docs = part->num_docs();
+  return parts;
+}
+
+std::pair<Corpus, Corpus> split_entries(const Corpus& corpus, double fraction, std::uint64_t seed,
+                                        std::int64_t min_entries) {
+  if (!(fraction > 0.0 && fraction < 1.0)) {
+    throw Error("--holdout-fraction " + std::to_string(fraction) + ": expected a number in (0, 1)");
+  }
+  if (min_entries < 2) throw Error("--holdout-min-entries " + std::to_string(min_entries) + ": expected an integer ≥ 2");
+  std::pair<Corpus, Corpus> parts;
+  for (Corpus* part : {&parts.first, &parts.second}) {
+    part->vocab_size = corpus.vocab_size;
+    part->vocab = corpus.vocab;
+    part->doc_names = corpus.doc_names;
+  }
+  std::vector<std::int32_t> order, ids[2], counts[2];
+  for (std::int64_t d = 0; d < corpus.num_docs(); ++d) {
+    const auto words = corpus.doc_words(d);
+    const auto n = static_cast<std::int64_t>(words.size());
+    std::vector<bool> held(words.size(), false);
+    if (n >= min_entries) {
+      const auto k = std::clamp<std::int64_t>(std::llround(fraction * static_cast<double>(n)), 1, n - 1);
+      // The first k of a random permutation (Fisher–Yates stopped after k swaps).
+      order.resize(words.size());
+      for (std::int64_t j = 0; j < n; ++j) order[static_cast<std::size_t>(j)] = static_cast<std::int32_t>(j);
+      expfam::CounterRng rng(seed, expfam::Purpose::kHoldout, static_cast<std::uint64_t>(corpus.first_doc + d));
+      for (std::int64_t j = 0; j < k; ++j) {
+        const auto pick = j + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(n - j)));
+        std::swap(order[static_cast<std::size_t>(j)], order[static_cast<std::size_t>(pick)]);
+        held[static_cast<std::size_t>(order[static_cast<std::size_t>(j)])] = true;
+      }
+    }
+    for (auto& part : ids) part.clear();
+    for (auto& part : counts) part.clear();
+    const auto cnts = corpus.doc_counts(d);
+    for (std::size_t j = 0; j < words.size(); ++j) {
+      ids[held[j] ? 1 : 0].push_back(words[j]);
+      counts[held[j] ? 1 : 0].push_back(cnts[j]);
+    }
+    const std::int64_t id = corpus.doc_ids[static_cast<std::size_t>(d)];
+    parts.first.add_document(ids[0], counts[0], id);
+    parts.second.add_document(ids[1], counts[1], id);
   }
   for (Corpus* part : {&parts.first, &parts.second}) part->total_docs = part->num_docs();
   return parts;

@@ -13,7 +13,19 @@ void write_theta_file(const std::string& path, const ThetaFile& c) {
     const std::uint64_t rows = width == 0 ? t.values.size() : t.values.size() / width;
     const std::vector<std::uint64_t> shape = width == 0 ? std::vector<std::uint64_t>{rows}
                                                         : std::vector<std::uint64_t>{rows, width};
-    if (t.integer) {
+    if (!t.labels.empty()) {
+      std::vector<std::string> names;
+      names.reserve(t.values.size());
+      for (const double v : t.values) {
+        const auto i = static_cast<std::int64_t>(v);
+        if (i >= static_cast<std::int64_t>(t.labels.size())) {
+          throw Error(path + ": table '" + t.name + "' names label " + std::to_string(i) + " of " +
+                      std::to_string(t.labels.size()));
+        }
+        names.push_back(i < 0 ? std::string() : t.labels[static_cast<std::size_t>(i)]);
+      }
+      content.add_strings("/" + t.name, std::move(names), shape);
+    } else if (t.integer) {
       content.add("/" + t.name, shape, std::vector<std::int64_t>(t.values.begin(), t.values.end()));
     } else {
       content.add("/" + t.name, shape, t.values);

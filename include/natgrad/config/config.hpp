@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "natgrad/config/options.hpp"
+#include "natgrad/io/text_corpus.hpp"
 
 namespace natgrad::config {
 
@@ -114,13 +115,17 @@ std::string key_table(const ModelCatalog& models);
 
 /// Everything `natgrad convert` needs.
 struct ConvertConfig {
-  std::string format;       ///< uci | ldac | csv
-  std::string input;        ///< DOCWORD (uci) or FILE (ldac, csv)
-  std::string vocab;        ///< VOCAB (uci, ldac; empty for csv)
+  std::string format;       ///< uci | ldac | csv | triples
+  std::string input;        ///< DOCWORD (uci) or FILE (ldac, csv, triples)
+  std::string vocab;        ///< VOCAB (uci, ldac; empty for csv, triples)
   std::string label_column;  ///< --label-column (csv only): first, last, a 1-based column N, or "" for none
+  io::TriplesOptions triples;  ///< --header, --user-column, --item-column, --count-column, --binarize, --min-count
   std::string out;          ///< --out
   std::int64_t split_every = 0;  ///< --split-every N ≥ 2, or 0 for no split
-  std::string heldout_out;  ///< --heldout-out, required with --split-every
+  std::string heldout_out;  ///< --heldout-out, required with --split-every or --holdout-fraction
+  double holdout_fraction = 0.0;       ///< --holdout-fraction (corpora only), or 0
+  std::int64_t holdout_min_entries = 5;  ///< --holdout-min-entries
+  std::uint64_t seed = 1;              ///< --seed of --holdout-fraction
 };
 
 /// Parses the arguments that follow `natgrad convert`.
@@ -135,7 +140,9 @@ struct SynthConfig {
   Values values;                  ///< the family's options (without the leading --)
   std::string out;                ///< --out
   std::int64_t split_every = 0;   ///< --split-every N ≥ 2, or 0
-  std::string heldout_out;        ///< --heldout-out, with --split-every
+  std::string heldout_out;        ///< --heldout-out, with --split-every or --holdout-fraction
+  double holdout_fraction = 0.0;  ///< --holdout-fraction (corpora only; keyed by the draw's --seed), or 0
+  std::int64_t holdout_min_entries = 5;  ///< --holdout-min-entries
 };
 
 /// Parses the arguments that follow `natgrad synth TYPE`; `command` ("synth
@@ -157,6 +164,9 @@ struct InferConfig {
   std::int64_t local_max_iters = 100;  ///< --local-max-iters ≥ 1
   double local_tol = 1e-3;             ///< --local-tol > 0
   std::int64_t threads = 1;            ///< --threads in [1, kMaxThreads]
+  std::int64_t top = 20;               ///< --top ≥ 1 (infer): columns ranked per item, for models that rank them
+  std::string train;                   ///< --train (evaluate): the training data of --data's items, for models
+                                       ///< whose score needs it ("": the model file's training data)
 };
 
 /// Parses the arguments that follow `natgrad infer` (or, without --out,

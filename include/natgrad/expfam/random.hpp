@@ -18,6 +18,7 @@ enum class Purpose : std::uint64_t {
   kPermutation = 3,  ///< minibatch order of an epoch (a = epoch)
   kSynthGlobal = 4,  ///< synthetic data: the true global variables (a = row)
   kSynthDatum = 5,   ///< synthetic data: one datum (a = datum id)
+  kHoldout = 6,      ///< which entries of a datum are held out (a = datum id)
 };
 
 /// A stream of random numbers keyed by (seed, purpose, a, b).

@@ -7,7 +7,10 @@
 ///   /counts   int32 [NNZ]    occurrences of the word in the document, ≥ 1
 ///   /doc_ids  int64 [D]      0-based index of each document in the source file
 ///   /vocab    UTF-8 strings [V]
-///   root attributes: format, schema_version, num_docs, vocab_size, num_tokens, source
+///   /doc_names UTF-8 strings [D]  (optional) the documents' names (a recommender's users)
+///   root attributes: format, schema_version, num_docs, vocab_size, num_tokens, source; and in
+///             the held-out part of split_entries, train_file and train_checksum: the training
+///             part's path and Corpus::checksum (hex), which readers may check it against
 ///   /truth    (synthetic corpora only) the true parameters, as the family that drew them writes them
 
 #include <cstdint>
@@ -32,6 +35,8 @@ struct Corpus {
   std::vector<std::int32_t> counts;     ///< counts ≥ 1
   std::vector<std::int64_t> doc_ids;    ///< source index of each document held
   std::vector<std::string> vocab;       ///< V words (may be empty for a shard read without it)
+  /// The names of all D documents of the file, if it has them (read with the vocabulary; may be empty).
+  std::vector<std::string> doc_names;
 
   std::int64_t num_docs() const { return static_cast<std::int64_t>(indptr.size()) - 1; }
   /// Word ids and counts of local document d.
@@ -57,6 +62,7 @@ struct CorpusInfo {
   std::int64_t num_docs = 0;
   std::int32_t vocab_size = 0;
   std::int64_t num_tokens = 0;
+  std::string train_checksum;  ///< of the training part it was split from (split_entries), or ""
 };
 
 /// Writes `corpus` (whole, first_doc == 0) to `path` as described above,
@@ -69,7 +75,8 @@ void write_corpus(const std::string& path, const Corpus& corpus, const std::stri
 /// @throws natgrad::Error naming the file and what is wrong with it.
 CorpusInfo read_corpus_info(const std::string& path);
 
-/// Reads documents [begin, end) of a corpus file, and the vocabulary if `with_vocab`.
+/// Reads documents [begin, end) of a corpus file, and the vocabulary (and the
+/// documents' names, if any) if `with_vocab`.
 /// Checks the shard's content (offsets, word ids in range, counts ≥ 1).
 /// @throws natgrad::Error naming the file, dataset and value at fault.
 Corpus read_corpus(const std::string& path, std::int64_t begin, std::int64_t end, bool with_vocab);

@@ -44,6 +44,7 @@ struct DataInfo {
   std::int64_t items = 0;
   std::int64_t columns = 0;
   std::int64_t values = 0;
+  std::string train_checksum;  ///< held-out data split by entries: the checksum of its training part (else "")
 };
 
 /// Reads and checks the header of a data file of `kind`.
@@ -52,6 +53,13 @@ DataInfo read_info(DataKind kind, const std::string& path);
 
 /// Items [begin, end) of items [0, n) that rank `rank` of `size` holds.
 std::pair<std::int64_t, std::int64_t> shard_of(std::int64_t n, int rank, int size);
+
+/// Refuses held-out data (`heldout`, of `held` sizes) split by entries from
+/// training data of another checksum than `train_checksum`, that of `train`
+/// (given as `key`: "data.train", "--train"); data that names none passes.
+/// @throws natgrad::Error naming both files
+void require_split_of(const std::string& heldout, const DataInfo& held, const std::string& key,
+                      const std::string& train, std::uint64_t train_checksum);
 
 /// Refuses a file whose number of columns is not `expected`, the number of
 /// `other` ("train.h5", "the model m.h5"). @throws natgrad::Error naming `path`.

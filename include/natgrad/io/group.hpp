@@ -15,8 +15,7 @@ namespace natgrad::io {
 /// An attribute's value.
 using AttrValue = std::variant<std::int64_t, double, std::string>;
 
-/// A dataset: `values` in row-major order filling `shape` (an empty shape: a scalar);
-/// strings are 1-D.
+/// A dataset: `values` in row-major order filling `shape` (an empty shape: a scalar).
 struct Dataset {
   std::string name;                    ///< absolute path, e.g. "/model/alpha"
   std::vector<std::uint64_t> shape;
@@ -41,7 +40,8 @@ class Group {
   void add(std::string name, std::vector<std::uint64_t> shape, std::vector<double> values);
   void add(std::string name, std::vector<std::uint64_t> shape, std::vector<std::int64_t> values);
   void add_scalar(std::string name, double value) { add(std::move(name), {}, std::vector<double>{value}); }
-  void add_strings(std::string name, std::vector<std::string> values);
+  /// Strings, 1-D or of `shape` (row-major).
+  void add_strings(std::string name, std::vector<std::string> values, std::vector<std::uint64_t> shape = {});
   void set(std::string object, std::string name, AttrValue value);
 
   const std::vector<std::string>& groups() const { return groups_; }

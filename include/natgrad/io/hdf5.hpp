@@ -71,8 +71,10 @@ class File {
   /// Writes a scalar dataset.
   template <class T>
   void write_scalar(const std::string& name, T value);
-  /// Writes a 1-D dataset of variable-length UTF-8 strings.
-  void write_strings(const std::string& name, const std::vector<std::string>& values);
+  /// Writes a dataset of variable-length UTF-8 strings: 1-D, or of `dims` (row-major,
+  /// product(dims) == values.size()).
+  void write_strings(const std::string& name, const std::vector<std::string>& values,
+                     const std::vector<std::uint64_t>& dims = {});
   /// Writes a table as a 1-D compound dataset; all columns have the same length.
   void write_table(const std::string& name, const std::vector<Column>& columns);
 

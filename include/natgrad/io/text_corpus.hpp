@@ -1,6 +1,7 @@
 #pragma once
-/// @file Readers of text corpus formats (plain or gzip-compressed), and the split.
+/// @file Readers of text corpus formats (plain or gzip-compressed), and the splits.
 
+#include <cstdint>
 #include <string>
 #include <utility>
 
@@ -21,8 +22,46 @@ Corpus read_uci(const std::string& docword_path, const std::string& vocab_path);
 /// @throws natgrad::Error naming the file, line and value at fault.
 Corpus read_ldac(const std::string& path, const std::string& vocab_path);
 
+/// How to read a file of (row, column, count) records.
+struct TriplesOptions {
+  int row_column = 1;        ///< 1-based field of the row (user) id
+  int column_column = 2;     ///< 1-based field of the column (item) id
+  /// 1-based field of the count; 0: none (every record counts 1); −1: the first
+  /// field that holds neither id if the first line has three or more, else none.
+  int count_column = -1;
+  bool header = false;       ///< the first line is a header (else: when its count field is not a number)
+  bool binarize = false;     ///< every count (after summing repeats) becomes 1
+  std::int64_t min_count = 1;  ///< pairs whose summed count is below this are dropped
+};
+
+/// Reads records "row column count", one a line (plain or gzip-compressed, LF
+/// or CRLF line ends; fields separated by tabs, by commas, or by runs of
+/// spaces, whichever the first line uses, in that order of preference;
+/// blanks around a field are trimmed; empty lines are skipped), as a corpus
+/// with rows as documents and columns as words. Row and column ids are any
+/// UTF-8 strings (integers too), mapped to dense 0-based ids in order of first
+/// appearance; their names go to `doc_names` and `vocab`. Repeated pairs are
+/// summed; then pairs below min_count are dropped, counts binarized, and rows
+/// and columns left without any entry dropped.
+/// @throws natgrad::Error naming the file, line and column at fault: a count
+///   that is empty, not an integer, below 1 or above 2^31 − 1 (or repeated
+///   pairs that sum beyond it), a line with another number of fields than the
+///   first data line, an empty id, an id that is not valid UTF-8, a column
+///   option beyond the fields, or a file without records.
+Corpus read_triples(const std::string& path, const TriplesOptions& options);
+
 /// Splits a corpus: document i (0-based) goes to the second part when
 /// i % every == every − 1, to the first otherwise. every ≥ 2.
 std::pair<Corpus, Corpus> split_every(const Corpus& corpus, std::int64_t every);
+
+/// Splits the entries of each document: of a document with n ≥ min_entries
+/// entries (non-zeros), k = round(fraction · n), at least 1 and at most
+/// n − 1, chosen uniformly by a stream keyed by (seed, document), go to the
+/// second part, the rest to the first; documents with fewer entries stay
+/// whole in the first. Both parts keep every document, in order, and every
+/// column, with the names (a recommender's held-out items of each user).
+/// @param fraction in (0, 1) @param min_entries ≥ 2
+std::pair<Corpus, Corpus> split_entries(const Corpus& corpus, double fraction, std::uint64_t seed,
+                                        std::int64_t min_entries);
 
 }  // namespace natgrad::io

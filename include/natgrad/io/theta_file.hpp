@@ -8,8 +8,9 @@
 ///                    model_step, model_checksum (the model's training-data
 ///                    checksum), data (path), and the family's (the numbers of
 ///                    items and of columns, e.g. num_docs and topics)
-///   /<table>         [N, width] or [N], float64 or int64: the family's tables, row i = item i
-///                    (e.g. theta, gamma, doc_ids and doc_lengths of a topic model)
+///   /<table>         [N, width] or [N], float64, int64 or UTF-8 strings: the family's tables,
+///                    row i = item i (e.g. theta, gamma, doc_ids and doc_lengths of a topic model;
+///                    a recommender's recommended items and their names)
 
 #include <cstdint>
 #include <string>
@@ -29,6 +30,10 @@ struct ItemTable {
   std::int64_t width = 0;
   bool integer = false;   ///< written as int64 (the values are whole numbers)
   std::vector<double> values;
+  /// Not empty: a table of names, written as UTF-8 strings; each value is an
+  /// index into `labels` (−1: no name, written ""). The writer takes the
+  /// labels of rank 0's table (`natgrad infer` gathers the values only).
+  std::vector<std::string> labels{};
 };
 
 struct ThetaFile {

@@ -35,6 +35,7 @@ struct LocalOptions {
   int max_iters = 100;  ///< --local-max-iters
   double tol = 1e-3;    ///< --local-tol
   int threads = 1;      ///< --threads
+  std::int64_t top = 20;  ///< --top: columns a model ranks for each item, if it ranks them (recommendations)
 };
 
 /// A fitted model applied to data of its kind, each rank its own shard.
@@ -48,6 +49,13 @@ class Predictor {
   virtual std::vector<double> score(const io::Shard& shard) = 0;
   /// The held-out metric from the sums over all ranks.
   virtual double metric(const std::vector<double>& total) const = 0;
+  /// Whether score() conditions on each item's entries in the training data
+  /// (a recommender scores a user's held-out items against the user's training
+  /// items); false by default. The held-out data then has the training data's
+  /// items (rows), and `natgrad evaluate` hands each rank its shard of the
+  /// training data, the same rows, before score().
+  virtual bool scores_need_training_data() const { return false; }
+  virtual void use_training_data(io::Shard /*train*/) {}
   /// What `natgrad evaluate` prints, e.g. "held-out perplexity 1812.6012 of m.h5 on test.h5 (83942 held-out tokens)".
   virtual std::string report(const std::vector<double>& total, const std::string& model,
                              const std::string& data) const = 0;
