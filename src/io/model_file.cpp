@@ -163,9 +163,10 @@ void read_solver(const h5::File& file, ModelFile& c) {
   c.lambda_offset = read_finite_vector(file, "/solver/lambda_offset");
   c.lambda_offset_block_sum = read_finite_vector(file, "/solver/lambda_offset_block_sum");
   const Eigen::Index block = c.lambda_offset_block_sum.size();
-  if (block == 0 || c.lambda_offset.size() % block != 0) {
+  // λ is blocks of this size and maybe a tail (of the family's sizes, which a restart checks).
+  if (block == 0 || c.lambda_offset.size() < block) {
     throw Error(path + ": '/solver/lambda_offset' has " + std::to_string(c.lambda_offset.size()) +
-                " values, not a multiple of the " + std::to_string(block) + " of '/solver/lambda_offset_block_sum'");
+                " values, fewer than the block of " + std::to_string(block) + " of '/solver/lambda_offset_block_sum'");
   }
   if (!c.layout.tensors.empty() && c.lambda_offset.size() != c.layout.size) {
     throw Error(path + ": '/solver/lambda_offset' has " + std::to_string(c.lambda_offset.size()) +

@@ -2,6 +2,7 @@
 
 #include "natgrad/error.hpp"
 #include "natgrad/models/gmm/family.hpp"
+#include "natgrad/models/hpf/family.hpp"
 #include "natgrad/models/lda/family.hpp"
 
 namespace natgrad::models {
@@ -11,6 +12,7 @@ const std::vector<const Family*>& families() {
   static const std::vector<const Family*> table = {
       &lda_family(),
       &gmm_family(),
+      &hpf_family(),
   };
   return table;
 }

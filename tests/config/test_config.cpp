@@ -283,7 +283,7 @@ INSTANTIATE_TEST_SUITE_P(
                    {"--data.train", "x.h5", "--model.topics", "0"},
                    {"model.topics = 0", "an integer >= 1"}},
         InvalidFit{"TopicsNegative", {"--data.train", "x.h5", "--model.topics", "-3"}, {"model.topics = -3"}},
-        InvalidFit{"UnknownModelType", minimal_plus({"--model.type", "hmm"}), {"model.type = hmm", "lda or gmm"}},
+        InvalidFit{"UnknownModelType", minimal_plus({"--model.type", "hmm"}), {"model.type = hmm", "lda, gmm or hpf"}},
         InvalidFit{"GmmKeyForLda", minimal_plus({"--model.components", "3"}),
                    {"model.components is not a key of model.type = lda"}},
         InvalidFit{"LdaKeyForGmm", gmm_fit({"--model.alpha", "0.1"}), {"model.alpha is not a key of model.type = gmm"}},
@@ -490,9 +490,13 @@ TEST(Resolved, ListsEveryKeyOnceInAFixedOrder) {
                                           "model.mean_precision", "model.mean",       "model.degrees_of_freedom",
                                           "model.scale"};
   const std::set<std::string> lda_only = {"model.topics", "model.alpha", "model.eta"};
-  // An lda job lists every documented key but the mixture's, and a gmm job every one but lda's.
+  const std::set<std::string> hpf_only = {"model.factors", "model.a",       "model.a_prime", "model.b_prime",
+                                          "model.c",       "model.c_prime", "model.d_prime", "model.top_k",
+                                          "model.ranking_users"};
+  // A job lists every documented key but the other families'.
   std::set<std::string> for_lda = documented;
   for (const auto& key : gmm_only) EXPECT_EQ(for_lda.erase(key), 1u) << key << " is not documented";
+  for (const auto& key : hpf_only) EXPECT_EQ(for_lda.erase(key), 1u) << key << " is not documented";
   EXPECT_EQ(keys, for_lda);
   EXPECT_EQ(keys.size(), 23u);
   EXPECT_EQ(pairs.front().first, "model.type");
@@ -501,6 +505,7 @@ TEST(Resolved, ListsEveryKeyOnceInAFixedOrder) {
   for (const auto& [key, value] : resolved(parse_fit(gmm_fit({})))) EXPECT_TRUE(gmm_keys.insert(key).second) << key;
   std::set<std::string> for_gmm = documented;
   for (const auto& key : lda_only) for_gmm.erase(key);
+  for (const auto& key : hpf_only) for_gmm.erase(key);
   EXPECT_EQ(gmm_keys, for_gmm);
 }
 
@@ -654,6 +659,46 @@ TEST(ParseConvert, CsvWithALabelColumnAndASplit) {
   EXPECT_EQ(parse_convert({"--label-column", "3", "--out", "o.h5", "csv", "d.csv"}).label_column, "3");
 }
 
+TEST(ParseConvert, TriplesArgumentsAndTheirDefaults) {
+  const ConvertConfig d = parse_convert({"triples", "t.tsv.gz", "--out", "t.h5"});
+  EXPECT_EQ(d.format, "triples");
+  EXPECT_EQ(d.input, "t.tsv.gz");
+  EXPECT_EQ(d.vocab, "");
+  EXPECT_EQ(d.triples.row_column, 1);
+  EXPECT_EQ(d.triples.column_column, 2);
+  EXPECT_EQ(d.triples.count_column, -1);  // the third field if there is one
+  EXPECT_FALSE(d.triples.header);
+  EXPECT_FALSE(d.triples.binarize);
+  EXPECT_EQ(d.triples.min_count, 1);
+  EXPECT_EQ(d.holdout_fraction, 0.0);
+  const ConvertConfig c = parse_convert({"triples", "ml.data", "--header", "--user-column", "2", "--item-column", "1",
+                                         "--count-column", "4", "--binarize", "--min-count", "3", "--out", "t.h5",
+                                         "--holdout-fraction", "0.2", "--seed", "7", "--holdout-min-entries", "3",
+                                         "--heldout-out", "test.h5"});
+  EXPECT_TRUE(c.triples.header);
+  EXPECT_EQ(c.triples.row_column, 2);
+  EXPECT_EQ(c.triples.column_column, 1);
+  EXPECT_EQ(c.triples.count_column, 4);
+  EXPECT_TRUE(c.triples.binarize);
+  EXPECT_EQ(c.triples.min_count, 3);
+  EXPECT_EQ(c.holdout_fraction, 0.2);
+  EXPECT_EQ(c.seed, 7u);
+  EXPECT_EQ(c.holdout_min_entries, 3);
+  EXPECT_EQ(c.heldout_out, "test.h5");
+  EXPECT_EQ(parse_convert({"triples", "t", "--count-column", "none", "--out", "o.h5"}).triples.count_column, 0);
+  // A corpus of another format may be split by entries too.
+  EXPECT_EQ(parse_convert({"uci", "d", "v", "--out", "o.h5", "--holdout-fraction", "0.5", "--heldout-out", "t.h5"})
+                .holdout_fraction, 0.5);
+}
+
+TEST(ParseSynth, HoldoutFractionOfEntries) {
+  const SynthConfig c = parse_synth({"--out", "o.h5", "--holdout-fraction", "0.25", "--heldout-out", "t.h5"}, {},
+                                    "synth hpf", "corpus", "document");
+  EXPECT_EQ(c.holdout_fraction, 0.25);
+  EXPECT_EQ(c.holdout_min_entries, 5);
+  EXPECT_EQ(c.heldout_out, "t.h5");
+}
+
 struct InvalidConvert {
   std::string name;
   Args args;
@@ -707,7 +752,41 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidConvert{"LabelColumnZero",
                        {"csv", "d", "--out", "c.h5", "--label-column", "0"},
                        {"--label-column '0'", ">= 1"}},
-        InvalidConvert{"LabelColumnWithoutValue", {"csv", "d", "--out", "c.h5", "--label-column"}, {"label-column"}}),
+        InvalidConvert{"LabelColumnWithoutValue", {"csv", "d", "--out", "c.h5", "--label-column"}, {"label-column"}},
+        InvalidConvert{"TriplesWithAVocabulary", {"triples", "t", "v", "--out", "c.h5"}, {"'triples FILE'", "3 arguments"}},
+        InvalidConvert{"UserColumnForUci", {"uci", "d", "v", "--out", "c.h5", "--user-column", "2"},
+                       {"--user-column", "only for 'triples'", "'uci'"}},
+        InvalidConvert{"BinarizeForCsv", {"csv", "d", "--out", "c.h5", "--binarize"}, {"--binarize", "only for 'triples'"}},
+        InvalidConvert{"HeaderForLdac", {"ldac", "d", "v", "--out", "c.h5", "--header"}, {"--header", "only for 'triples'"}},
+        InvalidConvert{"UserColumnZero", {"triples", "t", "--out", "c.h5", "--user-column", "0"},
+                       {"--user-column 0", "a field number >= 1"}},
+        InvalidConvert{"CountColumnWord", {"triples", "t", "--out", "c.h5", "--count-column", "last"},
+                       {"--count-column 'last'", "a field number >= 1 or 'none'"}},
+        InvalidConvert{"SameColumnTwice", {"triples", "t", "--out", "c.h5", "--item-column", "1"},
+                       {"must be different fields", "(1, 1)"}},
+        InvalidConvert{"CountColumnIsTheUsers", {"triples", "t", "--out", "c.h5", "--count-column", "1"},
+                       {"must be different fields", "(1, 2, 1)"}},
+        InvalidConvert{"MinCountZero", {"triples", "t", "--out", "c.h5", "--min-count", "0"}, {"--min-count 0", ">= 1"}},
+        InvalidConvert{"HoldoutFractionOne",
+                       {"triples", "t", "--out", "c.h5", "--holdout-fraction", "1", "--heldout-out", "h.h5"},
+                       {"--holdout-fraction 1", "(0, 1)"}},
+        InvalidConvert{"HoldoutWithoutHeldoutOut", {"triples", "t", "--out", "c.h5", "--holdout-fraction", "0.2"},
+                       {"--holdout-fraction needs --heldout-out"}},
+        InvalidConvert{"BothSplits",
+                       {"triples", "t", "--out", "c.h5", "--holdout-fraction", "0.2", "--split-every", "3",
+                        "--heldout-out", "h.h5"},
+                       {"--split-every and --holdout-fraction", "give one"}},
+        InvalidConvert{"HoldoutForCsv",
+                       {"csv", "d", "--out", "c.h5", "--holdout-fraction", "0.2", "--heldout-out", "h.h5"},
+                       {"--holdout-fraction", "for 'csv' use --split-every"}},
+        InvalidConvert{"SeedWithoutHoldout", {"triples", "t", "--out", "c.h5", "--seed", "3"},
+                       {"--seed is the seed of --holdout-fraction"}},
+        InvalidConvert{"MinEntriesWithoutHoldout", {"triples", "t", "--out", "c.h5", "--holdout-min-entries", "3"},
+                       {"--holdout-min-entries needs --holdout-fraction"}},
+        InvalidConvert{"MinEntriesOne",
+                       {"triples", "t", "--out", "c.h5", "--holdout-fraction", "0.2", "--holdout-min-entries", "1",
+                        "--heldout-out", "h.h5"},
+                       {"--holdout-min-entries 1", ">= 2"}}),
     [](const ::testing::TestParamInfo<InvalidConvert>& p) { return p.param.name; });
 
 // ---------------------------------------------------------------------------
