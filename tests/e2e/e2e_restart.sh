@@ -1,5 +1,7 @@
 # Resume equivalence with the real binary on real data, for a model type
-# (argument: lda, on the Cora corpus, or gmm, on the digits data):
+# (argument: lda, on the Cora corpus, gmm, on the digits data, or hpf, on the
+# dependencies of the first 80,000 lines of the Debian packages' (a quarter of
+# them), a fifth of each package's held out):
 #  - 2N steps, and N steps restarted for N more, give the same λ bit for bit at
 #    the same rank count;
 #  - a run restarted across rank counts (4 -> 2 -> 1) agrees to a relative 1e-9,
@@ -17,6 +19,14 @@ if [ "$MODEL" = gmm ]; then
   JOB=(--model.type gmm --model.components 10 --data.train train.h5 --data.heldout test.h5
     --solver.batch_size 64 --solver.seed 5 --eval.every_steps 10)
   PREEMPT_STEPS=2000
+elif [ "$MODEL" = hpf ]; then
+  [ -f "$DATA/debdeps/triples.debdeps.tsv.gz" ] || skip "shared data not found at $DATA"
+  { zcat "$DATA/debdeps/triples.debdeps.tsv.gz" || true; } | head -n 80000 > debdeps.tsv  # (zcat: SIGPIPE)
+  "$NATGRAD" convert triples debdeps.tsv --out train.h5 \
+    --holdout-fraction 0.2 --seed 1 --heldout-out test.h5 >/dev/null
+  JOB=(--model.type hpf --model.factors 10 --data.train train.h5 --data.heldout test.h5
+    --solver.batch_size 256 --solver.seed 5 --eval.every_steps 30)
+  PREEMPT_STEPS=300
 else
   [ -f "$DATA/cora/docword.cora.txt.gz" ] || skip "shared corpora not found at $DATA"
   "$NATGRAD" convert uci "$DATA/cora/docword.cora.txt.gz" "$DATA/cora/vocab.cora.txt" --out train.h5 \
@@ -32,9 +42,8 @@ same() {  # same A.h5 B.h5 TOLERANCE: λ equal (0: bit for bit) and at the same 
   "$NATGRAD_PYTHON" - "$@" <<'PY'
 import sys, h5py, numpy as np
 a, b, tol = h5py.File(sys.argv[1], "r"), h5py.File(sys.argv[2], "r"), float(sys.argv[3])
-# λ is /model/lambda (lda) or the mixture's pseudo-count coordinates (gmm).
-names = ["lambda"] if a["model"].attrs["type"] == "lda" else \
-    ["weight_concentration", "mean_precision", "degrees_of_freedom", "beta_mean", "scatter"]
+# λ's tensors as /layout names them (lda: /model/lambda; gmm: the mixture's pseudo-count coordinates).
+names = [n.decode() if isinstance(n, bytes) else n for n in a["layout/names"][:]]
 la = np.concatenate([a["model"][n][:].ravel() for n in names])
 lb = np.concatenate([b["model"][n][:].ravel() for n in names])
 rel = np.abs(la - lb).max() / np.abs(la).max()
