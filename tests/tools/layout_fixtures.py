@@ -1,6 +1,6 @@
 """Model files of schema version 2 made from schema 1 files with h5py, until natgrad writes them: the /layout group
 of the format (README 'Model and checkpoint'), written from the layout the format gives each type, independently of
-natgrad_tools; and a small third family ('hpf') for the tests that the tools read any type generically."""
+natgrad_tools; and a small toy family ('pmf', not registered) for the tests that the tools read any type generically."""
 import os
 import shutil
 
@@ -53,8 +53,8 @@ def make_schema2(src, dst, edit=None):
     return dst
 
 
-def make_hpf(src, dst, layout=True):
-    """A model file of a type natgrad_tools has no module for ('hpf': Poisson factorisation, two Gamma tensors
+def make_pmf(src, dst, layout=True):
+    """A model file of a type natgrad_tools has no module for ('pmf': Poisson factorisation, two Gamma tensors
     shape [U, K] and rate [K], interleaved: one block of U + 1 per factor), made from the lda file src: /model
     replaced, and /solver/lambda_offset the flat vector of the layout. Returns (the tensors, the flat vector)."""
     shutil.copy(src, dst)
@@ -69,7 +69,7 @@ def make_hpf(src, dst, layout=True):
     with h5py.File(dst, "r+") as f:
         del f["model"], f["vocab"], f["solver/lambda_offset"], f["solver/lambda_offset_block_sum"]
         g = f.create_group("model")
-        g.attrs.update({"type": "hpf", "users": u, "factors": k})
+        g.attrs.update({"type": "pmf", "users": u, "factors": k})
         g["shape"], g["rate"] = tensors["shape"], tensors["rate"]
         f["solver/lambda_offset"] = flat
         if layout:

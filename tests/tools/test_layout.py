@@ -1,6 +1,6 @@
 """Tests of the generic reader of lambda (natgrad_tools.read_parameters, Layout) and of the model families' registry:
 on the schema 1 files of tests/data/schema_v1, on schema 2 files made from them here (layout_fixtures.make_schema2,
-the /layout group added with h5py), on a schema 2 file of a type without a module ('hpf'), and on damaged layouts.
+the /layout group added with h5py), on a schema 2 file of a type without a module ('pmf'), and on damaged layouts.
 Needs no natgrad binary.
 
 Run: python3 -m unittest discover -s tests/tools -v
@@ -17,7 +17,7 @@ import unittest
 import h5py
 import numpy as np
 
-from layout_fixtures import GMM_TENSORS, SCHEMA_V1, make_hpf, make_schema2, spec_layout, write_layout
+from layout_fixtures import GMM_TENSORS, SCHEMA_V1, make_pmf, make_schema2, spec_layout, write_layout
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 TOOLS_DIR = os.path.join(REPO, "tools")
@@ -102,7 +102,8 @@ class PackageTest(unittest.TestCase):
                      "export_doc_topic", "log_predictive", "heldout_loglik", "export_pyldavis", "pyldavis_data",
                      "term_frequency", "doc_lengths"):
             self.assertTrue(callable(getattr(nt, name)), name)
-        self.assertEqual((nt.SCHEMA_VERSION, nt.LDA, nt.GMM, nt.MODEL_TYPES), (2, "lda", "gmm", ("lda", "gmm")))
+        self.assertEqual((nt.SCHEMA_VERSION, nt.LDA, nt.GMM, nt.HPF, nt.MODEL_TYPES),
+                         (2, "lda", "gmm", "hpf", ("lda", "gmm", "hpf")))
         self.assertEqual((nt.MODEL, nt.CORPUS, nt.THETA, nt.DENSE),
                          ("natgrad.model", "natgrad.corpus", "natgrad.theta", "natgrad.dense"))
 
@@ -116,7 +117,7 @@ class PackageTest(unittest.TestCase):
                 self.assertTrue(hasattr(fam, name), f"{kind}: {name}")
             for name in fam.__all__:
                 self.assertIs(getattr(nt, name), getattr(fam, name))
-        self.assertIsNone(nt.registry.family("hpf"))
+        self.assertIsNone(nt.registry.family("pmf"))
 
 
 class SchemaV1Test(TempDirCase):
@@ -159,11 +160,11 @@ class SchemaV1Test(TempDirCase):
                 self.assertNotIn("layout", tools("summary", self.v1(name)).stdout)
 
     def test_unknown_type_without_layout_is_refused(self):
-        make_hpf(self.v1("lda_model_12.h5"), self.path("hpf1.h5"), layout=False)
+        make_pmf(self.v1("lda_model_12.h5"), self.path("pmf1.h5"), layout=False)
         with self.assertRaises(SystemExit) as e:
-            nt.read_parameters(self.path("hpf1.h5"))
-        self.assertIn("model type 'hpf'", str(e.exception.code))
-        self.assertRefused(["summary", self.path("hpf1.h5")], "hpf1.h5", "model type 'hpf'")
+            nt.read_parameters(self.path("pmf1.h5"))
+        self.assertIn("model type 'pmf'", str(e.exception.code))
+        self.assertRefused(["summary", self.path("pmf1.h5")], "pmf1.h5", "model type 'pmf'")
 
 
 class SchemaV2Test(TempDirCase):
@@ -213,8 +214,8 @@ class SchemaV2Test(TempDirCase):
                 self.assertEqual(r.returncode, 0, r.stderr)
 
     def test_unknown_type_is_read_generically(self):
-        tensors, flat = make_hpf(self.v1("lda_model_12.h5"), self.path("hpf.h5"))
-        got, layout = nt.read_parameters(self.path("hpf.h5"))
+        tensors, flat = make_pmf(self.v1("lda_model_12.h5"), self.path("pmf.h5"))
+        got, layout = nt.read_parameters(self.path("pmf.h5"))
         self.assertEqual(layout.names, ("shape", "rate"))
         self.assertEqual(layout.shapes, ((5, 4), (4,)))
         for t in ("shape", "rate"):
@@ -222,14 +223,14 @@ class SchemaV2Test(TempDirCase):
             self.assertTrue(np.array_equal(layout.gather(flat)[t], tensors[t]), t)
         self.assertTrue(np.array_equal(layout.scatter(got), flat))
         # summary describes models of the families it knows only
-        self.assertRefused(["summary", self.path("hpf.h5")], "hpf.h5", "model type 'hpf'")
-        self.assertEqual(len(nt.history(self.path("hpf.h5"))), 4)
+        self.assertRefused(["summary", self.path("pmf.h5")], "pmf.h5", "model type 'pmf'")
+        self.assertEqual(len(nt.history(self.path("pmf.h5"))), 4)
         with self.assertRaises(SystemExit) as e:
-            nt.read_model(self.path("hpf.h5"))
-        self.assertIn("model type 'hpf' is not one this tool reads", str(e.exception.code))
+            nt.read_model(self.path("pmf.h5"))
+        self.assertIn("model type 'pmf' is not one this tool reads", str(e.exception.code))
         for cmd in ("topics", "components", "export"):
-            self.assertRefused([cmd, self.path("hpf.h5")] + (["--out", "q"] if cmd == "export" else []),
-                               "hpf.h5", "model type 'hpf'")
+            self.assertRefused([cmd, self.path("pmf.h5")] + (["--out", "q"] if cmd == "export" else []),
+                               "pmf.h5", "model type 'pmf'")
 
     def test_newer_schema_is_refused(self):
         p = make_schema2(self.v1("lda_model_12.h5"), self.path("v3.h5"),
@@ -335,25 +336,25 @@ class DamagedLayoutTest(TempDirCase):
 
 
 class ThirdFamilyTest(TempDirCase):
-    """A family module and one registry line are all that a new type needs (tests/tools/hpf_family.py)."""
+    """A family module and one registry line are all that a new type needs (tests/tools/pmf_family.py)."""
 
     def setUp(self):
         super().setUp()
         sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-        nt.registry.MODULES["hpf"] = "hpf_family"
+        nt.registry.MODULES["pmf"] = "pmf_family"
 
     def tearDown(self):
-        del nt.registry.MODULES["hpf"]
+        del nt.registry.MODULES["pmf"]
         super().tearDown()
 
     def test_read_summary_compare_export(self):
-        tensors, _ = make_hpf(self.v1("lda_model_12.h5"), self.path("hpf.h5"))
-        path = self.path("hpf.h5")
+        tensors, _ = make_pmf(self.v1("lda_model_12.h5"), self.path("pmf.h5"))
+        path = self.path("pmf.h5")
         m = nt.read_model(path)
-        self.assertEqual((type(m).__name__, m.type, m.components), ("HpfModel", "hpf", 4))
+        self.assertEqual((type(m).__name__, m.type, m.components), ("PmfModel", "pmf", 4))
         self.assertTrue(np.array_equal(m.shape, tensors["shape"]))
         rows = dict(nt.summary(path))
-        self.assertEqual(rows["model"], "hpf, U = 5 users, K = 4 factors")
+        self.assertEqual(rows["model"], "pmf, U = 5 users, K = 4 factors")
         pairs, dist = nt.align(path, path)
         self.assertEqual(pairs, [(k, k) for k in range(4)])
         self.assertLess(dist.max(), 1e-12)

@@ -3,14 +3,16 @@
 usage: natgrad_tools.py summary FILE
        natgrad_tools.py topics MODEL [--top N] [--format table|csv|json]          (lda)
        natgrad_tools.py components MODEL [--format table|csv|json]               (gmm)
+       natgrad_tools.py factors MODEL [--top N] [--format table|csv|json]         (hpf)
+       natgrad_tools.py recommend THETA.h5 --user NAME [--top N]                  (hpf)
        natgrad_tools.py plot FILE [FILE ...] --out PNG [--x step|seconds]
-       natgrad_tools.py compare A B             (B may be a dense data file with /truth, for gmm)
+       natgrad_tools.py compare A B             (B may be a data file with /truth: gmm, hpf)
        natgrad_tools.py export MODEL --out PREFIX [--theta THETA.h5 | --responsibilities RESP.h5]
                                [--corpus CORPUS.h5] [--format npz|csv] [--pyldavis JSON]
    (or python3 -m natgrad_tools ... from tools/)
 
-Model families by type name (registry.py): LDA ('lda', topics; lda.py) and the Bayesian Gaussian mixture ('gmm',
-components; gmm.py). Every file is checked on opening: a file that is not HDF5, has another format than expected, a
+Model families by type name (registry.py): LDA ('lda', topics; lda.py), the Bayesian Gaussian mixture ('gmm',
+components; gmm.py) and hierarchical Poisson factorization ('hpf', factors and recommendations; hpf.py). Every file is checked on opening: a file that is not HDF5, has another format than expected, a
 model type this tool does not know, or a schema version newer than this tool reads (models: 2; schema 2 added
 /layout) is refused with a message naming it, and the program exits with a non-zero status. A schema 2 model of a
 type without a module can still be read generically (read_parameters, history, plot).
@@ -21,7 +23,7 @@ hellinger, wasserstein2, history, metric_name, plot_convergence, export_model, e
 heldout_loglik, export_pyldavis (and pyldavis_data, for pyLDAvis.prepare); and each family module's __all__.
 
 Modules: formats (file formats, open_checked), layout (Layout, reading /layout), model (Model, read_parameters,
-read_model), registry (type name -> family module), lda, gmm (the families), metrics (distances, history),
+read_model), registry (type name -> family module), lda, gmm, hpf (the families), metrics (distances, history),
 plots, compare, export, summaries (summary), cli.
 """
 from . import registry

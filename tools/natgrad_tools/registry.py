@@ -38,6 +38,7 @@ from collections import namedtuple
 MODULES = {
     "lda": ".lda",
     "gmm": ".gmm",
+    "hpf": ".hpf",
 }
 
 # The type of a theta file without 'model_type': theta files were written before mixtures, by lda only.

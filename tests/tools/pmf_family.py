@@ -1,5 +1,5 @@
-"""A third model family ('hpf', two tensors shape [U, K] and rate [K]) for test_layout.py, which registers it with
-one line, natgrad_tools.registry.MODULES["hpf"] = "hpf_family": the interface of registry.py and nothing else."""
+"""A toy model family ('pmf', two tensors shape [U, K] and rate [K]) for test_layout.py, which registers it with
+one line, natgrad_tools.registry.MODULES["pmf"] = "pmf_family": the interface of registry.py and nothing else."""
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,20 +10,20 @@ from natgrad_tools.metrics import hellinger
 from natgrad_tools.model import Model
 from natgrad_tools.registry import Assignments
 
-__all__ = ["HpfModel"]
+__all__ = ["PmfModel"]
 
-TYPE = "hpf"
+TYPE = "pmf"
 TENSORS = ("shape", "rate")
 REQUIRED = {MODEL: ("model/shape", "model/rate")}
 ASSIGNMENTS = Assignments("theta", "user_factor", "user_id", "factor", ("user_ids",), "U", "users", "user factors")
 UNIT = "factor"
-HINT = "for hpf models see 'summary'"
+HINT = "for pmf models see 'summary'"
 DISTANCE = "Hellinger distance between the factors' normalised E[shape]"
 EXPORT_FILES = "PREFIX_factors.npz"
 
 
 @dataclass
-class HpfModel(Model):
+class PmfModel(Model):
     shape: np.ndarray = None     # [U, K]
     rate: np.ndarray = None      # [K]
 
@@ -39,12 +39,12 @@ class HpfModel(Model):
 
 
 def build(f, path, tensors, common):
-    return HpfModel(shape=tensors["shape"], rate=tensors["rate"], **common)
+    return PmfModel(shape=tensors["shape"], rate=tensors["rate"], **common)
 
 
 def summary_rows(f, path, tensors):
     u, k = tensors["shape"].shape
-    return [("model", f"hpf, U = {u} users, K = {k} factors")]
+    return [("model", f"pmf, U = {u} users, K = {k} factors")]
 
 
 def data_row(d):
