@@ -3,12 +3,19 @@
 
 #include "common.hpp"
 #include "natgrad/app/commands.hpp"
+#include "natgrad/error.hpp"
 
 namespace natgrad::app {
 
 void run_infer(const config::InferConfig& config, comm::Communicator& comm, std::ostream& out) {
   detail::Applied a = detail::apply_model(config, comm, false);
   std::vector<io::ItemTable> tables = a.predictor->infer(a.shard);
+  // The gathers below need the same tables on every rank: a predictor that differs must not hang them.
+  const auto count = static_cast<std::int64_t>(tables.size());
+  if (comm.allreduce_min(count) != -comm.allreduce_min(-count)) {
+    throw Error("natgrad infer: the ranks made different numbers of tables of " + config.data +
+                " (a bug of the model family's predictor)");
+  }
   // Each table's rows of every rank, in rank order: the rows of the whole data set.
   io::ThetaFile theta;
   for (io::ItemTable& mine : tables) {

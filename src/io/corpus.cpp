@@ -136,6 +136,7 @@ Corpus read_corpus(const std::string& path, std::int64_t begin, std::int64_t end
       }
     }
   }
+  corpus.named_docs = file.exists("/doc_names");
   if (with_vocab) {
     corpus.vocab = file.read_strings("/vocab");
     if (corpus.vocab.size() != static_cast<std::size_t>(info.vocab_size)) {

@@ -1,6 +1,6 @@
 # Resume equivalence with the real binary on real data, for a model type
 # (argument: lda, on the Cora corpus, gmm, on the digits data, or hpf, on the
-# dependencies of the first 80,000 lines of the Debian packages' (a quarter of
+# dependencies in the first 40,000 lines of the Debian packages' (an eighth of
 # them), a fifth of each package's held out):
 #  - 2N steps, and N steps restarted for N more, give the same λ bit for bit at
 #    the same rank count;
@@ -21,7 +21,7 @@ if [ "$MODEL" = gmm ]; then
   PREEMPT_STEPS=2000
 elif [ "$MODEL" = hpf ]; then
   [ -f "$DATA/debdeps/triples.debdeps.tsv.gz" ] || skip "shared data not found at $DATA"
-  { zcat "$DATA/debdeps/triples.debdeps.tsv.gz" || true; } | head -n 80000 > debdeps.tsv  # (zcat: SIGPIPE)
+  { zcat "$DATA/debdeps/triples.debdeps.tsv.gz" || true; } | head -n 40000 > debdeps.tsv  # (zcat: SIGPIPE)
   "$NATGRAD" convert triples debdeps.tsv --out train.h5 \
     --holdout-fraction 0.2 --seed 1 --heldout-out test.h5 >/dev/null
   JOB=(--model.type hpf --model.factors 10 --data.train train.h5 --data.heldout test.h5

@@ -37,6 +37,9 @@ struct Corpus {
   std::vector<std::string> vocab;       ///< V words (may be empty for a shard read without it)
   /// The names of all D documents of the file, if it has them (read with the vocabulary; may be empty).
   std::vector<std::string> doc_names;
+  /// read_corpus: the file has /doc_names, set on every rank (a shard read without the vocabulary has
+  /// no names but knows that there are some, so that every rank writes the same tables).
+  bool named_docs = false;
 
   std::int64_t num_docs() const { return static_cast<std::int64_t>(indptr.size()) - 1; }
   /// Word ids and counts of local document d.

@@ -155,7 +155,7 @@ class HpfPredictor final : public Predictor {
                                          {"theta_rate", k, false, rows(rate)},
                                          {"activity", 0, false, activity},
                                          {"user_ids", 0, true, ids}};
-    if (!users.doc_names.empty()) tables.push_back({"user_names", 0, true, names, users.doc_names});
+    if (users.named_docs) tables.push_back({"user_names", 0, true, names, users.doc_names});
     tables.push_back({"recommended", top_, true, top});
     if (!vocab_.empty()) tables.push_back({"recommended_names", top_, true, top, vocab_});
     tables.push_back({"recommended_scores", top_, false, top_scores});
