@@ -1,4 +1,4 @@
-// Run at 1, 2 and 4 ranks: the distributed fit equals a fit in one process
+// Run at 1, 2 and 4 ranks: the distributed fit (lda, gmm, hpf) equals a fit in one process
 // (a serial world) to a relative 1e-9, so any two rank counts agree.
 
 #include <gtest/gtest.h>
@@ -12,7 +12,9 @@
 #include "natgrad/app/commands.hpp"
 #include "natgrad/io/corpus.hpp"
 #include "natgrad/io/dense.hpp"
+#include "natgrad/io/text_corpus.hpp"
 #include "natgrad/models/gmm/synth.hpp"
+#include "natgrad/models/hpf/synth.hpp"
 #include "natgrad/models/registry.hpp"
 #include "test_data.hpp"
 
@@ -49,6 +51,14 @@ class RankAgreement : public ::testing::Test {
       const auto [train, test] = io::split_every(models::gmm_synthesize(synth, truth), 10);
       io::write_dense((dir_ / "points.h5").string(), train, "synthetic");
       io::write_dense((dir_ / "points_test.h5").string(), test, "synthetic");
+      models::HpfSynthOptions counts;
+      counts.users = 300;
+      counts.items = 80;
+      counts.factors = 3;
+      models::HpfTruth counts_truth;
+      const auto [users, held] = io::split_entries(models::hpf_synthesize(counts, counts_truth), 0.2, 1, 5);
+      io::write_corpus((dir_ / "counts.h5").string(), users, "synthetic");
+      io::write_corpus((dir_ / "counts_test.h5").string(), held, "synthetic");
     });
   }
 
@@ -63,6 +73,15 @@ class RankAgreement : public ::testing::Test {
       m.set("model.mean_precision", 1.0);
       c.data.train = (dir_ / "points.h5").string();
       c.data.heldout = (dir_ / "points_test.h5").string();
+    } else if (type == "hpf") {
+      m.set("model.factors", std::int64_t{3});
+      for (const char* key : {"model.a", "model.a_prime", "model.c", "model.c_prime"}) m.set(key, 0.3);
+      m.set("model.b_prime", 1.0);
+      m.set("model.d_prime", 1.0);
+      m.set("model.top_k", std::int64_t{10});
+      m.set("model.ranking_users", std::int64_t{0});
+      c.data.train = (dir_ / "counts.h5").string();
+      c.data.heldout = (dir_ / "counts_test.h5").string();
     } else {
       m.set("model.topics", std::int64_t{5});
       m.set("model.alpha", 0.2);
@@ -70,7 +89,7 @@ class RankAgreement : public ::testing::Test {
       c.data.train = (dir_ / "train.h5").string();
       c.data.heldout = (dir_ / "test.h5").string();
     }
-    c.solver.batch_size = 32;  // 7 steps an epoch, batches spread over every shard
+    c.solver.batch_size = 32;  // 7 steps an epoch (lda), batches spread over every shard
     c.solver.max_steps = 10;
     c.solver.seed = 17;
     c.eval.every_steps = 5;
@@ -102,10 +121,15 @@ TEST_P(RankAgreementOf, DistributedFitEqualsSerialFit) {
     EXPECT_EQ(distributed.history[i].step, serial.history[i].step);
     EXPECT_NEAR(distributed.history[i].heldout, serial.history[i].heldout,
                 1e-9 * std::abs(serial.history[i].heldout));
+    ASSERT_EQ(distributed.history[i].extra.size(), serial.history[i].extra.size());
+    for (std::size_t j = 0; j < serial.history[i].extra.size(); ++j) {
+      EXPECT_NEAR(distributed.history[i].extra[j], serial.history[i].extra[j],
+                  1e-9 * std::abs(serial.history[i].extra[j]));
+    }
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, RankAgreementOf, ::testing::Values("lda", "gmm"));
+INSTANTIATE_TEST_SUITE_P(Models, RankAgreementOf, ::testing::Values("lda", "gmm", "hpf"));
 
 TEST_F(RankAgreement, ThreadsPerRankChangeNothing) {
   // solver.threads = 3 on every rank gives the fit of one thread, bit for bit.
