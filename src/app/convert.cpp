@@ -7,6 +7,8 @@
 namespace natgrad::app {
 
 void run_convert(const config::ConvertConfig& config, std::ostream& out) {
+  detail::refuse_overwrite({{"--out", config.out}, {"--heldout-out", config.heldout_out}},
+                           {{"the input", config.input}, {"the vocabulary", config.vocab}});
   const io::Shard data = config.format == "csv"   ? io::Shard(io::read_csv(config.input, config.label_column))
                          : config.format == "uci" ? io::Shard(io::read_uci(config.input, config.vocab))
                                                   : io::Shard(io::read_ldac(config.input, config.vocab));

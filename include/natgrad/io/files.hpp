@@ -4,6 +4,7 @@
 /// an exclusive lock on a folder.
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,7 @@ std::string temporary_path(const std::string& path);
 /// temporary file is removed, `path` is left as it was, and the message names
 /// the file and the cause ("no space left on device").
 /// @throws natgrad::Error
-void write_file(const std::string& path, const std::vector<unsigned char>& bytes);
+void write_file(const std::string& path, std::span<const unsigned char> bytes);
 
 /// Whether two paths name the same file: the same inode when both exist, else
 /// the same absolute, normalised path.
