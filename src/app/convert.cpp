@@ -7,10 +7,12 @@
 namespace natgrad::app {
 
 void run_convert(const config::ConvertConfig& config, std::ostream& out) {
-  const io::Shard data = config.format == "csv"     ? io::Shard(io::read_csv(config.input, config.label_column))
-                         : config.format == "uci"   ? io::Shard(io::read_uci(config.input, config.vocab))
-                         : config.format == "ldac"  ? io::Shard(io::read_ldac(config.input, config.vocab))
-                                                    : io::Shard(io::read_triples(config.input, config.triples));
+  detail::refuse_overwrite({{"--out", config.out}, {"--heldout-out", config.heldout_out}},
+                           {{"the input", config.input}, {"the vocabulary", config.vocab}});
+  const io::Shard data = config.format == "csv"    ? io::Shard(io::read_csv(config.input, config.label_column))
+                         : config.format == "uci"  ? io::Shard(io::read_uci(config.input, config.vocab))
+                         : config.format == "ldac" ? io::Shard(io::read_ldac(config.input, config.vocab))
+                                                   : io::Shard(io::read_triples(config.input, config.triples));
   const detail::Split split{config.split_every, config.holdout_fraction, config.seed, config.holdout_min_entries,
                             config.heldout_out};
   detail::write_split(data, config.out, split, config.input, nullptr, out);

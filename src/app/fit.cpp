@@ -19,7 +19,9 @@ namespace natgrad::app {
 
 namespace {
 
-// Refuses a checkpoint that does not fit the job, naming the field that differs.
+// Refuses a checkpoint that does not fit the job (of another run: another
+// model, seed, batch size or training data), naming the field that differs.
+// Needs only the checkpoint's header (io::read_model_header).
 void check_fits(const io::ModelFile& saved, const std::string& path, const config::FitConfig& config,
                 const models::Model& model, const io::DataSource& data) {
   const auto differs = [&](const std::string& field, const std::string& in_file, const std::string& in_job) {
@@ -42,15 +44,11 @@ void check_fits(const io::ModelFile& saved, const std::string& path, const confi
           std::to_string(job.num_docs));
   differs("the number of training " + n.values, std::to_string(saved.data.num_tokens), std::to_string(job.num_tokens));
   differs("the checksum of " + n.content, io::checksum_text(saved.data.checksum), io::checksum_text(job.checksum));
-  for (const io::Tensor& t : model.layout().tensors) {
-    const io::Dataset* d = saved.model.find("/model/" + t.name);
-    differs("the shape of '/model/" + t.name + "'", d == nullptr ? "missing" : io::shape_text(d->shape),
-            io::shape_text(t.dims()));
-  }
 }
 
 // λ of a checkpoint in the solver's form: exactly as the run kept it, or, in a
-// file from before /solver/lambda_offset, λ = η + 1 · (λ − η).
+// file from before /solver/lambda_offset, λ = η + 1 · (λ − η) (its two copies
+// of λ were cross-checked when it was read: models::load_model_file).
 models::GlobalParams saved_lambda(const io::ModelFile& saved, const models::Model& model, const std::string& path) {
   const Eigen::VectorXd lambda = saved.lambda(model.layout());
   if (saved.lambda_offset.size() == 0) return {model.prior(), lambda, model.global_block_size(), model.global_tail_size()};
@@ -63,6 +61,25 @@ models::GlobalParams saved_lambda(const io::ModelFile& saved, const models::Mode
   }
   return {model.prior(), saved.lambda_offset, saved.lambda_scale, saved.lambda_offset_block_sum,
           model.global_tail_size()};
+}
+
+// Refuses, before λ is allocated, a model whose λ and the solver's copies of
+// it would not fit in the memory this rank can have. The solver starts with 5
+// vectors of λ's size (the prior, the initial λ, their difference, the offset
+// it keeps, the statistics of a step that touches all of λ); rank 0, writing a
+// model file, holds 7 more (λ, its tensors, a copy of the offset, and the
+// file, twice, as HDF5 builds it in memory and as it is written).
+void check_memory(const models::Model& model, comm::Communicator& comm) {
+  comm::agree(comm, [&] {
+    const double n = static_cast<double>(model.global_size());
+    const double need = 8.0 * n * (comm.rank() == 0 ? 12.0 : 5.0) + model.state_bytes();
+    const detail::MemoryLimit can = detail::memory_limit(comm.node_size());
+    if (need > can.bytes) {
+      throw Error("λ and its copies need " + detail::gigabytes(need) + " on this rank (" + model.description() +
+                  ": " + std::to_string(model.global_size()) + " values of λ); this rank can have " +
+                  detail::gigabytes(can.bytes) + " (" + can.what + ")");
+    }
+  });
 }
 
 // Warns when a rank may have fewer CPUs than solver.threads: mpirun binds each
@@ -111,21 +128,51 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
   const bool root = comm.rank() == 0;
   comm::agree(comm, [&] { config::validate(config, models::catalog()); });
   const models::Family& family = *models::find_family(config.model.type);
+  const Doing reading("reading the training data " + config.data.train);
   io::DataSource data(family.data_kind(), config.data.train, config.data.heldout, comm);
+  const Doing building("building the model");
   const std::unique_ptr<models::Model> model_ptr = family.make_model(config.model, config.solver, data, comm);
   models::Model& model = *model_ptr;
+  check_memory(model, comm);
 
   const std::string& folder = config.checkpoint.path;
-  const detail::CheckpointFolder checkpoints(folder);
+  detail::CheckpointFolder checkpoints(folder);
+  // Whether a checkpoint's header says it is of this job's run.
+  const auto ours = [&](const io::ModelFile& header) {
+    try {
+      check_fits(header, "", config, model, data);
+      return true;
+    } catch (const Error&) {
+      return false;
+    }
+  };
+  // A checkpoint this job can continue from: of its run, readable, its family's and its own checks passed.
+  const auto usable = [&](const std::string& path) {
+    check_fits(io::read_model_header(path), path, config, model, data);
+    models::load_model_file(path);
+  };
   std::string restart = config.restart;
   comm::agree(comm, [&] {
     if (!root) return;
+    const bool explicit_restart = !restart.empty() && restart != "auto";
+    detail::refuse_overwrite({{"output.model", config.output.model}},
+                             {{"data.train", config.data.train},
+                              {"data.heldout", config.data.heldout},
+                              {"--restart", explicit_restart ? restart : ""}});
     detail::check_writable("output.model", config.output.model);
     if (folder.empty()) return;
-    checkpoints.prepare();
+    for (const detail::NamedPath& file : std::vector<detail::NamedPath>{
+             {"data.train", config.data.train}, {"data.heldout", config.data.heldout}, {"output.model", config.output.model}}) {
+      if (!file.path.empty() && checkpoints.holds(file.path)) {
+        throw Error(file.key + " = " + file.path + " lies in checkpoint.path = " + folder +
+                    " under a checkpoint's name, where pruning would delete it; choose another path");
+      }
+    }
+    checkpoints.open();
     if (restart == "auto") {
-      restart = checkpoints.newest(std::cerr);
-      out << (restart.empty() ? "no checkpoint in " + folder + ": starting afresh\n" : "restarting from " + restart + "\n");
+      restart = checkpoints.newest(usable, std::cerr);
+      out << (restart.empty() ? "no checkpoint of this run in " + folder + ": starting afresh\n"
+                              : "restarting from " + restart + "\n");
     }
   });
   comm.broadcast(restart, 0);
@@ -135,6 +182,7 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
     comm::agree(comm, [&] {
       io::ModelFile saved = models::load_model_file(restart).file;
       check_fits(saved, restart, config, model, data);
+      model.adopt(saved);
       svi.restore({saved_lambda(saved, model, restart), saved.step, saved.docs_seen, saved.train_seconds,
                    std::move(saved.history)});
     });
@@ -178,7 +226,9 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
   if (!folder.empty()) {
     control.checkpoint = [&] {
       comm::agree(comm, [&] {
-        if (root) checkpoints.write(snapshot(), config.checkpoint.keep);
+        if (!root) return;
+        const Doing writing("writing checkpoint " + checkpoints.path(svi.steps_done()));
+        checkpoints.write(snapshot(), config.checkpoint.keep, ours);
       });
     };
   }
@@ -195,7 +245,9 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
     return {svi.lambda().dense(), svi.history(), false};
   }
   comm::agree(comm, [&] {
-    if (root) io::write_model_file(config.output.model, snapshot());
+    if (!root) return;
+    const Doing writing("writing the model " + config.output.model);
+    io::write_model_file(config.output.model, snapshot());
   });
   // The smallest and largest peak resident memory of the ranks, to size cluster jobs by.
   rusage usage{};

@@ -7,6 +7,7 @@
 namespace natgrad::app {
 
 void run_synth(const models::Family& family, const config::SynthConfig& config, std::ostream& out) {
+  detail::refuse_overwrite({{"--out", config.out}, {"--heldout-out", config.heldout_out}}, {});
   detail::check_writable("--out", config.out);
   if (config.holdout_fraction > 0 && family.data_kind() != io::DataKind::kCorpus) {
     throw Error("synth " + family.type() + ": --holdout-fraction splits the entries of a corpus's documents; " +

@@ -5,13 +5,17 @@
 
 #include <cstdio>
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <numeric>
 #include <type_traits>
 
+#include <zlib.h>
+
 #include "natgrad/error.hpp"
+#include "natgrad/io/files.hpp"
 
 namespace natgrad::io::h5 {
 
@@ -55,6 +59,77 @@ Handle string_type() {
   return type;
 }
 
+// Bytes of raw data per chunk of a checksummed dataset.
+constexpr std::uint64_t kChunkBytes = std::uint64_t{1} << 20;
+
+// A chunk's length along a dimension of `dim` entries, at most `limit`, that
+// wastes little in the last chunk (HDF5 stores an edge chunk whole): the
+// chunks made equal, and for long rows (limit ≤ 4096) the length in
+// [limit / 2, limit] that wastes least, the longest of those.
+hsize_t chunk_length(hsize_t dim, hsize_t limit) {
+  limit = std::clamp<hsize_t>(limit, 1, dim);
+  const hsize_t chunks = (dim + limit - 1) / limit;
+  hsize_t best = (dim + chunks - 1) / chunks;
+  for (hsize_t r = limit; limit <= 4096 && r >= 1 && 2 * r >= limit; --r) {
+    if ((dim + r - 1) / r * r - dim < (dim + best - 1) / best * best - dim) best = r;
+  }
+  return best;
+}
+
+// How natgrad stores a dataset of `dims` and `element` bytes an element so
+// that reading it verifies it: chunked, each chunk with a Fletcher-32 checksum
+// that HDF5 (and h5py) verify on every read, partial reads included; a scalar
+// in the object header (compact), which the file's metadata checksums cover.
+// An empty dataset has nothing to check.
+Handle checked_layout(const std::vector<hsize_t>& dims, std::size_t element) {
+  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  if (dims.empty()) {
+    H5Pset_layout(dcpl.get(), H5D_COMPACT);
+    return dcpl;
+  }
+  if (std::find(dims.begin(), dims.end(), hsize_t{0}) != dims.end()) return dcpl;
+  // Whole trailing dimensions, and as many leading rows as fit in a chunk.
+  std::vector<hsize_t> chunk = dims;
+  std::uint64_t row = element;
+  for (std::size_t i = 1; i < dims.size(); ++i) row *= dims[i];
+  chunk[0] = chunk_length(dims[0], kChunkBytes / std::max<std::uint64_t>(row, 1));
+  // A row larger than a chunk: split the next dimensions too (HDF5 limits a chunk to 4 GB).
+  for (std::size_t i = 1; i < dims.size() && chunk[0] == 1; ++i) {
+    std::uint64_t rest = element;
+    for (std::size_t j = i + 1; j < dims.size(); ++j) rest *= dims[j];
+    chunk[i] = chunk_length(dims[i], kChunkBytes / std::max<std::uint64_t>(rest, 1));
+    if (chunk[i] < dims[i]) break;
+  }
+  H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data());
+  H5Pset_fletcher32(dcpl.get());
+  return dcpl;
+}
+
+// A checksum of strings, for variable-length string datasets (whose contents
+// live in the file's global heap, which has no checksum of its own): CRC-32 of
+// each string's UTF-8 bytes followed by a 0 byte, in order.
+std::int64_t strings_crc(const std::vector<std::string>& values) {
+  uLong crc = crc32(0L, Z_NULL, 0);
+  const unsigned char zero = 0;
+  for (const std::string& v : values) {
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(v.data()), static_cast<uInt>(v.size()));
+    crc = crc32(crc, &zero, 1);
+  }
+  return static_cast<std::int64_t>(crc);
+}
+
+// The attribute of a string dataset that holds strings_crc() of its values.
+constexpr const char* kStringsCrc = "crc32";
+
+// Files natgrad writes use the HDF5 1.8 format objects, whose superblock,
+// object headers (with their attributes) and heaps carry checksums that HDF5
+// verifies on reading; HDF5 1.8 and later, and h5py, read them.
+Handle checked_access() {
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18);
+  return fapl;
+}
+
 }  // namespace
 
 Handle::Handle(Handle&& other) noexcept : id_(other.id_), closer_(other.closer_) {
@@ -89,11 +164,62 @@ File File::open_read(const std::string& path) {
 
 File File::create(const std::string& path) {
   silence_hdf5();
-  const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  const Handle fapl = checked_access();
+  const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
   if (id < 0) {
     throw Error(path + ": cannot create file (does the folder exist, and is it writable?)");
   }
   return File(path, Handle(id, H5Fclose));
+}
+
+namespace {
+
+// The memory of a file made by HDF5's core driver, taken when HDF5 frees it at
+// the file's close (when the superblock is final: an image taken while the
+// file is open has the superblock of an open file, whose checksum HDF5 1.10
+// then refuses).
+void* image_malloc(std::size_t size, H5FD_file_image_op_t, void*) { return std::malloc(size); }
+void* image_memcpy(void* dest, const void* src, std::size_t size, H5FD_file_image_op_t, void*) {
+  return std::memcpy(dest, src, size);
+}
+void* image_realloc(void* ptr, std::size_t size, H5FD_file_image_op_t, void*) { return std::realloc(ptr, size); }
+herr_t image_free(void* ptr, H5FD_file_image_op_t op, void* udata) {
+  auto& image = *static_cast<File::Image*>(udata);
+  if (op == H5FD_FILE_IMAGE_OP_FILE_CLOSE && ptr != nullptr) {
+    image.bytes.reset(static_cast<unsigned char*>(ptr));  // the bytes of the file: taken, freed by Image
+  } else {
+    std::free(ptr);
+  }
+  return 0;
+}
+void* image_udata_copy(void* udata) { return udata; }
+herr_t image_udata_free(void*) { return 0; }
+
+}  // namespace
+
+File File::create_in_memory(const std::string& path) {
+  silence_hdf5();
+  auto image = std::make_shared<Image>();
+  const Handle fapl = checked_access();
+  H5Pset_fapl_core(fapl.get(), kChunkBytes, 0);  // grows 1 MB at a time; never written by HDF5
+  H5FD_file_image_callbacks_t callbacks = {image_malloc,     image_memcpy,     image_realloc, image_free,
+                                           image_udata_copy, image_udata_free, image.get()};
+  H5Pset_file_image_callbacks(fapl.get(), &callbacks);
+  const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
+  if (id < 0) throw Error(path + ": cannot create the file in memory");
+  File file(path, Handle(id, H5Fclose));
+  file.image_ = std::move(image);
+  return file;
+}
+
+File::Image File::close_to_image() {
+  flush();
+  hsize_t size = 0;
+  if (!image_ || H5Fget_filesize(handle_.get(), &size) < 0) fail("cannot take the file's image");
+  image_->size = static_cast<std::size_t>(size);
+  handle_ = Handle();  // closes the file: image_free takes the bytes
+  if (!image_->bytes) fail("cannot take the file's image");
+  return std::move(*image_);
 }
 
 void File::fail(const std::string& what) const { throw Error(path_ + ": " + what); }
@@ -123,8 +249,9 @@ void File::write(const std::string& name, std::span<const T> data, const std::ve
   }
   std::vector<hsize_t> hdims(dims.begin(), dims.end());
   Handle space(H5Screate_simple(static_cast<int>(hdims.size()), hdims.data(), nullptr), H5Sclose);
+  const Handle dcpl = checked_layout(hdims, sizeof(T));
   Handle set(H5Dcreate2(handle_.get(), name.c_str(), native_type<T>(), space.get(), H5P_DEFAULT,
-                        H5P_DEFAULT, H5P_DEFAULT),
+                        dcpl.get(), H5P_DEFAULT),
              H5Dclose);
   if (set.get() < 0) fail("cannot create dataset '" + name + "'");
   if (!data.empty() && H5Dwrite(set.get(), native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) < 0) {
@@ -135,8 +262,9 @@ void File::write(const std::string& name, std::span<const T> data, const std::ve
 template <class T>
 void File::write_scalar(const std::string& name, T value) {
   Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  const Handle dcpl = checked_layout({}, sizeof(T));
   Handle set(H5Dcreate2(handle_.get(), name.c_str(), native_type<T>(), space.get(), H5P_DEFAULT,
-                        H5P_DEFAULT, H5P_DEFAULT),
+                        dcpl.get(), H5P_DEFAULT),
              H5Dclose);
   if (set.get() < 0 || H5Dwrite(set.get(), native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &value) < 0) {
     fail("cannot write dataset '" + name + "'");
@@ -159,6 +287,7 @@ void File::write_strings(const std::string& name, const std::vector<std::string>
   if (n > 0 && H5Dwrite(set.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()) < 0) {
     fail("cannot write dataset '" + name + "'");
   }
+  set_attr(name, kStringsCrc, strings_crc(values));
 }
 
 void File::write_table(const std::string& name, const std::vector<Column>& columns) {
@@ -182,7 +311,8 @@ void File::write_table(const std::string& name, const std::vector<Column>& colum
   }
   const hsize_t n = rows;
   Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-  Handle set(H5Dcreate2(handle_.get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT,
+  const Handle dcpl = checked_layout({n}, row_size);
+  Handle set(H5Dcreate2(handle_.get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, dcpl.get(),
                         H5P_DEFAULT),
              H5Dclose);
   if (set.get() < 0) fail("cannot create dataset '" + name + "'");
@@ -194,7 +324,7 @@ void File::write_table(const std::string& name, const std::vector<Column>& colum
 Handle File::open_dataset(const std::string& name) const {
   if (!exists(name)) fail("dataset '" + name + "' is missing");
   Handle set(H5Dopen2(handle_.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
-  if (set.get() < 0) fail("'" + name + "' is not a dataset");
+  if (set.get() < 0) fail("'" + name + "' is not a dataset, or its header fails its checksum (damaged file?)");
   return set;
 }
 
@@ -239,7 +369,7 @@ std::vector<T> File::read(const std::string& name, std::uint64_t offset, std::ui
   H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &n, nullptr);
   const Handle memory(H5Screate_simple(1, &n, nullptr), H5Sclose);
   if (H5Dread(set.get(), native_type<T>(), memory.get(), space.get(), H5P_DEFAULT, out.data()) < 0) {
-    fail("cannot read dataset '" + name + "' (damaged or truncated file?)");
+    fail("cannot read dataset '" + name + "': it fails its checksum or the file is truncated (damaged file?)");
   }
   return out;
 }
@@ -264,7 +394,7 @@ std::vector<T> File::read_rows(const std::string& name, std::uint64_t first_row,
   H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, n, nullptr);
   const Handle memory(H5Screate_simple(2, n, nullptr), H5Sclose);
   if (H5Dread(set.get(), native_type<T>(), memory.get(), space.get(), H5P_DEFAULT, out.data()) < 0) {
-    fail("cannot read dataset '" + name + "' (damaged or truncated file?)");
+    fail("cannot read dataset '" + name + "': it fails its checksum or the file is truncated (damaged file?)");
   }
   return out;
 }
@@ -277,7 +407,7 @@ std::vector<T> File::read_all(const std::string& name) const {
       std::accumulate(dims.begin(), dims.end(), std::uint64_t{1}, std::multiplies<>());
   std::vector<T> out(total);
   if (total > 0 && H5Dread(set.get(), native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0) {
-    fail("cannot read dataset '" + name + "' (damaged or truncated file?)");
+    fail("cannot read dataset '" + name + "': it fails its checksum or the file is truncated (damaged file?)");
   }
   return out;
 }
@@ -308,7 +438,7 @@ std::vector<T> File::read_column(const std::string& table, const std::string& co
   H5Tinsert(memory.get(), column.c_str(), 0, native_type<T>());
   std::vector<T> out(dims[0]);
   if (!out.empty() && H5Dread(set.get(), memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0) {
-    fail("cannot read column '" + column + "' of table '" + table + "' (damaged or truncated file?)");
+    fail("cannot read column '" + column + "' of table '" + table + "': it fails its checksum or the file is truncated (damaged file?)");
   }
   return out;
 }
@@ -333,6 +463,10 @@ std::vector<std::string> File::read_strings(const std::string& name) const {
   if (!pointers.empty()) {
     const Handle space(H5Dget_space(set.get()), H5Sclose);
     H5Dvlen_reclaim(type.get(), space.get(), H5P_DEFAULT, pointers.data());
+  }
+  // Files written before strings carried a checksum have none to verify.
+  if (has_attr(name, kStringsCrc) && attr_int(name, kStringsCrc) != strings_crc(out)) {
+    fail("dataset '" + name + "' fails its checksum (damaged file?)");
   }
   return out;
 }
@@ -550,37 +684,14 @@ Group read_group(const File& file, const std::string& root) {
   return out;
 }
 
-namespace {
-
-// Forces a written file's data to disk before it is renamed into place.
-void sync_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  const bool synced = fd >= 0 && ::fsync(fd) == 0;
-  if (fd >= 0) ::close(fd);
-  if (!synced) throw Error(path + ": cannot sync to disk");
-}
-
-}  // namespace
-
 void write_file_atomically(const std::string& path, const std::function<void(File&)>& body) {
-  const std::string tmp = path + ".tmp";
-  try {
-    {
-      auto file = File::create(tmp);
-      body(file);
-      file.flush();
-    }
-    sync_file(tmp);
-  } catch (...) {
-    std::remove(tmp.c_str());
-    throw;
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::remove(tmp.c_str());
-    throw Error(path + ": cannot rename the finished file into place: " + ec.message());
-  }
+  // Built in memory, then written with natgrad's own calls, so that a write
+  // error names its cause (errno) and leaves no HDF5 handle open on a file
+  // that could not be written.
+  File file = File::create_in_memory(path);
+  body(file);
+  const File::Image image = file.close_to_image();
+  write_file(path, image.view());
 }
 
 template void File::write<double>(const std::string&, std::span<const double>, const std::vector<std::uint64_t>&);

@@ -5,7 +5,9 @@
 #include <hdf5.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
+#include <memory>
 #include <span>
 #include <string>
 #include <variant>
@@ -54,9 +56,19 @@ class File {
   /// Opens an existing file read-only.
   /// @throws natgrad::Error naming the path if it is missing, unreadable or not HDF5.
   static File open_read(const std::string& path);
-  /// Creates (truncates) a file for writing.
+  /// Creates (truncates) a file for writing, on disk.
   /// @throws natgrad::Error naming the path if it cannot be created.
   static File create(const std::string& path);
+  /// Creates a file in memory (HDF5's core driver) that `path` names in messages.
+  static File create_in_memory(const std::string& path);
+  /// The memory of a file of create_in_memory, taken (not copied) from HDF5 at its close.
+  struct Image {
+    std::size_t size = 0;
+    std::unique_ptr<unsigned char, void (*)(void*)> bytes{nullptr, &std::free};
+    std::span<const unsigned char> view() const { return {bytes.get(), size}; }
+  };
+  /// Closes a file of create_in_memory and returns its bytes.
+  Image close_to_image();
 
   const std::string& path() const { return path_; }
   /// Flushes buffers to the operating system.
@@ -66,6 +78,9 @@ class File {
   void create_group(const std::string& name);
 
   /// Writes a dataset of `dims` (row-major) from `data`; product(dims) == data.size().
+  /// Stored in chunks of about 1 MB with a Fletcher-32 checksum each, which every
+  /// read verifies (HDF5 and h5py alike); a string dataset carries a CRC-32 of
+  /// its strings (attribute crc32), which read_strings verifies.
   template <class T>
   void write(const std::string& name, std::span<const T> data, const std::vector<std::uint64_t>& dims);
   /// Writes a scalar dataset.
@@ -135,6 +150,7 @@ class File {
 
   std::string path_;
   Handle handle_;
+  std::shared_ptr<Image> image_;  ///< for a file of create_in_memory
 };
 
 /// Writes the groups, datasets and attributes of `group` (paths absolute).
@@ -146,10 +162,12 @@ void write_group(File& file, const Group& group);
 /// @throws natgrad::Error naming the file and the object it cannot read.
 Group read_group(const File& file, const std::string& root);
 
-/// Creates `path` atomically: `body` writes `path`.tmp, which is flushed,
-/// synced to disk and renamed over `path`; on any error the temporary file is
-/// removed and `path` is left as it was.
-/// @throws natgrad::Error naming the path if it cannot be written.
+/// Creates `path` atomically: `body` writes the file in memory, whose bytes
+/// then go to a temporary file unique to this process, synced to disk and
+/// renamed over `path` (io::write_file); on any error no temporary file is
+/// left and `path` is as it was. Datasets are written so that reading them
+/// verifies them (see File::write), and the file's metadata is checksummed.
+/// @throws natgrad::Error naming the path and the cause if it cannot be written.
 void write_file_atomically(const std::string& path, const std::function<void(File&)>& body);
 
 }  // namespace natgrad::io::h5

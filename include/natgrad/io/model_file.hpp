@@ -22,7 +22,8 @@
 ///                                      the run keeps it, so that a restart continues bit for bit
 ///     /solver/lambda_offset_block_sum  float64 [block size]  Σ over blocks of M, as kept
 ///   (a file without lambda_scale continues from a = 1, M = λ − η)
-///   /data            attributes train (path), num_docs, vocab_size, num_tokens, checksum
+///   /data            attributes train (path), num_docs, vocab_size, num_tokens, checksum,
+///                    vocab_hash (of /vocab, if the model has one)
 ///   /history         table, one row per evaluation:
 ///                    step int64, epoch, seconds, rho, <held-out metric>, <the model's
 ///                    further columns, if any> float64
@@ -73,6 +74,7 @@ struct ModelFile {
   Layout layout;                    ///< λ's tensors (read from a schema 1 file: empty)
   Group model;                      ///< everything under /model but its type: λ's tensors and the family's content
   std::vector<std::string> vocab;   ///< /vocab (may be empty)
+  std::string vocab_hash;           ///< vocabulary_hash(vocab), as /data's attribute vocab_hash stores it
   std::vector<std::pair<std::string, std::string>> config;  ///< resolved job keys
   // the solver's form of λ (all empty in a file from before it)
   double lambda_scale = 1.0;                ///< a
@@ -98,8 +100,9 @@ struct ModelFile {
   void set_lambda(const Layout& layout, const Eigen::VectorXd& lambda);
 };
 
-/// Writes the model file atomically: `path`.tmp, flushed and synced, renamed to `path`.
-/// @throws natgrad::Error naming the path if it cannot be written.
+/// Writes the model file atomically (h5::write_file_atomically: a temporary
+/// file unique to the process, synced, renamed to `path`).
+/// @throws natgrad::Error naming the path and the cause if it cannot be written.
 void write_model_file(const std::string& path, const ModelFile& contents);
 
 /// Reads and checks the generic part of a model file or checkpoint of schema
@@ -108,6 +111,12 @@ void write_model_file(const std::string& path, const ModelFile& contents);
 /// @throws natgrad::Error naming the file and the field that is missing,
 ///   malformed, or of a newer schema version.
 ModelFile read_model_file(const std::string& path);
+
+/// Reads what identifies the run a model file or checkpoint belongs to, and
+/// nothing large: its type, /config, /data and the step (the other fields stay
+/// empty). For choosing among checkpoints before reading one whole.
+/// @throws natgrad::Error as read_model_file.
+ModelFile read_model_header(const std::string& path);
 
 /// The checksum as text, e.g. "0x00ff...".
 std::string checksum_text(std::uint64_t checksum);

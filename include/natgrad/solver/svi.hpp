@@ -110,6 +110,9 @@ class Svi {
   [[noreturn]] void lambda_not_finite() const;
   /// The error for a non-finite `value` at entry `index` of `what` (λ or s), the same on every rank.
   comm::AgreedError not_finite(double value, Eigen::Index index, const char* what) const;
+  /// Has the model use λ (Model::set_global); an error there (a λ it cannot
+  /// use) becomes an AgreedError naming `when`.
+  void set_global(const std::string& when);
   /// Sorts block ids and drops repeats.
   void sort_unique(std::vector<std::int64_t>& blocks);
 

@@ -47,7 +47,7 @@ Sizes file_sizes(const io::ModelFile& file) {
   return s;
 }
 
-HpfPrior file_prior(const io::ModelFile& file) {
+HpfPrior prior_of_file(const io::ModelFile& file) {
   HpfPrior p;
   for (int i = 0; i < 6; ++i) {
     prior_field(p, i) = file.model.attr_double("/model/prior", kPriorNames[i]);
@@ -74,7 +74,7 @@ class HpfPredictor final : public Predictor {
         top_(local.top),
         ws_(static_cast<std::size_t>(local.threads)) {
     options_.factors = sizes_.factors;
-    options_.prior = file_prior(file);
+    options_.prior = prior_of_file(file);
     options_.local_max_iters = local.max_iters;
     options_.local_tol = local.tol;
     options_.threads = local.threads;
@@ -230,7 +230,7 @@ class Hpf final : public Family {
 
   void check_file(const io::ModelFile& file) const override {
     const Sizes s = file_sizes(file);
-    file_prior(file);
+    prior_of_file(file);
     const Eigen::VectorXd lambda = file.lambda(hpf_layout(s.factors, s.items));
     const Eigen::Index block = s.factors + 1;
     const auto fail = [&](const char* what) { throw Error(file.model.file() + ": '/model/" + what); };
@@ -248,6 +248,11 @@ class Hpf final : public Family {
   io::Layout file_layout(const io::ModelFile& file) const override {
     const Sizes s = file_sizes(file);
     return hpf_layout(s.factors, s.items);
+  }
+
+  Eigen::VectorXd file_prior(const io::ModelFile& file) const override {
+    const Sizes s = file_sizes(file);
+    return hpf_prior(s.factors, s.items, prior_of_file(file));
   }
 
   std::unique_ptr<Predictor> make_predictor(const io::ModelFile& file, const LocalOptions& local) const override {

@@ -346,13 +346,15 @@ std::string HpfModel::describe_index(Eigen::Index index) const {
          (k < factors_ ? ", factor " + std::to_string(k) + " (shape)" : " (its part of the rate)");
 }
 
-Eigen::VectorXd HpfModel::prior() const {
+Eigen::VectorXd hpf_prior(Eigen::Index factors, Eigen::Index items, const HpfPrior& prior) {
   // λˢ: c; the item part of the rate: 0 here, its prior term E[η_i] comes from dependent_prior;
   // the shared part: 0 (it has statistics only).
-  Eigen::VectorXd eta = Eigen::VectorXd::Zero(global_size());
-  for (Eigen::Index i = 0; i < items_; ++i) eta.segment(i * (factors_ + 1), factors_).setConstant(options_.prior.c);
+  Eigen::VectorXd eta = Eigen::VectorXd::Zero(items * (factors + 1) + factors);
+  for (Eigen::Index i = 0; i < items; ++i) eta.segment(i * (factors + 1), factors).setConstant(prior.c);
   return eta;
 }
+
+Eigen::VectorXd HpfModel::prior() const { return hpf_prior(factors_, items_, options_.prior); }
 
 Eigen::VectorXd HpfModel::initial_global(std::uint64_t seed) const {
   // λˢ_ik = c · (a draw from 1 ± 0.2): the factors start apart; the rates

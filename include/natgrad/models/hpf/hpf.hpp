@@ -71,6 +71,10 @@ struct HpfItems {
 /// λ's three tensors (shape [I, K], rate_item [I], rate_shared [K]) of the flat λ in blocks of K + 1.
 io::Layout hpf_layout(Eigen::Index factors, Eigen::Index items);
 
+/// The static prior η in λ's flat layout: c at every shape, 0 at the rates (the item part's
+/// prior term E[η_i] depends on λ: HpfModel::dependent_prior).
+Eigen::VectorXd hpf_prior(Eigen::Index factors, Eigen::Index items, const HpfPrior& prior);
+
 /// The sums of HpfItems from λ (not exp_elog): one pass over the I blocks (threads:
 /// chunks of items, summed in order, so that the sums do not depend on the thread count).
 void hpf_items(const GlobalParams& lambda, const HpfPrior& prior, int threads, HpfItems& out);
