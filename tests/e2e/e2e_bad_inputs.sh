@@ -139,7 +139,7 @@ expect_error "prior scale not positive definite" 2 "model.scale: not symmetric p
   "${GMM[@]}" --data.train points.h5 --model.scale "1,0,0,0,-1,0,0,0,1"
 expect_error "more ranks than points" 2 "one_point.h5: 1 rows for 2 ranks; every rank needs at least one row" \
   "${GMM[@]}" --data.train one_point.h5
-expect_error "an unknown model type" 2 "model.type = hmm: expected lda or gmm" \
+expect_error "an unknown model type" 2 "model.type = hmm: expected lda, gmm or hpf" \
   fit --model.type hmm --model.topics 2 --data.train kos.h5
 expect_error "a corpus of empty documents" 2 "no_tokens.h5: the corpus has no tokens (its 2 documents are empty)" \
   fit --model.topics 2 --data.train no_tokens.h5
