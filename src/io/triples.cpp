@@ -150,6 +150,17 @@ Corpus read_triples(const std::string& path, const TriplesOptions& options) {
   std::size_t width = 0;                    // fields of the first data line
   std::int64_t width_line = 0;
   bool first = true;
+  // The chosen columns are fields of the line in f.
+  const auto within_fields = [&] {
+    const std::pair<const char*, int> wanted[] = {
+        {"--user-column", options.row_column}, {"--item-column", options.column_column}, {"--count-column", count_column}};
+    for (const auto& [option, column] : wanted) {
+      if (static_cast<std::size_t>(column) > f.size()) {
+        in.fail(std::string(option) + " " + std::to_string(column) + " is beyond the " + std::to_string(f.size()) +
+                " fields of the line");
+      }
+    }
+  };
   while (in.next(line)) {
     if (detail::trimmed(line).empty()) continue;
     if (first) sep = separator_of(line);
@@ -163,18 +174,12 @@ Corpus read_triples(const std::string& path, const TriplesOptions& options) {
           if (c != options.row_column && c != options.column_column) count_column = c;
         }
       }
-      const std::pair<const char*, int> wanted[] = {
-          {"--user-column", options.row_column}, {"--item-column", options.column_column}, {"--count-column", count_column}};
-      for (const auto& [option, column] : wanted) {
-        if (static_cast<std::size_t>(column) > f.size()) {
-          in.fail(std::string(option) + " " + std::to_string(column) + " is beyond the " + std::to_string(f.size()) +
-                  " fields of the line");
-        }
-      }
+      within_fields();
       const bool numeric = count_column > 0 && looks_integer(f[static_cast<std::size_t>(count_column) - 1]);
       if (options.header || (count_column > 0 && !numeric)) continue;
     }
     if (width == 0) {
+      within_fields();  // again: a header line may have more fields than the records
       width = f.size();
       width_line = in.number();
     } else if (f.size() != width) {

@@ -160,6 +160,8 @@ TEST_F(Triples, EachErrorNamesTheFileLineAndColumn) {
   TriplesOptions far;
   far.column_column = 7;
   expect_error("a x 1\n", {"line 1", "--item-column 7 is beyond the 3 fields"}, far);
+  // A header wider than the records (found by fuzz_triples: the records' missing fields were read).
+  expect_error("user\titem\tcount\nalice bob 3\n", {"line 2", "--item-column 2 is beyond the 1 fields"});
   TriplesOptions high;
   high.min_count = 10;
   expect_error("a x 1\n", {"--min-count 10"}, high);
