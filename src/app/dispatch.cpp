@@ -15,7 +15,7 @@ std::string usage() {
   for (const models::Family* f : models::families()) synth += (synth.empty() ? "" : " | ") + std::string("synth ") + f->type();
   return "usage: natgrad COMMAND [options]\n"
          "commands:\n"
-         "  convert   turn a text corpus (UCI, LDA-C) or CSV data into natgrad's HDF5 data files\n"
+         "  convert   turn raw text, a bag of words (UCI, LDA-C, Matrix Market) or CSV data into natgrad's HDF5 files\n"
          "  fit       fit a model by stochastic variational inference (run under mpirun)\n"
          "  synth     draw data from a model's generative process (" + synth + ")\n"
          "  infer     what a fitted model says of each item of a data set (topic proportions, responsibilities)\n"

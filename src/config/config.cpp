@@ -10,6 +10,7 @@
 
 #include "natgrad/error.hpp"
 #include "natgrad/io/dense.hpp"
+#include "natgrad/io/tokenizer.hpp"
 
 namespace po = boost::program_options;
 
@@ -395,7 +396,69 @@ po::options_description convert_options() {
   po::options_description opts = output_options();
   opts.add_options()("label-column", po::value<std::string>(),
                      "csv only: the column of the labels, first, last or a column number N >= 1 (default: none)");
+  po::options_description text("text only");
+  const io::TextOptions d;
+  text.add_options()
+      ("field", po::value<std::string>(), "the inputs are JSON lines; the text is this member of each object")
+      ("name-field", po::value<std::string>(), "JSON lines: the member that names each document (default: FILE:LINE)")
+      ("token-pattern", po::value<std::string>(),
+       ("one character class and a length (default " + d.token_pattern + "); see the README").c_str())
+      ("stop-words", po::value<std::string>(), "a file of words to leave out, one a line")
+      ("min-count", po::value<std::int64_t>(), "keep words seen at least N times in all (default 1)")
+      ("min-df", po::value<std::int64_t>(), "keep words seen in at least N documents (default 1)")
+      ("max-df", po::value<double>(), "keep words seen in at most this fraction of the documents (default 1)")
+      ("keep-top", po::value<std::int64_t>(), "keep only the N most frequent of those words (default: all)")
+      ("keep-empty", po::bool_switch(), "keep the documents left without tokens (default: drop and count them)")
+      ("vocab", po::value<std::string>(),
+       "use this vocabulary (a model or corpus file, or a file of one word a line); other words are counted and "
+       "dropped")
+      ("errors", po::value<std::string>(), "strict (default: bad UTF-8 is an error) or replace (it becomes U+FFFD)");
+  opts.add(text);
   return opts;
+}
+
+// The text converter's options from `vm`, checked.
+io::TextOptions text_options(const po::variables_map& vm) {
+  io::TextOptions t;
+  const auto text = [&](const char* key, std::string& out) {
+    if (vm.count(key) != 0) out = vm[key].as<std::string>();
+  };
+  const auto count = [&](const char* key, std::int64_t& out) {
+    if (vm.count(key) == 0) return;
+    out = vm[key].as<std::int64_t>();
+    if (out < 1) throw Error("convert: --" + std::string(key) + " " + std::to_string(out) + ": expected an integer >= 1");
+  };
+  text("field", t.field);
+  text("name-field", t.name_field);
+  text("token-pattern", t.token_pattern);
+  text("stop-words", t.stop_words);
+  text("vocab", t.vocab);
+  count("min-count", t.min_count);
+  count("min-df", t.min_df);
+  count("keep-top", t.keep_top);
+  if (vm.count("max-df") != 0) {
+    t.max_df = vm["max-df"].as<double>();
+    if (!(t.max_df > 0 && t.max_df <= 1)) {
+      throw Error("convert: --max-df " + number_text(t.max_df) + ": expected a number in (0, 1]");
+    }
+  }
+  t.keep_empty = vm["keep-empty"].as<bool>();
+  std::string errors = "strict";
+  text("errors", errors);
+  if (errors != "strict" && errors != "replace") throw Error("convert: --errors " + errors + ": expected strict or replace");
+  t.replace_errors = errors == "replace";
+  if (!t.name_field.empty() && t.field.empty()) throw Error("convert: --name-field needs --field (JSON lines)");
+  if (!t.vocab.empty()) {
+    for (const char* key : {"min-count", "min-df", "max-df", "keep-top"}) {
+      if (vm.count(key) != 0) throw Error("convert: --" + std::string(key) + " makes a vocabulary; --vocab gives one");
+    }
+  }
+  try {
+    (void)io::TokenPattern(t.token_pattern);
+  } catch (const Error& e) {
+    throw Error(std::string("convert: ") + e.what());
+  }
+  return t;
 }
 
 }  // namespace
@@ -403,11 +466,13 @@ po::options_description convert_options() {
 std::string convert_help() {
   std::ostringstream out;
   out << "usage: natgrad convert uci DOCWORD VOCAB --out CORPUS.h5 [--split-every N --heldout-out TEST.h5]\n"
-         "       natgrad convert ldac FILE VOCAB --out CORPUS.h5 [--split-every N --heldout-out TEST.h5]\n"
-         "       natgrad convert csv FILE --out DATA.h5 [--label-column first|last|N]\n"
-         "                           [--split-every N --heldout-out TEST.h5]\n"
+         "       natgrad convert ldac FILE VOCAB --out CORPUS.h5 [...]\n"
+         "       natgrad convert mm FILE VOCAB --out CORPUS.h5 [...]     (Matrix Market, documents x words)\n"
+         "       natgrad convert csv FILE --out DATA.h5 [--label-column first|last|N] [...]\n"
+         "       natgrad convert text INPUT... --out CORPUS.h5 [text options] [...]\n"
          "Inputs may be plain text or gzip-compressed. A CSV file holds one row of numbers a line, with an\n"
-         "optional header line of column names.\n\n"
+         "optional header line of column names. A text INPUT is a folder (one document per file under it), a\n"
+         "file of one document a line, or, with --field, a file of JSON lines.\n\n"
       << convert_options();
   return out.str();
 }
@@ -426,23 +491,37 @@ ConvertConfig parse_convert(const std::vector<std::string>& args) {
   }
   const auto pos = vm.count("positional") != 0 ? vm["positional"].as<std::vector<std::string>>()
                                                 : std::vector<std::string>{};
-  const bool csv = !pos.empty() && pos[0] == "csv";
-  if (csv ? pos.size() != 2 : pos.size() != 3 || (pos[0] != "uci" && pos[0] != "ldac")) {
-    throw Error("convert: expected 'uci DOCWORD VOCAB', 'ldac FILE VOCAB' or 'csv FILE', got " +
-                std::to_string(pos.size()) + " arguments" +
+  const std::string format = pos.empty() ? "" : pos[0];
+  const bool with_vocab = format == "uci" || format == "ldac" || format == "mm";
+  if (!(with_vocab ? pos.size() == 3 : format == "csv" ? pos.size() == 2 : format == "text" && pos.size() >= 2)) {
+    throw Error("convert: expected 'uci DOCWORD VOCAB', 'ldac FILE VOCAB', 'mm FILE VOCAB', 'csv FILE' or "
+                "'text INPUT...', got " + std::to_string(pos.size()) + " arguments" +
                 (pos.empty() ? std::string() : " starting with '" + pos[0] + "'"));
   }
   ConvertConfig c;
-  c.format = pos[0];
+  c.format = format;
   c.input = pos[1];
-  if (!csv) c.vocab = pos[2];
+  if (with_vocab) c.vocab = pos[2];
   if (vm.count("label-column") != 0) {
-    if (!csv) throw Error("convert: --label-column is only for 'csv', not '" + c.format + "'");
+    if (format != "csv") throw Error("convert: --label-column is only for 'csv', not '" + c.format + "'");
     c.label_column = vm["label-column"].as<std::string>();
     try {
       io::LabelColumn::parse(c.label_column);
     } catch (const Error& e) {
       throw Error(std::string("convert: ") + e.what());
+    }
+  }
+  if (format == "text") {
+    c.text = text_options(vm);
+    c.text.inputs.assign(pos.begin() + 1, pos.end());
+  } else {
+    const po::options_description options = convert_options();
+    for (const auto& o : options.options()) {
+      const std::string& key = o->long_name();
+      const bool for_text = key != "out" && key != "split-every" && key != "heldout-out" && key != "label-column";
+      if (for_text && vm.count(key) != 0 && !vm[key].defaulted()) {
+        throw Error("convert: --" + key + " is only for 'text', not '" + c.format + "'");
+      }
     }
   }
   if (vm.count("out") == 0) throw Error("convert: --out CORPUS.h5 is required");

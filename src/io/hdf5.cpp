@@ -87,6 +87,11 @@ File File::open_read(const std::string& path) {
   return File(path, Handle(id, H5Fclose));
 }
 
+bool File::is_hdf5(const std::string& path) {
+  silence_hdf5();
+  return H5Fis_hdf5(path.c_str()) > 0;
+}
+
 File File::create(const std::string& path) {
   silence_hdf5();
   const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
@@ -187,6 +192,59 @@ void File::write_table(const std::string& name, const std::vector<Column>& colum
   if (rows > 0 && H5Dwrite(set.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()) < 0) {
     fail("cannot write dataset '" + name + "'");
   }
+}
+
+void File::create_appendable_of(const std::string& name, hid_t type, std::uint64_t chunk) {
+  const hsize_t zero = 0;
+  const hsize_t unlimited = H5S_UNLIMITED;
+  const hsize_t chunk_dims = chunk;
+  Handle space(H5Screate_simple(1, &zero, &unlimited), H5Sclose);
+  Handle properties(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  H5Pset_chunk(properties.get(), 1, &chunk_dims);
+  Handle set(H5Dcreate2(handle_.get(), name.c_str(), type, space.get(), H5P_DEFAULT, properties.get(), H5P_DEFAULT),
+             H5Dclose);
+  if (set.get() < 0) fail("cannot create dataset '" + name + "'");
+}
+
+template <class T>
+void File::create_appendable(const std::string& name, std::uint64_t chunk) {
+  create_appendable_of(name, native_type<T>(), chunk);
+}
+
+void File::create_appendable_strings(const std::string& name, std::uint64_t chunk) {
+  create_appendable_of(name, string_type().get(), chunk);
+}
+
+void File::append_of(const std::string& name, hid_t type, std::uint64_t count, const void* values) {
+  if (count == 0) return;
+  const Handle set = open_dataset(name);
+  hsize_t length = 0;
+  {
+    const Handle space(H5Dget_space(set.get()), H5Sclose);
+    H5Sget_simple_extent_dims(space.get(), &length, nullptr);
+  }
+  const hsize_t start = length;
+  const hsize_t n = count;
+  const hsize_t grown = length + n;
+  if (H5Dset_extent(set.get(), &grown) < 0) fail("cannot extend dataset '" + name + "'");
+  const Handle space(H5Dget_space(set.get()), H5Sclose);
+  H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &n, nullptr);
+  const Handle memory(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  if (H5Dwrite(set.get(), type, memory.get(), space.get(), H5P_DEFAULT, values) < 0) {
+    fail("cannot write dataset '" + name + "' (disk full?)");
+  }
+}
+
+template <class T>
+void File::append(const std::string& name, std::span<const T> values) {
+  append_of(name, native_type<T>(), values.size(), values.data());
+}
+
+void File::append_strings(const std::string& name, std::span<const std::string> values) {
+  std::vector<const char*> pointers;
+  pointers.reserve(values.size());
+  for (const auto& v : values) pointers.push_back(v.c_str());
+  append_of(name, string_type().get(), pointers.size(), pointers.data());
 }
 
 Handle File::open_dataset(const std::string& name) const {
@@ -560,25 +618,28 @@ void sync_file(const std::string& path) {
 
 }  // namespace
 
-void write_file_atomically(const std::string& path, const std::function<void(File&)>& body) {
-  const std::string tmp = path + ".tmp";
-  try {
-    {
-      auto file = File::create(tmp);
-      body(file);
-      file.flush();
-    }
-    sync_file(tmp);
-  } catch (...) {
-    std::remove(tmp.c_str());
-    throw;
-  }
+AtomicFile::AtomicFile(std::string path) : path_(std::move(path)), tmp_(path_ + ".tmp"), file_(File::create(tmp_)) {}
+
+AtomicFile::~AtomicFile() {
+  if (committed_) return;
+  file_.reset();  // closed before it is removed
+  std::remove(tmp_.c_str());
+}
+
+void AtomicFile::commit() {
+  file_->flush();
+  file_.reset();
+  sync_file(tmp_);
   std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::remove(tmp.c_str());
-    throw Error(path + ": cannot rename the finished file into place: " + ec.message());
-  }
+  std::filesystem::rename(tmp_, path_, ec);
+  if (ec) throw Error(path_ + ": cannot rename the finished file into place: " + ec.message());
+  committed_ = true;
+}
+
+void write_file_atomically(const std::string& path, const std::function<void(File&)>& body) {
+  AtomicFile file(path);
+  body(file.file());
+  file.commit();
 }
 
 template void File::write<double>(const std::string&, std::span<const double>, const std::vector<std::uint64_t>&);
@@ -586,6 +647,10 @@ template void File::write<std::int64_t>(const std::string&, std::span<const std:
                                         const std::vector<std::uint64_t>&);
 template void File::write<std::int32_t>(const std::string&, std::span<const std::int32_t>,
                                         const std::vector<std::uint64_t>&);
+template void File::create_appendable<std::int64_t>(const std::string&, std::uint64_t);
+template void File::create_appendable<std::int32_t>(const std::string&, std::uint64_t);
+template void File::append<std::int64_t>(const std::string&, std::span<const std::int64_t>);
+template void File::append<std::int32_t>(const std::string&, std::span<const std::int32_t>);
 template void File::write_scalar<double>(const std::string&, double);
 template void File::write_scalar<std::int64_t>(const std::string&, std::int64_t);
 template std::vector<double> File::read<double>(const std::string&, std::uint64_t, std::uint64_t) const;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "natgrad/config/options.hpp"
+#include "natgrad/io/raw_text.hpp"
 
 namespace natgrad::config {
 
@@ -114,9 +115,10 @@ std::string key_table(const ModelCatalog& models);
 
 /// Everything `natgrad convert` needs.
 struct ConvertConfig {
-  std::string format;       ///< uci | ldac | csv
-  std::string input;        ///< DOCWORD (uci) or FILE (ldac, csv)
-  std::string vocab;        ///< VOCAB (uci, ldac; empty for csv)
+  std::string format;       ///< uci | ldac | mm | csv | text
+  std::string input;        ///< DOCWORD (uci) or FILE (ldac, mm, csv); the first INPUT (text)
+  std::string vocab;        ///< VOCAB (uci, ldac, mm; empty for csv and text)
+  io::TextOptions text;     ///< text only: the inputs and how they become a corpus
   std::string label_column;  ///< --label-column (csv only): first, last, a 1-based column N, or "" for none
   std::string out;          ///< --out
   std::int64_t split_every = 0;  ///< --split-every N ≥ 2, or 0 for no split

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <variant>
@@ -54,6 +55,8 @@ class File {
   /// Opens an existing file read-only.
   /// @throws natgrad::Error naming the path if it is missing, unreadable or not HDF5.
   static File open_read(const std::string& path);
+  /// Whether `path` is a readable HDF5 file (by its signature).
+  static bool is_hdf5(const std::string& path);
   /// Creates (truncates) a file for writing.
   /// @throws natgrad::Error naming the path if it cannot be created.
   static File create(const std::string& path);
@@ -75,6 +78,16 @@ class File {
   void write_strings(const std::string& name, const std::vector<std::string>& values);
   /// Writes a table as a 1-D compound dataset; all columns have the same length.
   void write_table(const std::string& name, const std::vector<Column>& columns);
+  /// Creates an empty 1-D dataset of T that append() extends, stored in chunks of `chunk` elements
+  /// (for data written piece by piece, whose size is not known in advance).
+  template <class T>
+  void create_appendable(const std::string& name, std::uint64_t chunk);
+  /// The same for variable-length UTF-8 strings.
+  void create_appendable_strings(const std::string& name, std::uint64_t chunk);
+  /// Appends `values` at the end of a dataset made by create_appendable (of T, or of strings).
+  template <class T>
+  void append(const std::string& name, std::span<const T> values);
+  void append_strings(const std::string& name, std::span<const std::string> values);
 
   /// Shape of a dataset. @throws natgrad::Error if it does not exist.
   std::vector<std::uint64_t> shape(const std::string& name) const;
@@ -123,6 +136,8 @@ class File {
   File(std::string path, Handle handle) : path_(std::move(path)), handle_(std::move(handle)) {}
   [[noreturn]] void fail(const std::string& what) const;
   Handle open_dataset(const std::string& name) const;
+  void create_appendable_of(const std::string& name, hid_t type, std::uint64_t chunk);
+  void append_of(const std::string& name, hid_t type, std::uint64_t count, const void* values);
   /// Opens a dataset whose values are of T's class (integer or floating point).
   template <class T>
   Handle open_numeric(const std::string& name) const;
@@ -144,9 +159,31 @@ void write_group(File& file, const Group& group);
 /// @throws natgrad::Error naming the file and the object it cannot read.
 Group read_group(const File& file, const std::string& root);
 
-/// Creates `path` atomically: `body` writes `path`.tmp, which is flushed,
-/// synced to disk and renamed over `path`; on any error the temporary file is
-/// removed and `path` is left as it was.
+/// A file created as `path`.tmp and renamed over `path` by commit(), once
+/// flushed and synced to disk: a reader never sees it half-written. Destroyed
+/// without commit() (an error on the way), it removes the temporary file and
+/// leaves `path` as it was.
+class AtomicFile {
+ public:
+  /// @throws natgrad::Error naming the path if `path`.tmp cannot be created.
+  explicit AtomicFile(std::string path);
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+  /// The open temporary file, until commit().
+  File& file() { return *file_; }
+  /// Flushes, closes, syncs and renames the file into place.
+  /// @throws natgrad::Error naming the path if it cannot be written.
+  void commit();
+
+ private:
+  std::string path_;
+  std::string tmp_;
+  std::optional<File> file_;
+  bool committed_ = false;
+};
+
+/// Creates `path` atomically (an AtomicFile that `body` writes).
 /// @throws natgrad::Error naming the path if it cannot be written.
 void write_file_atomically(const std::string& path, const std::function<void(File&)>& body);
 
