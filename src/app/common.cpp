@@ -27,7 +27,7 @@ std::string format_double(const char* format, double value) {
   return text;
 }
 
-Applied apply_model(const config::InferConfig& config, comm::Communicator& comm) {
+Applied apply_model(const config::InferConfig& config, comm::Communicator& comm, bool same_columns) {
   Applied a;
   comm::agree(comm, [&] {
     a.model = models::load_model_file(config.model);
@@ -37,12 +37,42 @@ Applied apply_model(const config::InferConfig& config, comm::Communicator& comm)
     local.tol = config.local_tol;
     local.threads = static_cast<int>(config.threads);
     a.predictor = a.model.family->make_predictor(a.model.file, local);
+    if (config.data.empty()) return;
     const io::DataKind kind = a.model.family->data_kind();
     const io::DataInfo info = io::read_info(kind, config.data);
-    io::require_columns(kind, config.data, info.columns, a.predictor->columns(), "the model " + config.model);
+    if (same_columns || info.columns > a.predictor->columns()) {
+      io::require_columns(kind, config.data, info.columns, a.predictor->columns(), "the model " + config.model);
+    }
     a.shard = io::read_shard(kind, config.data, info.items, comm.rank(), comm.size(), false);
   });
   return a;
+}
+
+void write_inferred(const Applied& a, const config::InferConfig& config, comm::Communicator& comm, std::ostream& out) {
+  std::vector<io::ItemTable> tables = a.predictor->infer(a.shard);
+  // Each table's rows of every rank, in rank order: the rows of the whole data set.
+  io::ThetaFile theta;
+  for (io::ItemTable& mine : tables) {
+    io::ItemTable all = mine;
+    comm.gather(mine.values, all.values, 0);
+    theta.tables.push_back(std::move(all));
+  }
+  double items = static_cast<double>(io::num_items(a.shard));
+  comm.allreduce_sum(std::span(&items, 1));
+  const auto n = static_cast<std::int64_t>(items);
+  comm::agree(comm, [&] {
+    if (comm.rank() != 0) return;
+    const io::ModelFile& model = a.model.file;
+    theta.model_type = model.type;
+    theta.model_path = config.model;
+    theta.model_step = model.step;
+    theta.model_checksum = model.data.checksum;
+    theta.data_path = config.data;
+    theta.attributes = a.predictor->theta_attributes(n);
+    io::write_theta_file(config.out, theta);
+    out << "wrote " << config.out << ": " << a.predictor->inferred(n) << " under " << config.model << " (step "
+        << model.step << ")\n";
+  });
 }
 
 void write_split(const io::Shard& data, const std::string& out_path, std::int64_t split_every,

@@ -118,6 +118,10 @@ const std::vector<Bound>& generic_keys() {
     k.push_back(bind(option("output.model", T::kText, std::string("model.h5"), not_empty("a file path"),
                             "the model file (its folder must exist and be writable)"),
                      &FitConfig::output, &OutputConfig::model));
+    k.push_back(bind(option("output.theta", T::kText, std::string(), {},
+                            "after the fit, what natgrad infer says of the training data, to this file (none: "
+                            "nothing)"),
+                     &FitConfig::output, &OutputConfig::theta));
     k.push_back(bind(option("checkpoint.path", T::kText, std::string(), {},
                             "folder of the checkpoints, created if missing (none: no checkpoints)"),
                      &FitConfig::checkpoint, &CheckpointConfig::path));
@@ -219,7 +223,8 @@ struct Given {
 
 void collect(const po::parsed_options& parsed, bool from_command_line, std::map<std::string, Given>& given) {
   for (const auto& option : parsed.options) {
-    if (option.string_key == "config" || option.string_key == "restart" || option.value.empty()) continue;
+    static const std::set<std::string> commands = {"config", "restart", "init-model", "drop-unseen", "reset-schedule"};
+    if (commands.count(option.string_key) != 0 || option.value.empty()) continue;
     given[option.string_key] = {option.value.front(), from_command_line};
   }
 }
@@ -239,7 +244,11 @@ const ModelOptions& family_options(const ModelCatalog& models, const std::string
 
 std::string fit_help(const ModelCatalog& models) {
   std::ostringstream out;
-  out << "usage: natgrad fit --config JOB.ini [--section.key value ...] [--restart auto|CHECKPOINT.h5]\n\n"
+  out << "usage: natgrad fit --config JOB.ini [--section.key value ...] [--restart auto|CHECKPOINT.h5]\n"
+         "                   [--init-model MODEL.h5 [--drop-unseen] [--reset-schedule]]\n"
+         "--init-model continues MODEL on the job's training data: columns (words) are matched by name, new ones\n"
+         "start as a fresh model's, the model's others stay (unless --drop-unseen); the step count and schedule\n"
+         "go on from MODEL's (unless --reset-schedule).\n\n"
       << job_options(models);
   return out.str();
 }
@@ -265,7 +274,10 @@ FitConfig parse_fit(const std::vector<std::string>& args, const ModelCatalog& mo
   const po::options_description job = job_options(models);
   po::options_description cli("fit");
   cli.add_options()("config", po::value<std::string>(), "INI job file")(
-      "restart", po::value<std::string>(), "continue from a checkpoint: a path, or 'auto'");
+      "restart", po::value<std::string>(), "continue from a checkpoint: a path, or 'auto'")(
+      "init-model", po::value<std::string>(), "continue this model on the job's data, its columns matched by name")(
+      "drop-unseen", po::bool_switch(), "with --init-model: drop the model's columns that the data lack")(
+      "reset-schedule", po::bool_switch(), "with --init-model: start the step count and schedule at 0");
   cli.add(job);
   FitConfig c;
   std::map<std::string, Given> given;
@@ -299,6 +311,9 @@ FitConfig parse_fit(const std::vector<std::string>& args, const ModelCatalog& mo
   }
   collect(parsed, true, given);  // the command line wins over the file
   if (vm.count("restart") != 0) c.restart = vm["restart"].as<std::string>();
+  if (vm.count("init-model") != 0) c.init_model = vm["init-model"].as<std::string>();
+  c.drop_unseen = vm["drop-unseen"].as<bool>();
+  c.reset_schedule = vm["reset-schedule"].as<bool>();
 
   // The texts as values of their options' types.
   Values values;
@@ -352,6 +367,9 @@ void validate(const FitConfig& c, const ModelCatalog& models) {
   }
   if (c.restart == "auto" && c.checkpoint.path.empty()) {
     throw Error("--restart auto needs checkpoint.path, the folder to look for checkpoints in");
+  }
+  if (c.init_model.empty() && (c.drop_unseen || c.reset_schedule)) {
+    throw Error(std::string(c.drop_unseen ? "--drop-unseen" : "--reset-schedule") + " needs --init-model MODEL.h5");
   }
 }
 
@@ -565,20 +583,51 @@ po::options_description command_help(const std::vector<Option>& options, const s
   return out;
 }
 
-// The options of `natgrad infer` (with --out) and `natgrad evaluate`.
-std::vector<Option> infer_options(bool with_out) {
+// The options of `natgrad infer` and, without --out and with --data optional, of `natgrad evaluate`.
+std::vector<Option> infer_options(bool evaluate) {
   using T = Type;
-  std::vector<Option> o = {required_option("model", T::kText, {}, "the model file or a checkpoint"),
-                           required_option("data", T::kText, {},
-                                           "the data: of the kind the model was fitted to, with its columns "
-                                           "(a corpus with the model's vocabulary, dense data with its D)")};
-  if (with_out) o.push_back(required_option("out", T::kText, {}, "the output file (format natgrad.theta)"));
+  const std::string data_help = "the data: of the kind the model was fitted to, with its columns (a corpus with the "
+                                "model's vocabulary, dense data with its D)";
+  std::vector<Option> o = {required_option("model", T::kText, {}, "the model file or a checkpoint")};
+  if (evaluate) {
+    o.push_back(unset_option("data", T::kText, "none", {}, "held-out " + data_help + ", for the held-out score"));
+  } else {
+    o.push_back(required_option("data", T::kText, {}, data_help));
+    o.push_back(required_option("out", T::kText, {}, "the output file (format natgrad.theta)"));
+  }
   o.push_back(option("local-max-iters", T::kInteger, std::int64_t{100}, at_least(1),
                      "most iterations of a datum's local step"));
   o.push_back(option("local-tol", T::kNumber, 1e-3, positive(),
                      "the local step stops when the mean absolute change of its local parameters is below this"));
   o.push_back(option("threads", T::kInteger, std::int64_t{1}, integer_in(1, kMaxThreads), "OpenMP threads per rank"));
   return o;
+}
+
+// The families' evaluate options, each key once, with the families that declare it, in registry order.
+std::vector<std::pair<Option, std::vector<std::string>>> evaluate_keys(const ModelCatalog& models) {
+  std::vector<std::pair<Option, std::vector<std::string>>> out;
+  for (const ModelOptions& m : models) {
+    for (const Option& o : m.evaluate_options) {
+      const auto it = std::find_if(out.begin(), out.end(), [&](const auto& e) { return e.first.key == o.key; });
+      if (it == out.end()) {
+        out.push_back({o, {m.type}});
+      } else {
+        it->second.push_back(m.type);
+      }
+    }
+  }
+  return out;
+}
+
+// The fields of InferConfig that infer and evaluate share, from their parsed options.
+InferConfig infer_config(const Values& v) {
+  InferConfig c;
+  c.model = v.text("model");
+  if (v.has("data")) c.data = v.text("data");
+  c.local_max_iters = v.integer("local-max-iters");
+  c.local_tol = v.number("local-tol");
+  c.threads = v.integer("threads");
+  return c;
 }
 
 }  // namespace
@@ -608,31 +657,66 @@ std::string infer_help() {
   out << "usage: natgrad infer --model MODEL.h5 --data DATA.h5 --out THETA.h5\n"
          "What the model says of every item of DATA (its local factors: topic proportions of documents,\n"
          "responsibilities of points, ...), each rank its own shard (run under mpirun to shard them).\n\n"
-      << command_help(infer_options(true), "options");
-  return out.str();
-}
-
-std::string evaluate_help() {
-  std::ostringstream out;
-  out << "usage: natgrad evaluate --model MODEL.h5 --data HELDOUT.h5\n"
-         "The held-out score of MODEL on HELDOUT, as the fit's progress lines report it (see the README:\n"
-         "perplexity by document completion for topic models, the log predictive density for mixtures).\n\n"
       << command_help(infer_options(false), "options");
   return out.str();
 }
 
-InferConfig parse_infer(const std::vector<std::string>& args, bool needs_out) {
+std::string evaluate_help(const ModelCatalog& models) {
+  std::ostringstream out;
+  out << "usage: natgrad evaluate --model MODEL.h5 [--data HELDOUT.h5] [options of the model's family]\n"
+         "The held-out score of MODEL on HELDOUT, as the fit's progress lines report it (see the README:\n"
+         "perplexity by document completion for topic models, the log predictive density for mixtures),\n"
+         "and the measures the options of the model's family ask for.\n\n"
+      << command_help(infer_options(true), "options");
+  for (const ModelOptions& m : models) {
+    if (!m.evaluate_options.empty()) out << command_help(m.evaluate_options, "options for " + m.type + " models");
+  }
+  return out.str();
+}
+
+InferConfig parse_infer(const std::vector<std::string>& args) {
   po::variables_map vm;
-  const Values v = parse_command(args, infer_options(needs_out), po::options_description(),
-                                 needs_out ? "infer" : "evaluate", vm);
-  InferConfig c;
-  c.model = v.text("model");
-  c.data = v.text("data");
-  if (needs_out) c.out = v.text("out");
-  c.local_max_iters = v.integer("local-max-iters");
-  c.local_tol = v.number("local-tol");
-  c.threads = v.integer("threads");
+  const Values v = parse_command(args, infer_options(false), po::options_description(), "infer", vm);
+  InferConfig c = infer_config(v);
+  c.out = v.text("out");
   return c;
+}
+
+InferConfig parse_evaluate(const std::vector<std::string>& args, const ModelCatalog& models) {
+  po::options_description families;
+  const auto keys = evaluate_keys(models);
+  for (const auto& [o, owners] : keys) families.add_options()(o.key.c_str(), po::value<std::string>(), "");
+  po::variables_map vm;
+  InferConfig c = infer_config(parse_command(args, infer_options(true), families, "evaluate", vm));
+  for (const auto& [o, owners] : keys) {
+    if (vm.count(o.key) == 0) continue;
+    try {
+      c.measures.set(o.key, parse_value(o, vm[o.key].as<std::string>(), "--" + o.key));
+    } catch (const Error& e) {
+      throw Error(std::string("evaluate: ") + e.what());
+    }
+  }
+  return c;
+}
+
+Values evaluate_measures(const Values& given, const ModelCatalog& models, const std::string& family,
+                         const std::string& model) {
+  const ModelOptions& m = family_options(models, family);
+  for (const auto& [o, owners] : evaluate_keys(models)) {
+    if (!given.has(o.key) || std::find(owners.begin(), owners.end(), family) != owners.end()) continue;
+    throw Error("evaluate: --" + o.key + " is an option for " + owners.front() + " models; " + model + " is a " +
+                family + " model");
+  }
+  Values v;
+  for (const Option& o : m.evaluate_options) {
+    if (const auto value = given.find(o.key)) v.set(o.key, *value);
+  }
+  try {
+    complete(m.evaluate_options, v, "--");
+  } catch (const Error& e) {
+    throw Error(std::string("evaluate: ") + e.what());
+  }
+  return v;
 }
 
 }  // namespace natgrad::config

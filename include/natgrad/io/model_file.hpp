@@ -16,7 +16,8 @@
 ///                    of tensor t is entry offsets_t + Σ_j i_j strides_tj of the flat λ
 ///   /vocab           UTF-8 strings: the names of the training data's columns (if it has them)
 ///   /config          one string attribute per resolved job key ("solver.kappa" = "0.7")
-///   /solver          attributes step, epoch, seed, docs_seen, train_seconds, lambda_scale a;
+///   /solver          attributes step, epoch, seed, docs_seen, train_seconds, lambda_scale a,
+///                    first_step (the step the run started from: 0, or that of the model it continued);
 ///     /solver/lambda_offset            float64 [n]  M, in the flat layout of λ:
 ///                                      λ = η + a · M (models::GlobalParams), exactly as
 ///                                      the run keeps it, so that a restart continues bit for bit
@@ -79,6 +80,7 @@ struct ModelFile {
   Eigen::VectorXd lambda_offset;            ///< M (n), the flat layout
   Eigen::VectorXd lambda_offset_block_sum;  ///< Σ over blocks of M
   std::int64_t step = 0;
+  std::int64_t first_step = 0;      ///< the step the run started from (absent in older files: 0)
   double epoch = 0.0;
   std::uint64_t seed = 0;
   std::int64_t docs_seen = 0;       ///< data visited by the steps so far
