@@ -111,8 +111,8 @@ class Documents {
         members = json_members(text, names, o_.replace_errors);
       } catch (const JsonError& e) {
         // (With --errors replace, the offset is into the text after the replacements.)
-        in.fail("byte " + std::to_string(in.offset() + static_cast<std::int64_t>(e.offset())) + ": not JSON: " +
-                e.what());
+        throw Error(place(input, in.number()) + ", byte " +
+                    std::to_string(in.offset() + static_cast<std::int64_t>(e.offset())) + ": not JSON: " + e.what());
       }
       const auto member = [&](std::size_t i, const char* option) -> const JsonValue& {
         if (!members[i]) in.fail("the object has no member '" + names[i] + "' (" + option + ")");

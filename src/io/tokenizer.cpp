@@ -238,6 +238,7 @@ TokenPattern::TokenPattern(const std::string& text) : text_(text) {
                           "'; expected nothing, +, or a length {m,n}");
   }
   for (char32_t c = 0; c < 128; ++c) ascii_[c] = in_class(c);
+  ascii_[0] = false;  // HDF5's strings end at a NUL: no word may hold one
 }
 
 bool TokenPattern::in_class(char32_t c) const {
@@ -274,45 +275,53 @@ std::string Tokenizer::lowercase(std::string_view text) {
 
 void Tokenizer::tokens(std::string_view text, const std::function<void(std::string_view)>& token) {
   const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const bool bounded = pattern_.max_length() != 0;  // only then does end_run need where characters start
   run_.clear();
   starts_.clear();
-  for (std::size_t i = 0; i < text.size();) {
-    lowered_.clear();
-    if (p[i] < 0x80) {  // ASCII, most text: lowercase and look up without decoding
-      const char32_t c = p[i] >= 'A' && p[i] <= 'Z' ? p[i] + 32 : p[i];
-      lowered_ += c;
-      ++i;
-    } else {
-      const int length = sequence_at(p + i, text.size() - i);
-      append_lowercase(decode(p + i, length), lowered_);
-      i += static_cast<std::size_t>(length);
-    }
-    for (const char32_t c : lowered_) {
-      if (pattern_.matches(c)) {
-        starts_.push_back(run_.size());
+  chars_ = 0;
+  const auto add = [&](char32_t c) {
+    if (pattern_.matches(c)) {
+      if (bounded) starts_.push_back(run_.size());
+      ++chars_;
+      if (c < 0x80) {
+        run_ += static_cast<char>(c);
+      } else {
         append_utf8(c, run_);
-      } else if (!run_.empty()) {
-        end_run(token);
       }
+    } else if (chars_ > 0) {
+      end_run(token);
     }
+  };
+  for (std::size_t i = 0; i < text.size();) {
+    if (p[i] < 0x80) {  // ASCII, most text: lowercased and looked up without decoding
+      add(p[i] >= 'A' && p[i] <= 'Z' ? p[i] + 32 : p[i]);
+      ++i;
+      continue;
+    }
+    const int length = sequence_at(p + i, text.size() - i);
+    lowered_.clear();
+    append_lowercase(decode(p + i, length), lowered_);
+    i += static_cast<std::size_t>(length);
+    for (const char32_t c : lowered_) add(c);
   }
-  if (!run_.empty()) end_run(token);
+  if (chars_ > 0) end_run(token);
 }
 
 void Tokenizer::end_run(const std::function<void(std::string_view)>& token) {
   // As re.findall: from each position, the longest match (at most max characters), while one fits.
-  const auto length = static_cast<std::int64_t>(starts_.size());
+  const std::int64_t length = chars_;
   const std::int64_t most = pattern_.max_length() == 0 ? length : pattern_.max_length();
   for (std::int64_t at = 0; length - at >= pattern_.min_length();) {
     const std::int64_t n = std::min(most, length - at);
-    const std::size_t begin = starts_[static_cast<std::size_t>(at)];
+    const std::size_t begin = at == 0 ? 0 : starts_[static_cast<std::size_t>(at)];
     const std::size_t end = at + n < length ? starts_[static_cast<std::size_t>(at + n)] : run_.size();
     const std::string_view t(run_.data() + begin, end - begin);
-    if (stop_words_.find(std::string(t)) == stop_words_.end()) token(t);
+    if (stop_words_.find(t) == stop_words_.end()) token(t);
     at += n;
   }
   run_.clear();
   starts_.clear();
+  chars_ = 0;
 }
 
 }  // namespace natgrad::io

@@ -12,7 +12,8 @@
 /// a set [...] of them and of ranges a-z, negated by a leading ^; \ escapes
 /// any other character. So a maximal run of r characters of the class gives
 /// tokens of n characters while at least n remain, then one of the rest if
-/// at least m remain. The character tables come from Python 3.11's
+/// at least m remain. U+0000 is in no class (a word holding it could not be
+/// stored: HDF5's strings end there). The character tables come from Python 3.11's
 /// unicodedata (Unicode 14.0.0; tools/unicode_tables.py).
 
 #include <array>
@@ -86,10 +87,16 @@ class Tokenizer {
 
  private:
   void end_run(const std::function<void(std::string_view)>& token);
+  // Lets the stop words be looked up by a string_view.
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
   TokenPattern pattern_;
-  std::unordered_set<std::string> stop_words_;
+  std::unordered_set<std::string, Hash, std::equal_to<>> stop_words_;
   std::string run_;                  ///< the current run of characters of the class, UTF-8
-  std::vector<std::size_t> starts_;  ///< byte offset in run_ of each of its characters
+  std::int64_t chars_ = 0;           ///< characters in run_
+  std::vector<std::size_t> starts_;  ///< byte offset in run_ of each of its characters (for a pattern with a most)
   std::u32string lowered_;           ///< scratch
 };
 
