@@ -155,12 +155,14 @@ Option type_option(const ModelCatalog& models) {
                 one_of(type_names(models)), help);
 }
 
-// Every option of the families, each key once (a key that two families declare
-// must have the same type: the registry's test checks it), with its families.
-std::vector<std::pair<Option, std::vector<std::string>>> family_keys(const ModelCatalog& models) {
+// Every option of the families (their job keys, or `which` of their options),
+// each key once (a key that two families declare must have the same type: the
+// registry's test checks it), with its families, in registry order.
+std::vector<std::pair<Option, std::vector<std::string>>> family_keys(
+    const ModelCatalog& models, std::vector<Option> ModelOptions::*which = &ModelOptions::options) {
   std::vector<std::pair<Option, std::vector<std::string>>> keys;
   for (const ModelOptions& m : models) {
-    for (const Option& o : m.options) {
+    for (const Option& o : m.*which) {
       const auto it = std::find_if(keys.begin(), keys.end(), [&](const auto& k) { return k.first.key == o.key; });
       if (it == keys.end()) {
         keys.push_back({o, {m.type}});
@@ -603,22 +605,6 @@ std::vector<Option> infer_options(bool evaluate) {
   return o;
 }
 
-// The families' evaluate options, each key once, with the families that declare it, in registry order.
-std::vector<std::pair<Option, std::vector<std::string>>> evaluate_keys(const ModelCatalog& models) {
-  std::vector<std::pair<Option, std::vector<std::string>>> out;
-  for (const ModelOptions& m : models) {
-    for (const Option& o : m.evaluate_options) {
-      const auto it = std::find_if(out.begin(), out.end(), [&](const auto& e) { return e.first.key == o.key; });
-      if (it == out.end()) {
-        out.push_back({o, {m.type}});
-      } else {
-        it->second.push_back(m.type);
-      }
-    }
-  }
-  return out;
-}
-
 // The fields of InferConfig that infer and evaluate share, from their parsed options.
 InferConfig infer_config(const Values& v) {
   InferConfig c;
@@ -684,7 +670,7 @@ InferConfig parse_infer(const std::vector<std::string>& args) {
 
 InferConfig parse_evaluate(const std::vector<std::string>& args, const ModelCatalog& models) {
   po::options_description families;
-  const auto keys = evaluate_keys(models);
+  const auto keys = family_keys(models, &ModelOptions::evaluate_options);
   for (const auto& [o, owners] : keys) families.add_options()(o.key.c_str(), po::value<std::string>(), "");
   po::variables_map vm;
   InferConfig c = infer_config(parse_command(args, infer_options(true), families, "evaluate", vm));
@@ -702,7 +688,7 @@ InferConfig parse_evaluate(const std::vector<std::string>& args, const ModelCata
 Values evaluate_measures(const Values& given, const ModelCatalog& models, const std::string& family,
                          const std::string& model) {
   const ModelOptions& m = family_options(models, family);
-  for (const auto& [o, owners] : evaluate_keys(models)) {
+  for (const auto& [o, owners] : family_keys(models, &ModelOptions::evaluate_options)) {
     if (!given.has(o.key) || std::find(owners.begin(), owners.end(), family) != owners.end()) continue;
     throw Error("evaluate: --" + o.key + " is an option for " + owners.front() + " models; " + model + " is a " +
                 family + " model");

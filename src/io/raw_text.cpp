@@ -50,11 +50,12 @@ std::string checked_utf8(std::string_view bytes, bool replace, const std::string
               "bad bytes as U+FFFD");
 }
 
-// The regular files under `folder`, in the order of their paths relative to it (as byte strings).
+// The regular files under `folder` (and links to files; links to folders are not followed, so no cycle can
+// trap the walk), in the order of their paths relative to it (as byte strings).
 std::vector<fs::path> files_under(const std::string& folder) {
   std::vector<std::pair<std::string, fs::path>> found;
   std::error_code ec;
-  for (fs::recursive_directory_iterator it(folder, fs::directory_options::follow_directory_symlink, ec), end;
+  for (fs::recursive_directory_iterator it(folder, ec), end;
        !ec && it != end; it.increment(ec)) {
     std::error_code type_ec;
     if (it->is_regular_file(type_ec)) found.emplace_back(it->path().lexically_relative(folder).generic_string(), it->path());

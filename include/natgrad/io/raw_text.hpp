@@ -2,8 +2,9 @@
 /// @file `natgrad convert text`: raw text to a corpus file, streaming.
 ///
 /// Documents come from each input in turn: a folder gives one document per
-/// regular file under it (recursively, in the order of their paths relative
-/// to the folder, compared as byte strings), named by its path; a file gives
+/// regular file under it (recursively, links to folders not followed, in the
+/// order of their paths relative to the folder, compared as byte strings),
+/// named by its path; a file gives
 /// one document per line, named PATH:LINE, or, with a JSON field, one per
 /// line of JSON lines (blank lines skipped) taken from that string member,
 /// named by the name field if given, else PATH:LINE. Files may be plain or
