@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "natgrad/error.hpp"
+#include "natgrad/io/files.hpp"
 #include "natgrad/models/registry.hpp"
 
 namespace natgrad::app::detail {
@@ -16,9 +17,28 @@ void check_writable(const std::string& key, const std::string& path) {
   if (!std::filesystem::is_directory(folder, ec)) {
     throw Error(key + " = " + path + ": folder '" + folder.string() + "' does not exist");
   }
-  const std::string probe = path + ".tmp";
+  const std::string probe = io::temporary_path(path);
   if (!std::ofstream(probe)) throw Error(key + " = " + path + ": folder '" + folder.string() + "' is not writable");
   std::filesystem::remove(probe, ec);
+}
+
+void refuse_overwrite(const std::vector<NamedPath>& outputs, const std::vector<NamedPath>& inputs) {
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    const NamedPath& out = outputs[i];
+    if (out.path.empty()) continue;
+    for (const NamedPath& in : inputs) {
+      if (!in.path.empty() && io::same_file(out.path, in.path)) {
+        throw Error(out.key + " = " + out.path + " is the same file as " + in.key + " = " + in.path +
+                    "; an output never overwrites an input: choose another path");
+      }
+    }
+    for (std::size_t j = 0; j < i; ++j) {
+      if (!outputs[j].path.empty() && io::same_file(out.path, outputs[j].path)) {
+        throw Error(out.key + " = " + out.path + " is the same file as " + outputs[j].key + " = " +
+                    outputs[j].path + "; give each output a path of its own");
+      }
+    }
+  }
 }
 
 std::string format_double(const char* format, double value) {

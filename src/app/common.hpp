@@ -19,6 +19,16 @@ namespace natgrad::app::detail {
 /// the option that gave the path. @throws natgrad::Error
 void check_writable(const std::string& key, const std::string& path);
 
+/// A file a command reads or writes, and the option that named it ("data.train", "--out").
+struct NamedPath {
+  std::string key;
+  std::string path;
+};
+
+/// Refuses, before any work, an output that is the same file as an input or
+/// as another output (an empty path names nothing). @throws natgrad::Error naming both
+void refuse_overwrite(const std::vector<NamedPath>& outputs, const std::vector<NamedPath>& inputs);
+
 /// `value` printed with a printf `format` ("%.2f").
 std::string format_double(const char* format, double value);
 

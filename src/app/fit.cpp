@@ -20,7 +20,9 @@ namespace natgrad::app {
 
 namespace {
 
-// Refuses a checkpoint that does not fit the job, naming the field that differs.
+// Refuses a checkpoint that does not fit the job (of another run: another
+// model, seed, batch size or training data), naming the field that differs.
+// Needs only the checkpoint's header (io::read_model_header).
 void check_fits(const io::ModelFile& saved, const std::string& path, const config::FitConfig& config,
                 const models::Model& model, const io::DataSource& data, std::int64_t first_step) {
   const auto differs = [&](const std::string& field, const std::string& in_file, const std::string& in_job) {
@@ -60,15 +62,12 @@ void check_fits(const io::ModelFile& saved, const std::string& path, const confi
           std::to_string(job.num_docs));
   differs("the number of training " + n.values, std::to_string(saved.data.num_tokens), std::to_string(job.num_tokens));
   differs("the checksum of " + n.content, io::checksum_text(saved.data.checksum), io::checksum_text(job.checksum));
-  for (const io::Tensor& t : model.layout().tensors) {
-    const io::Dataset* d = saved.model.find("/model/" + t.name);
-    differs("the shape of '/model/" + t.name + "'", d == nullptr ? "missing" : io::shape_text(d->shape),
-            io::shape_text(t.dims()));
-  }
 }
 
 // λ of a checkpoint in the solver's form: exactly as the run kept it, or, in a
-// file from before /solver/lambda_offset, λ = η + 1 · (λ − η).
+// file from before /solver/lambda_offset, λ = η + 1 · (λ − η). The two copies
+// of λ a checkpoint holds are cross-checked: λ's tensors against η + a · M,
+// and the block sums kept with M against M's own.
 models::GlobalParams saved_lambda(const io::ModelFile& saved, const models::Model& model, const std::string& path) {
   const Eigen::VectorXd lambda = saved.lambda(model.layout());
   if (saved.lambda_offset.size() == 0) return {model.prior(), lambda, model.global_block_size()};
@@ -79,7 +78,21 @@ models::GlobalParams saved_lambda(const io::ModelFile& saved, const models::Mode
                 std::to_string(saved.lambda_offset_block_sum.size()) + ", the job's λ " +
                 std::to_string(model.global_size()) + " in blocks of " + std::to_string(model.global_block_size()));
   }
-  return {model.prior(), saved.lambda_offset, saved.lambda_scale, saved.lambda_offset_block_sum};
+  models::GlobalParams kept(model.prior(), saved.lambda_offset, saved.lambda_scale, saved.lambda_offset_block_sum);
+  // λ's tensors were written as η + a · M: equal but for the rounding of another build's arithmetic.
+  const Eigen::VectorXd dense = kept.dense();
+  if (!((dense - lambda).cwiseAbs().array() <= 1e-12 * lambda.cwiseAbs().array() + 1e-300).all()) {
+    throw Error(path + ": λ's tensors in '/model' disagree with η + a · M of '/solver' (a damaged file?)");
+  }
+  // The block sums are kept as M changes: they differ from a fresh sum by rounding only.
+  const Eigen::Index b = model.global_block_size();
+  const Eigen::Map<const Eigen::MatrixXd> blocks(saved.lambda_offset.data(), b, saved.lambda_offset.size() / b);
+  const Eigen::VectorXd sums = blocks.rowwise().sum();
+  const Eigen::VectorXd scale = blocks.cwiseAbs().rowwise().sum();
+  if (!((sums - saved.lambda_offset_block_sum).cwiseAbs().array() <= 1e-9 * scale.array() + 1e-300).all()) {
+    throw Error(path + ": '/solver/lambda_offset_block_sum' disagrees with '/solver/lambda_offset' (a damaged file?)");
+  }
+  return kept;
 }
 
 // A model that the fit continues (--init-model), and how the data's columns match its.
@@ -177,30 +190,57 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
   const models::Family& family = *models::find_family(config.model.type);
   io::DataSource data(family.data_kind(), config.data.train, config.data.heldout, comm);
   const std::optional<Continued> continued = match_init_model(config, data, comm, out);
+  // The step the run starts from: that of the model it continues, unless the schedule restarts.
+  const std::int64_t first_step = continued && !config.reset_schedule ? continued->model.file.step : 0;
   const std::unique_ptr<models::Model> model_ptr = family.make_model(config.model, config.solver, data, comm);
   models::Model& model = *model_ptr;
 
   const std::string& folder = config.checkpoint.path;
-  const detail::CheckpointFolder checkpoints(folder);
+  detail::CheckpointFolder checkpoints(folder);
+  // Whether a checkpoint's header says it is of this job's run.
+  const auto ours = [&](const io::ModelFile& header) {
+    try {
+      check_fits(header, "", config, model, data, first_step);
+      return true;
+    } catch (const Error&) {
+      return false;
+    }
+  };
+  // A checkpoint this job can continue from: of its run, readable, its family's and its own checks passed.
+  const auto usable = [&](const std::string& path) {
+    check_fits(io::read_model_header(path), path, config, model, data, first_step);
+    saved_lambda(models::load_model_file(path).file, model, path);
+  };
   std::string restart = config.restart;
   comm::agree(comm, [&] {
     if (!root) return;
+    const bool explicit_restart = !restart.empty() && restart != "auto";
+    detail::refuse_overwrite({{"output.model", config.output.model}},
+                             {{"data.train", config.data.train},
+                              {"data.heldout", config.data.heldout},
+                              {"--restart", explicit_restart ? restart : ""}});
     detail::check_writable("output.model", config.output.model);
     if (!config.output.theta.empty()) detail::check_writable("output.theta", config.output.theta);
     if (folder.empty()) return;
-    checkpoints.prepare();
+    for (const detail::NamedPath& file : std::vector<detail::NamedPath>{
+             {"data.train", config.data.train}, {"data.heldout", config.data.heldout}, {"output.model", config.output.model}}) {
+      if (!file.path.empty() && checkpoints.holds(file.path)) {
+        throw Error(file.key + " = " + file.path + " lies in checkpoint.path = " + folder +
+                    " under a checkpoint's name, where pruning would delete it; choose another path");
+      }
+    }
+    checkpoints.open();
     if (restart == "auto") {
-      restart = checkpoints.newest(std::cerr);
-      out << (restart.empty() ? "no checkpoint in " + folder + ": starting afresh\n" : "restarting from " + restart + "\n");
+      restart = checkpoints.newest(usable, std::cerr);
+      out << (restart.empty() ? "no checkpoint of this run in " + folder + ": starting afresh\n"
+                              : "restarting from " + restart + "\n");
     }
   });
   comm.broadcast(restart, 0);
 
   solver::Svi svi(model, comm, config.solver, config.eval.every_steps, root ? &out : nullptr);
-  std::int64_t first_step = 0;
   if (continued) {
     const io::ModelFile& old = continued->model.file;
-    first_step = config.reset_schedule ? 0 : old.step;
     comm::agree(comm, [&] {
       const Eigen::VectorXd lambda = family.continue_lambda(old, continued->old_of_new, svi.lambda().dense());
       svi.restore({models::GlobalParams(model.prior(), lambda, model.global_block_size()), first_step,
@@ -256,7 +296,7 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
   if (!folder.empty()) {
     control.checkpoint = [&] {
       comm::agree(comm, [&] {
-        if (root) checkpoints.write(snapshot(), config.checkpoint.keep);
+        if (root) checkpoints.write(snapshot(), config.checkpoint.keep, ours);
       });
     };
   }

@@ -5,13 +5,17 @@
 
 #include <cstdio>
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <numeric>
 #include <type_traits>
 
+#include <zlib.h>
+
 #include "natgrad/error.hpp"
+#include "natgrad/io/files.hpp"
 
 namespace natgrad::io::h5 {
 
@@ -55,6 +59,63 @@ Handle string_type() {
   return type;
 }
 
+// Bytes of raw data per chunk of a checksummed dataset.
+constexpr std::uint64_t kChunkBytes = std::uint64_t{1} << 20;
+
+// How natgrad stores a dataset of `dims` and `element` bytes an element so
+// that reading it verifies it: chunked, each chunk with a Fletcher-32 checksum
+// that HDF5 (and h5py) verify on every read, partial reads included; a scalar
+// in the object header (compact), which the file's metadata checksums cover.
+// An empty dataset has nothing to check.
+Handle checked_layout(const std::vector<hsize_t>& dims, std::size_t element) {
+  Handle dcpl(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  if (dims.empty()) {
+    H5Pset_layout(dcpl.get(), H5D_COMPACT);
+    return dcpl;
+  }
+  if (std::find(dims.begin(), dims.end(), hsize_t{0}) != dims.end()) return dcpl;
+  // Whole trailing dimensions, and as many leading rows as fit in a chunk.
+  std::vector<hsize_t> chunk = dims;
+  std::uint64_t row = element;
+  for (std::size_t i = 1; i < dims.size(); ++i) row *= dims[i];
+  chunk[0] = std::clamp<hsize_t>(kChunkBytes / std::max<std::uint64_t>(row, 1), 1, dims[0]);
+  // A row larger than a chunk: split the next dimensions too (HDF5 limits a chunk to 4 GB).
+  for (std::size_t i = 1; i < dims.size() && chunk[0] == 1; ++i) {
+    std::uint64_t rest = element;
+    for (std::size_t j = i + 1; j < dims.size(); ++j) rest *= dims[j];
+    chunk[i] = std::clamp<hsize_t>(kChunkBytes / std::max<std::uint64_t>(rest, 1), 1, dims[i]);
+    if (chunk[i] < dims[i]) break;
+  }
+  H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data());
+  H5Pset_fletcher32(dcpl.get());
+  return dcpl;
+}
+
+// A checksum of strings, for variable-length string datasets (whose contents
+// live in the file's global heap, which has no checksum of its own): CRC-32 of
+// each string's UTF-8 bytes followed by a 0 byte, in order.
+std::int64_t strings_crc(std::span<const std::string> values, std::int64_t start = 0) {
+  uLong crc = static_cast<uLong>(start);
+  const unsigned char zero = 0;
+  for (const std::string& v : values) {
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(v.data()), static_cast<uInt>(v.size()));
+    crc = crc32(crc, &zero, 1);
+  }
+  return static_cast<std::int64_t>(crc);
+}
+
+// The attribute of a string dataset that holds strings_crc() of its values.
+constexpr const char* kStringsCrc = "crc32";
+
+// Files natgrad writes use the HDF5 1.8 format objects, whose superblock,
+// object headers (with their attributes) and heaps carry checksums that HDF5
+// verifies on reading; HDF5 1.8 and later, and h5py, read them.
+Handle checked_access() {
+  Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18);
+  return fapl;
+}
+
 }  // namespace
 
 Handle::Handle(Handle&& other) noexcept : id_(other.id_), closer_(other.closer_) {
@@ -94,11 +155,62 @@ bool File::is_hdf5(const std::string& path) {
 
 File File::create(const std::string& path) {
   silence_hdf5();
-  const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  const Handle fapl = checked_access();
+  const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
   if (id < 0) {
     throw Error(path + ": cannot create file (does the folder exist, and is it writable?)");
   }
   return File(path, Handle(id, H5Fclose));
+}
+
+namespace {
+
+// The memory of a file made by HDF5's core driver, taken when HDF5 frees it at
+// the file's close (when the superblock is final: an image taken while the
+// file is open has the superblock of an open file, whose checksum HDF5 1.10
+// then refuses).
+void* image_malloc(std::size_t size, H5FD_file_image_op_t, void*) { return std::malloc(size); }
+void* image_memcpy(void* dest, const void* src, std::size_t size, H5FD_file_image_op_t, void*) {
+  return std::memcpy(dest, src, size);
+}
+void* image_realloc(void* ptr, std::size_t size, H5FD_file_image_op_t, void*) { return std::realloc(ptr, size); }
+herr_t image_free(void* ptr, H5FD_file_image_op_t op, void* udata) {
+  auto& image = *static_cast<File::Image*>(udata);
+  if (op == H5FD_FILE_IMAGE_OP_FILE_CLOSE && ptr != nullptr) {
+    const auto* bytes = static_cast<const unsigned char*>(ptr);
+    image.bytes.assign(bytes, bytes + image.size);
+  }
+  std::free(ptr);
+  return 0;
+}
+void* image_udata_copy(void* udata) { return udata; }
+herr_t image_udata_free(void*) { return 0; }
+
+}  // namespace
+
+File File::create_in_memory(const std::string& path) {
+  silence_hdf5();
+  auto image = std::make_shared<Image>();
+  const Handle fapl = checked_access();
+  H5Pset_fapl_core(fapl.get(), kChunkBytes, 0);  // grows 1 MB at a time; never written by HDF5
+  H5FD_file_image_callbacks_t callbacks = {image_malloc,     image_memcpy,     image_realloc, image_free,
+                                           image_udata_copy, image_udata_free, image.get()};
+  H5Pset_file_image_callbacks(fapl.get(), &callbacks);
+  const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
+  if (id < 0) throw Error(path + ": cannot create the file in memory");
+  File file(path, Handle(id, H5Fclose));
+  file.image_ = std::move(image);
+  return file;
+}
+
+std::vector<unsigned char> File::close_to_image() {
+  flush();
+  hsize_t size = 0;
+  if (!image_ || H5Fget_filesize(handle_.get(), &size) < 0) fail("cannot take the file's image");
+  image_->size = static_cast<std::size_t>(size);
+  handle_ = Handle();  // closes the file: image_free takes the bytes
+  if (image_->bytes.size() != image_->size) fail("cannot take the file's image");
+  return std::move(image_->bytes);
 }
 
 void File::fail(const std::string& what) const { throw Error(path_ + ": " + what); }
@@ -128,8 +240,9 @@ void File::write(const std::string& name, std::span<const T> data, const std::ve
   }
   std::vector<hsize_t> hdims(dims.begin(), dims.end());
   Handle space(H5Screate_simple(static_cast<int>(hdims.size()), hdims.data(), nullptr), H5Sclose);
+  const Handle dcpl = checked_layout(hdims, sizeof(T));
   Handle set(H5Dcreate2(handle_.get(), name.c_str(), native_type<T>(), space.get(), H5P_DEFAULT,
-                        H5P_DEFAULT, H5P_DEFAULT),
+                        dcpl.get(), H5P_DEFAULT),
              H5Dclose);
   if (set.get() < 0) fail("cannot create dataset '" + name + "'");
   if (!data.empty() && H5Dwrite(set.get(), native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) < 0) {
@@ -140,8 +253,9 @@ void File::write(const std::string& name, std::span<const T> data, const std::ve
 template <class T>
 void File::write_scalar(const std::string& name, T value) {
   Handle space(H5Screate(H5S_SCALAR), H5Sclose);
+  const Handle dcpl = checked_layout({}, sizeof(T));
   Handle set(H5Dcreate2(handle_.get(), name.c_str(), native_type<T>(), space.get(), H5P_DEFAULT,
-                        H5P_DEFAULT, H5P_DEFAULT),
+                        dcpl.get(), H5P_DEFAULT),
              H5Dclose);
   if (set.get() < 0 || H5Dwrite(set.get(), native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, &value) < 0) {
     fail("cannot write dataset '" + name + "'");
@@ -162,6 +276,7 @@ void File::write_strings(const std::string& name, const std::vector<std::string>
   if (n > 0 && H5Dwrite(set.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()) < 0) {
     fail("cannot write dataset '" + name + "'");
   }
+  set_attr(name, kStringsCrc, strings_crc(values));
 }
 
 void File::write_table(const std::string& name, const std::vector<Column>& columns) {
@@ -185,7 +300,8 @@ void File::write_table(const std::string& name, const std::vector<Column>& colum
   }
   const hsize_t n = rows;
   Handle space(H5Screate_simple(1, &n, nullptr), H5Sclose);
-  Handle set(H5Dcreate2(handle_.get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT,
+  const Handle dcpl = checked_layout({n}, row_size);
+  Handle set(H5Dcreate2(handle_.get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, dcpl.get(),
                         H5P_DEFAULT),
              H5Dclose);
   if (set.get() < 0) fail("cannot create dataset '" + name + "'");
@@ -201,6 +317,8 @@ void File::create_appendable_of(const std::string& name, hid_t type, std::uint64
   Handle space(H5Screate_simple(1, &zero, &unlimited), H5Sclose);
   Handle properties(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
   H5Pset_chunk(properties.get(), 1, &chunk_dims);
+  // Numbers checksummed as File::write's; strings by their CRC-32 attribute (the heap holds their bytes).
+  if (H5Tget_class(type) != H5T_STRING) H5Pset_fletcher32(properties.get());
   Handle set(H5Dcreate2(handle_.get(), name.c_str(), type, space.get(), H5P_DEFAULT, properties.get(), H5P_DEFAULT),
              H5Dclose);
   if (set.get() < 0) fail("cannot create dataset '" + name + "'");
@@ -213,6 +331,7 @@ void File::create_appendable(const std::string& name, std::uint64_t chunk) {
 
 void File::create_appendable_strings(const std::string& name, std::uint64_t chunk) {
   create_appendable_of(name, string_type().get(), chunk);
+  set_attr(name, kStringsCrc, strings_crc({}));
 }
 
 void File::append_of(const std::string& name, hid_t type, std::uint64_t count, const void* values) {
@@ -245,12 +364,14 @@ void File::append_strings(const std::string& name, std::span<const std::string> 
   pointers.reserve(values.size());
   for (const auto& v : values) pointers.push_back(v.c_str());
   append_of(name, string_type().get(), pointers.size(), pointers.data());
+  // The CRC goes on from the strings before (CRC-32 is computed incrementally).
+  set_attr(name, kStringsCrc, strings_crc(values, attr_int(name, kStringsCrc)));
 }
 
 Handle File::open_dataset(const std::string& name) const {
   if (!exists(name)) fail("dataset '" + name + "' is missing");
   Handle set(H5Dopen2(handle_.get(), name.c_str(), H5P_DEFAULT), H5Dclose);
-  if (set.get() < 0) fail("'" + name + "' is not a dataset");
+  if (set.get() < 0) fail("'" + name + "' is not a dataset, or its header fails its checksum (damaged file?)");
   return set;
 }
 
@@ -295,7 +416,7 @@ std::vector<T> File::read(const std::string& name, std::uint64_t offset, std::ui
   H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &n, nullptr);
   const Handle memory(H5Screate_simple(1, &n, nullptr), H5Sclose);
   if (H5Dread(set.get(), native_type<T>(), memory.get(), space.get(), H5P_DEFAULT, out.data()) < 0) {
-    fail("cannot read dataset '" + name + "' (damaged or truncated file?)");
+    fail("cannot read dataset '" + name + "': it fails its checksum or the file is truncated (damaged file?)");
   }
   return out;
 }
@@ -320,7 +441,7 @@ std::vector<T> File::read_rows(const std::string& name, std::uint64_t first_row,
   H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start, nullptr, n, nullptr);
   const Handle memory(H5Screate_simple(2, n, nullptr), H5Sclose);
   if (H5Dread(set.get(), native_type<T>(), memory.get(), space.get(), H5P_DEFAULT, out.data()) < 0) {
-    fail("cannot read dataset '" + name + "' (damaged or truncated file?)");
+    fail("cannot read dataset '" + name + "': it fails its checksum or the file is truncated (damaged file?)");
   }
   return out;
 }
@@ -333,7 +454,7 @@ std::vector<T> File::read_all(const std::string& name) const {
       std::accumulate(dims.begin(), dims.end(), std::uint64_t{1}, std::multiplies<>());
   std::vector<T> out(total);
   if (total > 0 && H5Dread(set.get(), native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0) {
-    fail("cannot read dataset '" + name + "' (damaged or truncated file?)");
+    fail("cannot read dataset '" + name + "': it fails its checksum or the file is truncated (damaged file?)");
   }
   return out;
 }
@@ -364,7 +485,7 @@ std::vector<T> File::read_column(const std::string& table, const std::string& co
   H5Tinsert(memory.get(), column.c_str(), 0, native_type<T>());
   std::vector<T> out(dims[0]);
   if (!out.empty() && H5Dread(set.get(), memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()) < 0) {
-    fail("cannot read column '" + column + "' of table '" + table + "' (damaged or truncated file?)");
+    fail("cannot read column '" + column + "' of table '" + table + "': it fails its checksum or the file is truncated (damaged file?)");
   }
   return out;
 }
@@ -389,6 +510,10 @@ std::vector<std::string> File::read_strings(const std::string& name) const {
   if (!pointers.empty()) {
     const Handle space(H5Dget_space(set.get()), H5Sclose);
     H5Dvlen_reclaim(type.get(), space.get(), H5P_DEFAULT, pointers.data());
+  }
+  // Files written before strings carried a checksum have none to verify.
+  if (has_attr(name, kStringsCrc) && attr_int(name, kStringsCrc) != strings_crc(out)) {
+    fail("dataset '" + name + "' fails its checksum (damaged file?)");
   }
   return out;
 }
@@ -606,19 +731,8 @@ Group read_group(const File& file, const std::string& root) {
   return out;
 }
 
-namespace {
-
-// Forces a written file's data to disk before it is renamed into place.
-void sync_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY);
-  const bool synced = fd >= 0 && ::fsync(fd) == 0;
-  if (fd >= 0) ::close(fd);
-  if (!synced) throw Error(path + ": cannot sync to disk");
-}
-
-}  // namespace
-
-AtomicFile::AtomicFile(std::string path) : path_(std::move(path)), tmp_(path_ + ".tmp"), file_(File::create(tmp_)) {}
+AtomicFile::AtomicFile(std::string path)
+    : path_(std::move(path)), tmp_(temporary_path(path_)), file_(File::create(tmp_)) {}
 
 AtomicFile::~AtomicFile() {
   if (committed_) return;
@@ -629,17 +743,17 @@ AtomicFile::~AtomicFile() {
 void AtomicFile::commit() {
   file_->flush();
   file_.reset();
-  sync_file(tmp_);
-  std::error_code ec;
-  std::filesystem::rename(tmp_, path_, ec);
-  if (ec) throw Error(path_ + ": cannot rename the finished file into place: " + ec.message());
+  rename_into_place(tmp_, path_);
   committed_ = true;
 }
 
 void write_file_atomically(const std::string& path, const std::function<void(File&)>& body) {
-  AtomicFile file(path);
-  body(file.file());
-  file.commit();
+  // Built in memory, then written with natgrad's own calls, so that a write
+  // error names its cause (errno) and leaves no HDF5 handle open on a file
+  // that could not be written.
+  File file = File::create_in_memory(path);
+  body(file);
+  write_file(path, file.close_to_image());
 }
 
 template void File::write<double>(const std::string&, std::span<const double>, const std::vector<std::uint64_t>&);

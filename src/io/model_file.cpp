@@ -179,17 +179,24 @@ void read_solver(const h5::File& file, ModelFile& c) {
   }
 }
 
-void read_common(const h5::File& file, ModelFile& c) {
+// What identifies the run a file belongs to: its configuration and training data.
+void read_identity(const h5::File& file, ModelFile& c) {
   const std::string& path = file.path();
   const auto bad = [&](const std::string& what) { throw Error(path + ": " + what); };
   for (const auto& key : file.attr_names("/config")) c.config.emplace_back(key, file.attr_string("/config", key));
-  read_solver(file, c);
   c.train_path = file.attr_string("/data", "train");
   c.data.num_docs = file.attr_int("/data", "num_docs");
   c.data.vocab_size = file.attr_int("/data", "vocab_size");
   c.data.num_tokens = file.attr_int("/data", "num_tokens");
   const std::string checksum = file.attr_string("/data", "checksum");
   if (std::sscanf(checksum.c_str(), "0x%" SCNx64, &c.data.checksum) != 1) bad("'/data' checksum '" + checksum + "' is malformed");
+}
+
+void read_common(const h5::File& file, ModelFile& c) {
+  const std::string& path = file.path();
+  const auto bad = [&](const std::string& what) { throw Error(path + ": " + what); };
+  read_identity(file, c);
+  read_solver(file, c);
   const auto columns = file.columns("/history");
   if (columns.size() < 5 || columns[0] != "step" || columns[1] != "epoch" || columns[2] != "seconds" ||
       columns[3] != "rho") {
@@ -248,8 +255,11 @@ void write_model_file(const std::string& path, const ModelFile& contents) {
   h5::write_file_atomically(path, [&](h5::File& file) { write_contents(file, contents); });
 }
 
-ModelFile read_model_file(const std::string& path) {
-  const auto file = h5::File::open_read(path);
+namespace {
+
+// The root of a model file: its format and schema version checked, its type.
+ModelFile read_root(const h5::File& file) {
+  const std::string& path = file.path();
   const auto bad = [&](const std::string& what) { throw Error(path + ": " + what); };
   if (!file.has_attr("/", "format") || file.attr_string("/", "format") != kModelFormat) {
     bad(std::string("not a natgrad model or checkpoint (root attribute 'format' is not '") + kModelFormat + "')");
@@ -261,6 +271,23 @@ ModelFile read_model_file(const std::string& path) {
         std::to_string(kModelSchemaVersion));
   }
   c.type = file.attr_string("/model", "type");
+  return c;
+}
+
+}  // namespace
+
+ModelFile read_model_header(const std::string& path) {
+  const auto file = h5::File::open_read(path);
+  ModelFile c = read_root(file);
+  read_identity(file, c);
+  c.step = file.attr_int("/solver", "step");
+  return c;
+}
+
+ModelFile read_model_file(const std::string& path) {
+  const auto file = h5::File::open_read(path);
+  const auto bad = [&](const std::string& what) { throw Error(path + ": " + what); };
+  ModelFile c = read_root(file);
   c.model = h5::read_group(file, "/model");
   for (const Dataset& d : c.model.datasets()) {
     if (const auto* values = std::get_if<std::vector<double>>(&d.values)) {

@@ -38,7 +38,7 @@ while [ "$kills" -lt "$MIN_KILLS" ] || [ "$during_write" -lt "$MIN_DURING_WRITE"
   wait "$pid" 2>/dev/null || true
   while pgrep -f "$NATGRAD fit .*--checkpoint.path ck " >/dev/null; do sleep 0.05; done
   kills=$((kills + 1))
-  if compgen -G "ck/ckpt-*.h5.tmp" >/dev/null; then during_write=$((during_write + 1)); fi
+  if compgen -G "ck/ckpt-*.tmp" >/dev/null; then during_write=$((during_write + 1)); fi
 done
 [ "$kills" -ge "$MIN_KILLS" ] || fail "the run finished after only $kills kills"
 echo "killed $kills times, $during_write of them during a checkpoint write"

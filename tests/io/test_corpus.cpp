@@ -16,6 +16,7 @@
 
 #include "natgrad/error.hpp"
 #include "natgrad/io/corpus.hpp"
+#include "natgrad/io/files.hpp"
 #include "natgrad/io/hdf5.hpp"
 #include "natgrad/io/text_corpus.hpp"
 #include "test_data.hpp"
@@ -468,7 +469,7 @@ TEST_F(CorpusFile, RoundTripOfTheWholeCorpus) {
   EXPECT_EQ(r.doc_ids, c.doc_ids);
   EXPECT_EQ(r.vocab, c.vocab);
   EXPECT_EQ(r.checksum(), c.checksum());
-  EXPECT_FALSE(std::filesystem::exists(path_ + ".tmp"));
+  EXPECT_FALSE(std::filesystem::exists(io::temporary_path(path_)));
 }
 
 TEST_F(CorpusFile, RoundTripOfAShard) {

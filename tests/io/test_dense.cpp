@@ -16,6 +16,7 @@
 
 #include "natgrad/error.hpp"
 #include "natgrad/io/dense.hpp"
+#include "natgrad/io/files.hpp"
 #include "natgrad/io/hdf5.hpp"
 #include "test_data.hpp"
 #include "test_files.hpp"
@@ -261,7 +262,7 @@ TEST_F(DenseFile, RoundTripWhole) {
   const DenseData d = counting_rows(9);
   const std::string path = dir_ + "/d.h5";
   write_dense(path, d, "source.csv");
-  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  EXPECT_FALSE(std::filesystem::exists(io::temporary_path(path)));
   const DenseInfo info = read_dense_info(path);
   EXPECT_EQ(info.num_rows, 9);
   EXPECT_EQ(info.num_cols, 2);

@@ -162,12 +162,17 @@ class TextTest(unittest.TestCase):
             for key in ("indptr", "indices", "counts", "doc_ids", "vocab", "doc_names"):
                 self.assertTrue(np.array_equal(a[key][:], b[key][:]), key)
             self.assertEqual(a.attrs["num_tokens"], b.attrs["num_tokens"])
+            # Checksummed as natgrad's: Fletcher-32 on the numbers, the same CRC-32 of the strings.
+            for key in ("indptr", "indices", "counts", "doc_ids"):
+                self.assertTrue(a[key].fletcher32 and b[key].fletcher32, key)
+            for key in ("vocab", "doc_names"):
+                self.assertEqual(int(a[key].attrs["crc32"]), int(b[key].attrs["crc32"]), key)
         run([NATGRAD, "fit", "--model.topics", "3", "--data.train", self.path("sklearn.h5"), "--solver.max_steps", "2",
              "--output.model", self.path("from_sklearn.h5")], self.dir)
         for bad, message in ((np.array([[1.5]]), "count 1.5 is not a whole number"), (np.array([[1, 2]]), "2 columns")):
             with self.assertRaisesRegex(ValueError, message):
                 nt.write_corpus(bad, ["a"], self.path("bad.h5"))
-            self.assertFalse(os.path.exists(self.path("bad.h5")) or os.path.exists(self.path("bad.h5.tmp")))
+            self.assertEqual([n for n in os.listdir(self.dir) if n.startswith("bad.h5")], [])
 
     def test_matrix_market_files_of_scipy_and_gensim(self):
         self.convert([TEXT], self.path("c.h5"), "--stop-words", STOP, "--min-df", "3", "--keep-empty")

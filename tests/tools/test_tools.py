@@ -81,7 +81,7 @@ class ToolsTest(unittest.TestCase):
                  "--eval.every_steps", "5", "--output.model", f"{name}.h5", "--checkpoint.path", f"ck_{name}",
                  "--checkpoint.every_steps", "5"], d)
         cls.a, cls.b, cls.corpus = (os.path.join(d, n) for n in ("a.h5", "b.h5", "kos_test.h5"))
-        cls.ckpt = os.path.join(d, "ck_a", sorted(os.listdir(os.path.join(d, "ck_a")))[0])
+        cls.ckpt = os.path.join(d, "ck_a", sorted(n for n in os.listdir(os.path.join(d, "ck_a")) if n.startswith("ckpt-"))[0])
         cls.theta = os.path.join(d, "theta.h5")
         # 'natgrad infer' writes the theta file; a binary without it gets a deterministic stand-in (fake_theta)
         # so that the export tests still run.

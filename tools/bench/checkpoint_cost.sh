@@ -9,7 +9,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 NP=${1:-2}
 STEPS=${2:-40}
 DATA="$ROOT/../shared/data/debdesc"
-NATGRAD="$ROOT/build/natgrad"
+NATGRAD=${NATGRAD:-$ROOT/build/natgrad}
 [ "$(id -u)" = 0 ] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_rmaps_base_oversubscribe=1
 WORK=$(mktemp -d)

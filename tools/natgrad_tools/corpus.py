@@ -1,11 +1,12 @@
 """Writing natgrad corpus files from Python: a document-term matrix (scikit-learn's CountVectorizer, gensim's
 corpora through gensim.matutils.corpus2csc, any scipy.sparse matrix or dense array) and its vocabulary."""
 import os
+import socket
 
 import h5py
 import numpy as np
 
-from .formats import CORPUS, SCHEMA_VERSIONS
+from .formats import CORPUS, SCHEMA_VERSIONS, strings_crc
 
 __all__ = ["write_corpus"]
 
@@ -14,7 +15,8 @@ INT32_MAX = 2 ** 31 - 1
 
 def write_corpus(X, vocab, path, doc_names=None, doc_ids=None, source="natgrad_tools.write_corpus"):
     """Write the documents x words count matrix X with its vocabulary as a natgrad corpus file (format
-    natgrad.corpus, schema version 1, as `natgrad convert` writes it), atomically: PATH.tmp, renamed when complete.
+    natgrad.corpus, schema version 1, as `natgrad convert` writes it: numbers in chunks with Fletcher-32 checksums,
+    strings with their CRC-32), atomically: a temporary name unique to the process, synced and renamed when complete.
 
     X: anything scipy.sparse.csr_matrix takes, D x V, of whole non-negative counts (explicit zeros and repeated
     entries of a COO matrix are fine: repeats are summed, zeros dropped). vocab: V words (str). doc_names: D
@@ -42,23 +44,33 @@ def write_corpus(X, vocab, path, doc_names=None, doc_ids=None, source="natgrad_t
         raise ValueError(f"{path}: {ids.size} doc_ids for {d} documents")
     if doc_names is not None and len(doc_names) != d:
         raise ValueError(f"{path}: {len(doc_names)} doc_names for {d} documents")
-    tmp = path + ".tmp"
-    strings = h5py.string_dtype(encoding="utf-8")
+    tmp = f"{path}.{socket.gethostname()}-{os.getpid()}.tmp"
+    string = h5py.string_dtype(encoding="utf-8")
+
+    def numbers(f, name, data):
+        f.create_dataset(name, data=data, fletcher32=data.size > 0)  # an empty dataset has nothing to check
+
+    def strings(f, name, values):
+        f.create_dataset(name, data=values, dtype=string)
+        f[name].attrs["crc32"] = np.int64(strings_crc(values))
+
     try:
-        with h5py.File(tmp, "w") as f:
-            f.create_dataset("indptr", data=m.indptr.astype(np.int64))
-            f.create_dataset("indices", data=m.indices.astype(np.int32))
-            f.create_dataset("counts", data=counts.astype(np.int32))
-            f.create_dataset("doc_ids", data=ids)
-            f.create_dataset("vocab", data=vocab, dtype=strings)
+        with h5py.File(tmp, "w", libver=("v108", "v108")) as f:
+            numbers(f, "indptr", m.indptr.astype(np.int64))
+            numbers(f, "indices", m.indices.astype(np.int32))
+            numbers(f, "counts", counts.astype(np.int32))
+            numbers(f, "doc_ids", ids)
+            strings(f, "vocab", vocab)
             if doc_names is not None:
-                f.create_dataset("doc_names", data=[str(n) for n in doc_names], dtype=strings)
+                strings(f, "doc_names", [str(n) for n in doc_names])
             f.attrs["format"] = CORPUS
             f.attrs["schema_version"] = np.int64(SCHEMA_VERSIONS[CORPUS])
             f.attrs["num_docs"] = np.int64(d)
             f.attrs["vocab_size"] = np.int64(v)
             f.attrs["num_tokens"] = np.int64(counts.astype(np.int64).sum())
             f.attrs["source"] = source
+        with open(tmp, "rb") as f:
+            os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):

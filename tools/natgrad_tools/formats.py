@@ -4,6 +4,7 @@ Nothing here knows a model family; model.py adds the per-type checks (registry.p
 """
 import os
 import sys
+import zlib
 
 import h5py
 import numpy as np
@@ -46,8 +47,59 @@ def schema_version(f):
         return -1
 
 
+class Checked:
+    """An open file, group or dataset whose reads name the file and the object when they fail: a chunk that fails
+    its Fletcher-32 checksum (natgrad writes every dataset with one; h5py verifies it on reading), a truncated
+    file. Everything else is the h5py object's."""
+
+    def __init__(self, obj, path):
+        self._obj, self._path = obj, path
+
+    def __getattr__(self, name):
+        return getattr(self._obj, name)
+
+    def __contains__(self, name):
+        return name in self._obj
+
+    def __iter__(self):
+        return iter(self._obj)
+
+    def __len__(self):
+        return len(self._obj)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._obj.close()
+
+    def __getitem__(self, key):
+        try:
+            value = self._obj[key]
+        except OSError as e:
+            fail(self._path, f"{self._obj.name} fails its checksum or cannot be read (damaged file?): {e}")
+        return Checked(value, self._path) if isinstance(value, (h5py.Group, h5py.Dataset)) else value
+
+
+def strings_crc(values):
+    """natgrad's checksum of a string dataset (its attribute crc32): CRC-32 of each string's UTF-8 bytes and a 0."""
+    crc = 0
+    for v in values:
+        crc = zlib.crc32(v.encode() + b"\0", crc)
+    return crc
+
+
+def strings(f, path, name):
+    """The strings of dataset `name` of an open file, their checksum verified where natgrad stored one."""
+    d = f[name]
+    values = [text(v) for v in d[()]]
+    if "crc32" in d.attrs and int(d.attrs["crc32"]) != strings_crc(values):
+        fail(path, f"/{name} fails its checksum (damaged file?)")
+    return values
+
+
 def open_checked(path, expected=None):
-    """Open an HDF5 file read-only after checking its format and schema version.
+    """Open an HDF5 file read-only after checking its format and schema version; a Checked file.
 
     expected: one format name, a tuple of accepted names, or None for any natgrad format.
     """
@@ -71,7 +123,7 @@ def open_checked(path, expected=None):
     except BaseException:
         f.close()
         raise
-    return f
+    return Checked(f, path)
 
 
 def attrs(obj):
@@ -106,8 +158,8 @@ def check_shape(path, name, array, shape):
 
 
 def vocab(f):
-    """The /vocab of an open corpus or lda model, as a list of str."""
-    return [text(w) for w in f["vocab"][:]]
+    """The /vocab of an open corpus or model (a Checked file), as a list of str."""
+    return strings(f, f._path, "vocab")
 
 
 def doc_lengths(indptr, counts):
@@ -122,5 +174,5 @@ def read_dense(path):
         require_format(f, path, DENSE)
         return {"data": f["data"][:], "row_ids": f["row_ids"][:],
                 "labels": f["labels"][:] if "labels" in f else None,
-                "column_names": [text(c) for c in f["column_names"][:]] if "column_names" in f else None,
+                "column_names": strings(f, path, "column_names") if "column_names" in f else None,
                 "attrs": attrs(f)}

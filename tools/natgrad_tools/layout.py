@@ -8,7 +8,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import registry
-from .formats import LAYOUT_SCHEMA, MODEL, fail, require, schema_version, text
+from .formats import LAYOUT_SCHEMA, MODEL, fail, require, schema_version, strings, text
 
 LAYOUT_DATASETS = ("names", "ranks", "dims", "offsets", "strides")
 CHUNK = 1 << 22          # flat indices made at a time when checking that the tensors cover lambda once
@@ -129,7 +129,7 @@ def read_layout(f, path):
     """The Layout recorded in /layout of an open schema 2 model file, checked against /model and itself."""
     require(f, path, f"{MODEL} schema version {schema_version(f)}",
             ["layout"] + [f"layout/{n}" for n in LAYOUT_DATASETS])
-    names = [text(x) for x in np.asarray(f["layout/names"][()]).ravel()]
+    names = strings(f, path, "layout/names")
     ranks, dims, offsets, strides = (_ints(f, path, n) for n in LAYOUT_DATASETS[1:])
     size = f["layout"].attrs.get("size")
     if size is None or not np.issubdtype(np.asarray(size).dtype, np.integer) or np.ndim(size) != 0:

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -57,9 +58,19 @@ class File {
   static File open_read(const std::string& path);
   /// Whether `path` is a readable HDF5 file (by its signature).
   static bool is_hdf5(const std::string& path);
-  /// Creates (truncates) a file for writing.
+  /// Creates (truncates) a file for writing, on disk.
   /// @throws natgrad::Error naming the path if it cannot be created.
   static File create(const std::string& path);
+  /// Creates a file in memory (HDF5's core driver) that `path` names in messages.
+  static File create_in_memory(const std::string& path);
+  /// Closes a file of create_in_memory and returns its bytes.
+  std::vector<unsigned char> close_to_image();
+
+  /// The memory of a file of create_in_memory, taken at its close.
+  struct Image {
+    std::size_t size = 0;
+    std::vector<unsigned char> bytes;
+  };
 
   const std::string& path() const { return path_; }
   /// Flushes buffers to the operating system.
@@ -69,6 +80,9 @@ class File {
   void create_group(const std::string& name);
 
   /// Writes a dataset of `dims` (row-major) from `data`; product(dims) == data.size().
+  /// Stored in chunks of about 1 MB with a Fletcher-32 checksum each, which every
+  /// read verifies (HDF5 and h5py alike); a string dataset carries a CRC-32 of
+  /// its strings (attribute crc32), which read_strings verifies.
   template <class T>
   void write(const std::string& name, std::span<const T> data, const std::vector<std::uint64_t>& dims);
   /// Writes a scalar dataset.
@@ -79,10 +93,12 @@ class File {
   /// Writes a table as a 1-D compound dataset; all columns have the same length.
   void write_table(const std::string& name, const std::vector<Column>& columns);
   /// Creates an empty 1-D dataset of T that append() extends, stored in chunks of `chunk` elements
-  /// (for data written piece by piece, whose size is not known in advance).
+  /// (for data written piece by piece, whose size is not known in advance), each with a
+  /// Fletcher-32 checksum as File::write's.
   template <class T>
   void create_appendable(const std::string& name, std::uint64_t chunk);
-  /// The same for variable-length UTF-8 strings.
+  /// The same for variable-length UTF-8 strings, whose CRC-32 attribute (as write_strings')
+  /// append_strings keeps up to date.
   void create_appendable_strings(const std::string& name, std::uint64_t chunk);
   /// Appends `values` at the end of a dataset made by create_appendable (of T, or of strings).
   template <class T>
@@ -148,6 +164,7 @@ class File {
 
   std::string path_;
   Handle handle_;
+  std::shared_ptr<Image> image_;  ///< for a file of create_in_memory
 };
 
 /// Writes the groups, datasets and attributes of `group` (paths absolute).
@@ -159,13 +176,16 @@ void write_group(File& file, const Group& group);
 /// @throws natgrad::Error naming the file and the object it cannot read.
 Group read_group(const File& file, const std::string& root);
 
-/// A file created as `path`.tmp and renamed over `path` by commit(), once
-/// flushed and synced to disk: a reader never sees it half-written. Destroyed
+/// A file written on disk piece by piece (when it need not fit in memory, as
+/// a corpus converted from text) under its temporary_path(path), and put in
+/// place by commit(): closed, synced to disk and renamed over `path`
+/// (io::rename_into_place), so a reader never sees it half-written. Destroyed
 /// without commit() (an error on the way), it removes the temporary file and
-/// leaves `path` as it was.
+/// leaves `path` as it was. Its datasets are checksummed as any (File::write,
+/// File::create_appendable).
 class AtomicFile {
  public:
-  /// @throws natgrad::Error naming the path if `path`.tmp cannot be created.
+  /// @throws natgrad::Error naming the path if the temporary file cannot be created.
   explicit AtomicFile(std::string path);
   ~AtomicFile();
   AtomicFile(const AtomicFile&) = delete;
@@ -173,7 +193,7 @@ class AtomicFile {
   /// The open temporary file, until commit().
   File& file() { return *file_; }
   /// Flushes, closes, syncs and renames the file into place.
-  /// @throws natgrad::Error naming the path if it cannot be written.
+  /// @throws natgrad::Error naming the path and the cause if it cannot be written.
   void commit();
 
  private:
@@ -183,8 +203,12 @@ class AtomicFile {
   bool committed_ = false;
 };
 
-/// Creates `path` atomically (an AtomicFile that `body` writes).
-/// @throws natgrad::Error naming the path if it cannot be written.
+/// Creates `path` atomically: `body` writes the file in memory, whose bytes
+/// then go to a temporary file unique to this process, synced to disk and
+/// renamed over `path` (io::write_file); on any error no temporary file is
+/// left and `path` is as it was. Datasets are written so that reading them
+/// verifies them (see File::write), and the file's metadata is checksummed.
+/// @throws natgrad::Error naming the path and the cause if it cannot be written.
 void write_file_atomically(const std::string& path, const std::function<void(File&)>& body);
 
 }  // namespace natgrad::io::h5

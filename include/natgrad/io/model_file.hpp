@@ -100,8 +100,9 @@ struct ModelFile {
   void set_lambda(const Layout& layout, const Eigen::VectorXd& lambda);
 };
 
-/// Writes the model file atomically: `path`.tmp, flushed and synced, renamed to `path`.
-/// @throws natgrad::Error naming the path if it cannot be written.
+/// Writes the model file atomically (h5::write_file_atomically: a temporary
+/// file unique to the process, synced, renamed to `path`).
+/// @throws natgrad::Error naming the path and the cause if it cannot be written.
 void write_model_file(const std::string& path, const ModelFile& contents);
 
 /// Reads and checks the generic part of a model file or checkpoint of schema
@@ -110,6 +111,12 @@ void write_model_file(const std::string& path, const ModelFile& contents);
 /// @throws natgrad::Error naming the file and the field that is missing,
 ///   malformed, or of a newer schema version.
 ModelFile read_model_file(const std::string& path);
+
+/// Reads what identifies the run a model file or checkpoint belongs to, and
+/// nothing large: its type, /config, /data and the step (the other fields stay
+/// empty). For choosing among checkpoints before reading one whole.
+/// @throws natgrad::Error as read_model_file.
+ModelFile read_model_header(const std::string& path);
 
 /// The checksum as text, e.g. "0x00ff...".
 std::string checksum_text(std::uint64_t checksum);

@@ -1,0 +1,109 @@
+# A model or checkpoint altered after it was written (flipped bits, a page of
+# zeros, a lost write: an older page where a newer one should be) is refused
+# by a restart, `evaluate`, `infer` and the Python tools, naming the file and
+# the dataset; `--restart auto` skips a damaged newest checkpoint with a
+# warning and continues from the newest good one, bit for bit; the two copies
+# of λ in a checkpoint are cross-checked.
+source "$(dirname "$0")/common.sh"
+KOS="$NATGRAD_REPO/jobs/data/kos"
+cd "$WORK"
+"$NATGRAD" convert uci "$KOS/docword.kos.txt.gz" "$KOS/vocab.kos.txt" --out kos.h5 --split-every 10 \
+  --heldout-out kos_test.h5 >/dev/null
+JOB=(--model.topics 10 --data.train kos.h5 --data.heldout kos_test.h5 --solver.batch_size 128 --solver.seed 4
+  --eval.every_steps 0)
+fit() { timeout 120 "$MPIEXEC" -np 2 "$NATGRAD" fit "${JOB[@]}" "$@"; }
+fit --solver.max_steps 8 --output.model straight.h5 >/dev/null
+fit --solver.max_steps 6 --checkpoint.path ck --checkpoint.every_steps 3 --checkpoint.keep 5 --output.model m6.h5 >/dev/null
+[ -f ck/ckpt-000000003.h5 ] && [ -f ck/ckpt-000000006.h5 ] || fail "no checkpoints at steps 3 and 6"
+
+# Damaged copies of the step-6 checkpoint, each in one dataset's stored bytes.
+"$NATGRAD_PYTHON" - <<'PY'
+import shutil, h5py
+def where(path, name, chunk=0):
+    with h5py.File(path, "r") as f:
+        d = f[name]
+        return d.id.get_chunk_info(chunk).byte_offset if d.chunks else d.id.get_offset()
+def damage(name, dataset, change):
+    shutil.copy("ck/ckpt-000000006.h5", name)
+    at = where(name, dataset)
+    with open(name, "r+b") as f:
+        change(f, at)
+def flip(f, at):            # one flipped bit, in the 10th value
+    f.seek(at + 75); b = f.read(1); f.seek(at + 75); f.write(bytes([b[0] ^ 0x04]))
+def zeros(f, at):           # a page of zeros
+    f.seek(at); f.write(bytes(4096))
+def lost(f, at):            # a lost write: the bytes of the same place in the older checkpoint
+    with open("ck/ckpt-000000003.h5", "rb") as old:
+        old.seek(at); page = old.read(4096)
+    f.seek(at); f.write(page)
+damage("flip_lambda.h5", "model/lambda", flip)
+damage("zeros_offset.h5", "solver/lambda_offset", zeros)
+damage("lost_lambda.h5", "model/lambda", lost)
+damage("flip_alpha.h5", "model/alpha", flip)
+# A string of the vocabulary changed in place (its bytes live in the file's heap).
+shutil.copy("ck/ckpt-000000006.h5", "vocab_word.h5")
+data = open("vocab_word.h5", "rb").read()
+word = b"aarp"  # a word of KOS's vocabulary
+at = data.find(word + b"\0")
+assert at > 0
+with open("vocab_word.h5", "r+b") as f:
+    f.seek(at); f.write(b"zarp")
+# λ's tensor rewritten consistently (valid checksums) but no longer η + a·M.
+shutil.copy("ck/ckpt-000000006.h5", "inconsistent.h5")
+with h5py.File("inconsistent.h5", "r+") as f:
+    lam = f["model/lambda"][:]
+    lam[0, 0] *= 1.5
+    f["model/lambda"][...] = lam
+PY
+
+failures=0
+refused() {  # NAME EXPECTED COMMAND...: the command fails with one message holding EXPECTED
+  local name=$1 expected=$2 status=0
+  shift 2
+  "$@" > out.log 2> err.log || status=$?
+  if [ "$status" = 0 ]; then
+    echo "FAIL: $name: accepted"; failures=$((failures + 1))
+  elif ! grep -qF -- "$expected" err.log; then
+    echo "FAIL: $name: message lacks '$expected': $(tail -2 err.log)"; failures=$((failures + 1))
+  else
+    echo "ok: $name: $(grep -m1 -E 'error|natgrad_tools' err.log)"
+  fi
+}
+TOOLS="$NATGRAD_REPO/tools/natgrad_tools.py"
+for f in flip_lambda lost_lambda; do
+  refused "$f, evaluate" "$f.h5: cannot read dataset '/model/lambda': it fails its checksum" \
+    timeout 60 "$MPIEXEC" -np 2 "$NATGRAD" evaluate --model $f.h5 --data kos_test.h5
+  refused "$f, infer" "$f.h5: cannot read dataset '/model/lambda': it fails its checksum" \
+    timeout 60 "$MPIEXEC" -np 2 "$NATGRAD" infer --model $f.h5 --data kos_test.h5 --out theta_$f.h5
+  refused "$f, restart" "$f.h5: cannot read dataset '/model/lambda': it fails its checksum" \
+    fit --solver.max_steps 8 --restart $f.h5 --output.model r.h5
+  refused "$f, tools" "Fletcher32" "$NATGRAD_PYTHON" "$TOOLS" topics $f.h5
+done
+refused "page of zeros in M, restart" "zeros_offset.h5: cannot read dataset '/solver/lambda_offset': it fails its checksum" \
+  fit --solver.max_steps 8 --restart zeros_offset.h5 --output.model r.h5
+refused "flipped bit in alpha, evaluate" "flip_alpha.h5: cannot read dataset '/model/alpha'" \
+  timeout 60 "$MPIEXEC" -np 2 "$NATGRAD" evaluate --model flip_alpha.h5 --data kos_test.h5
+refused "a word of the vocabulary, evaluate" "vocab_word.h5: dataset '/vocab' fails its checksum" \
+  timeout 60 "$MPIEXEC" -np 2 "$NATGRAD" evaluate --model vocab_word.h5 --data kos_test.h5
+refused "a word of the vocabulary, tools" "vocab_word.h5: /vocab fails its checksum" \
+  "$NATGRAD_PYTHON" "$TOOLS" topics vocab_word.h5
+refused "λ against η + a·M, restart" "inconsistent.h5: λ's tensors in '/model' disagree with η + a · M" \
+  fit --solver.max_steps 8 --restart inconsistent.h5 --output.model r.h5
+[ ! -e theta_flip_lambda.h5 ] || { echo "FAIL: infer wrote a theta file from a damaged model"; failures=$((failures + 1)); }
+
+# --restart auto over a damaged newest checkpoint: a warning, then the newest good one, bit for bit.
+cp lost_lambda.h5 ck/ckpt-000000007.h5
+fit --solver.max_steps 8 --checkpoint.path ck --checkpoint.every_steps 3 --checkpoint.keep 5 --restart auto \
+  --output.model resumed.h5 > auto.log 2> auto.err || { echo "FAIL: restart auto: $(cat auto.err)"; failures=$((failures + 1)); }
+grep -q "warning: skipping checkpoint ck/ckpt-000000007.h5: cannot read dataset '/model/lambda'" auto.err \
+  && grep -q "restarting from ck/ckpt-000000006.h5" auto.log \
+  && echo "ok: restart auto skips the damaged checkpoint: $(grep warning auto.err)" \
+  || { echo "FAIL: restart auto did not skip the damaged checkpoint: $(cat auto.log auto.err)"; failures=$((failures + 1)); }
+"$NATGRAD_PYTHON" -c "
+import sys, h5py, numpy as np
+a, b = (h5py.File(p, 'r')['model/lambda'][:] for p in ('straight.h5', 'resumed.h5'))
+sys.exit(0 if np.array_equal(a, b) else 1)" \
+  && echo "ok: resumed over the damaged checkpoint bit for bit" \
+  || { echo "FAIL: the run resumed over the damaged checkpoint differs"; failures=$((failures + 1)); }
+[ "$failures" = 0 ] || exit 1
+echo "e2e_damaged_files: ok"
