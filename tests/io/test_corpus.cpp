@@ -423,7 +423,8 @@ TEST_F(CorpusFile, WriterStreamsMoreThanItBuffers) {
     writer.add(ids, counts, 2 * d, "doc" + std::to_string(d));
     expected.add_document(ids, counts, 2 * d);
   }
-  EXPECT_FALSE(std::filesystem::exists(path_));  // written under path.tmp until finished
+  EXPECT_FALSE(std::filesystem::exists(path_));  // written under its temporary name until finished
+  EXPECT_TRUE(std::filesystem::exists(temporary_path(path_)));
   writer.finish(expected.vocab, 3, "test");
   const Corpus r = read_corpus(path_, 0, 200000, true);
   EXPECT_EQ(r.indptr, expected.indptr);
@@ -434,7 +435,19 @@ TEST_F(CorpusFile, WriterStreamsMoreThanItBuffers) {
   const auto names = h5::File::open_read(path_).read_strings("/doc_names");
   ASSERT_EQ(names.size(), 200000u);
   EXPECT_EQ(names[199999], "doc199999");
-  EXPECT_FALSE(std::filesystem::exists(path_ + ".tmp"));
+  EXPECT_FALSE(std::filesystem::exists(temporary_path(path_)));
+  // Checksummed as a file written whole: numbers with Fletcher-32, strings with the CRC-32 of write_strings.
+  const h5::Handle file(H5Fopen(path_.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  for (const char* name : {"/indptr", "/indices", "/counts", "/doc_ids"}) {
+    const h5::Handle set(H5Dopen2(file.get(), name, H5P_DEFAULT), H5Dclose);
+    const h5::Handle plist(H5Dget_create_plist(set.get()), H5Pclose);
+    EXPECT_GE(H5Pget_filter_by_id2(plist.get(), H5Z_FILTER_FLETCHER32, nullptr, nullptr, nullptr, 0, nullptr, nullptr),
+              0)
+        << name;
+  }
+  h5::File whole = h5::File::create(dir_ + "/whole.h5");
+  whole.write_strings("/doc_names", names);
+  EXPECT_EQ(h5::File::open_read(path_).attr_int("/doc_names", "crc32"), whole.attr_int("/doc_names", "crc32"));
 }
 
 TEST_F(CorpusFile, WriterNotFinishedLeavesNoFile) {
@@ -443,7 +456,7 @@ TEST_F(CorpusFile, WriterNotFinishedLeavesNoFile) {
     writer.add(std::vector<std::int32_t>{0}, std::vector<std::int32_t>{1}, 0);
   }
   EXPECT_FALSE(std::filesystem::exists(path_));
-  EXPECT_FALSE(std::filesystem::exists(path_ + ".tmp"));
+  EXPECT_FALSE(std::filesystem::exists(temporary_path(path_)));
 }
 
 TEST_F(CorpusFile, InfoReadsTheSizes) {

@@ -113,8 +113,9 @@ void write_model_file(const std::string& path, const ModelFile& contents);
 ModelFile read_model_file(const std::string& path);
 
 /// Reads what identifies the run a model file or checkpoint belongs to, and
-/// nothing large: its type, /config, /data and the step (the other fields stay
-/// empty). For choosing among checkpoints before reading one whole.
+/// nothing large: its type, /config, /data, the step and the first step (the
+/// other fields stay empty). For choosing among checkpoints before reading one
+/// whole.
 /// @throws natgrad::Error as read_model_file.
 ModelFile read_model_header(const std::string& path);
 
