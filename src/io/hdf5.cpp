@@ -1,6 +1,7 @@
 #include "natgrad/io/hdf5.hpp"
 
 #include <fcntl.h>
+#include <cerrno>
 #include <unistd.h>
 
 #include <cstdio>
@@ -24,6 +25,9 @@ namespace {
 // HDF5 prints its own error stack by default; natgrad reports errors itself.
 void silence_hdf5() {
   static const bool silenced = [] {
+    // natgrad closes every file it opens; HDF5's own closing at exit would close again a file whose close
+    // failed (a full disk), and crash.
+    H5dont_atexit();
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     return true;
   }();
@@ -153,14 +157,16 @@ bool File::is_hdf5(const std::string& path) {
   return H5Fis_hdf5(path.c_str()) > 0;
 }
 
-File File::create(const std::string& path) {
+File File::create(const std::string& path) { return create_on_disk(path, path); }
+
+File File::create_on_disk(const std::string& at, const std::string& shown) {
   silence_hdf5();
   const Handle fapl = checked_access();
-  const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
+  const hid_t id = H5Fcreate(at.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
   if (id < 0) {
-    throw Error(path + ": cannot create file (does the folder exist, and is it writable?)");
+    throw Error(shown + ": cannot create file (does the folder exist, and is it writable?)");
   }
-  return File(path, Handle(id, H5Fclose));
+  return File(shown, Handle(id, H5Fclose));
 }
 
 namespace {
@@ -215,8 +221,14 @@ std::vector<unsigned char> File::close_to_image() {
 
 void File::fail(const std::string& what) const { throw Error(path_ + ": " + what); }
 
+void File::fail_write(const std::string& what) const {
+  // HDF5 leaves errno as its failed write(2) set it; cleared before each call that writes.
+  fail(what + (errno != 0 ? ": " + std::string(std::strerror(errno)) : " (disk full?)"));
+}
+
 void File::flush() {
-  if (H5Fflush(handle_.get(), H5F_SCOPE_GLOBAL) < 0) fail("cannot flush to disk");
+  errno = 0;
+  if (H5Fflush(handle_.get(), H5F_SCOPE_GLOBAL) < 0) fail_write("cannot flush to disk");
 }
 
 bool File::exists(const std::string& name) const {
@@ -245,8 +257,9 @@ void File::write(const std::string& name, std::span<const T> data, const std::ve
                         dcpl.get(), H5P_DEFAULT),
              H5Dclose);
   if (set.get() < 0) fail("cannot create dataset '" + name + "'");
+  errno = 0;
   if (!data.empty() && H5Dwrite(set.get(), native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) < 0) {
-    fail("cannot write dataset '" + name + "' (disk full?)");
+    fail_write("cannot write dataset '" + name + "'");
   }
 }
 
@@ -273,8 +286,9 @@ void File::write_strings(const std::string& name, const std::vector<std::string>
                         H5P_DEFAULT),
              H5Dclose);
   if (set.get() < 0) fail("cannot create dataset '" + name + "'");
+  errno = 0;
   if (n > 0 && H5Dwrite(set.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()) < 0) {
-    fail("cannot write dataset '" + name + "'");
+    fail_write("cannot write dataset '" + name + "'");
   }
   set_attr(name, kStringsCrc, strings_crc(values));
 }
@@ -345,12 +359,14 @@ void File::append_of(const std::string& name, hid_t type, std::uint64_t count, c
   const hsize_t start = length;
   const hsize_t n = count;
   const hsize_t grown = length + n;
-  if (H5Dset_extent(set.get(), &grown) < 0) fail("cannot extend dataset '" + name + "'");
+  errno = 0;
+  if (H5Dset_extent(set.get(), &grown) < 0) fail_write("cannot extend dataset '" + name + "'");
   const Handle space(H5Dget_space(set.get()), H5Sclose);
   H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &n, nullptr);
   const Handle memory(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  errno = 0;
   if (H5Dwrite(set.get(), type, memory.get(), space.get(), H5P_DEFAULT, values) < 0) {
-    fail("cannot write dataset '" + name + "' (disk full?)");
+    fail_write("cannot write dataset '" + name + "'");
   }
 }
 
@@ -732,10 +748,13 @@ Group read_group(const File& file, const std::string& root) {
 }
 
 AtomicFile::AtomicFile(std::string path)
-    : path_(std::move(path)), tmp_(temporary_path(path_)), file_(File::create(tmp_)) {}
+    : path_(std::move(path)), tmp_(temporary_path(path_)), file_(File::create_on_disk(tmp_, path_)) {}
 
 AtomicFile::~AtomicFile() {
   if (committed_) return;
+  // Emptied first, so that HDF5's last writes at the close find space even on a full disk: a file whose
+  // close fails stays open in HDF5, which then crashes at exit closing it again.
+  if (file_) ::truncate(tmp_.c_str(), 0);
   file_.reset();  // closed before it is removed
   std::remove(tmp_.c_str());
 }

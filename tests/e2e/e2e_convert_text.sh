@@ -68,4 +68,19 @@ assert [n.decode() for n in a["doc_names"][:]] == names, "document names differ 
 print(f"debdesc: {a.attrs['num_docs']} documents, {a.attrs['vocab_size']} words, {a.attrs['num_tokens']} tokens: "
       "the shared docword and vocab exactly")
 PY
+# A full disk: the message names the corpus and the cause, the process exits with status 1 and nothing crashes,
+# no temporary file is left (root only: on a small tmpfs mounted for the test).
+if [ "$(id -u)" = 0 ] && mkdir disk && mount -t tmpfs -o size=1m tmpfs disk 2>/dev/null; then
+  trap 'umount "$WORK/disk" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+  dd if=/dev/zero of=disk/filler bs=1024 count=900 status=none 2>/dev/null || true
+  status=0
+  "$NATGRAD" convert text "$TEXT" --out disk/c.h5 > full.log 2> full.err || status=$?
+  [ "$status" = 1 ] && grep -q "^natgrad: error: disk/c.h5: cannot write .*: No space left on device$" full.err \
+    || fail "a full disk: status $status, $(cat full.err)"
+  [ "$(ls disk)" = filler ] || fail "a partial file was left: $(ls disk)"
+  echo "ok: $(cat full.err); nothing left"
+  umount disk
+else
+  echo "not root, or no tmpfs: the full disk is not tried"
+fi
 echo "e2e_convert_text: ok"

@@ -149,8 +149,13 @@ class File {
   std::string attr_string(const std::string& object, const std::string& attr) const;
 
  private:
+  friend class AtomicFile;
   File(std::string path, Handle handle) : path_(std::move(path)), handle_(std::move(handle)) {}
+  /// Creates the file `at` on disk, named `shown` in messages.
+  static File create_on_disk(const std::string& at, const std::string& shown);
   [[noreturn]] void fail(const std::string& what) const;
+  /// fail() for a write to disk: names errno's cause where the write set it.
+  [[noreturn]] void fail_write(const std::string& what) const;
   Handle open_dataset(const std::string& name) const;
   void create_appendable_of(const std::string& name, hid_t type, std::uint64_t chunk);
   void append_of(const std::string& name, hid_t type, std::uint64_t count, const void* values);
