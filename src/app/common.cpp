@@ -1,8 +1,13 @@
 #include "common.hpp"
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
+#include <optional>
 
 #include "natgrad/error.hpp"
 #include "natgrad/io/files.hpp"
@@ -41,6 +46,60 @@ void refuse_overwrite(const std::vector<NamedPath>& outputs, const std::vector<N
   }
 }
 
+namespace {
+
+// A number of bytes from the first line of a file ("max" or unreadable: none).
+std::optional<double> bytes_in(const std::string& path) {
+  std::ifstream in(path);
+  std::string word;
+  if (!(in >> word) || word == "max") return std::nullopt;
+  try {
+    return std::stod(word);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+// A field of /proc/self/status or /proc/meminfo in bytes ("VmSize:  1234 kB"), or none.
+std::optional<double> kilobytes_field(const std::string& path, const std::string& field) {
+  std::ifstream in(path);
+  std::string name;
+  double kb = 0;
+  while (in >> name) {
+    if (name == field && in >> kb) return kb * 1024.0;
+    in.ignore(1 << 20, '\n');
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+MemoryLimit memory_limit(int ranks_on_node) {
+  MemoryLimit limit{std::numeric_limits<double>::infinity(), "no limit"};
+  const auto consider = [&](std::optional<double> bytes, const std::string& what) {
+    if (bytes && *bytes < limit.bytes) limit = {std::max(*bytes, 0.0), what};
+  };
+  rlimit as{};
+  if (getrlimit(RLIMIT_AS, &as) == 0 && as.rlim_cur != RLIM_INFINITY) {
+    const auto used = kilobytes_field("/proc/self/status", "VmSize:");
+    consider(static_cast<double>(as.rlim_cur) - used.value_or(0.0), "its address-space limit, RLIMIT_AS");
+  }
+  // cgroup v2, then v1.
+  if (const auto max = bytes_in("/sys/fs/cgroup/memory.max")) {
+    consider(*max - bytes_in("/sys/fs/cgroup/memory.current").value_or(0.0), "its cgroup's memory limit");
+  } else if (const auto v1 = bytes_in("/sys/fs/cgroup/memory/memory.limit_in_bytes"); v1 && *v1 < 1e18) {
+    consider(*v1 - bytes_in("/sys/fs/cgroup/memory/memory.usage_in_bytes").value_or(0.0), "its cgroup's memory limit");
+  }
+  if (const auto available = kilobytes_field("/proc/meminfo", "MemAvailable:")) {
+    consider(*available / std::max(ranks_on_node, 1),
+             "the node's available memory" +
+                 (ranks_on_node > 1 ? " shared by its " + std::to_string(ranks_on_node) + " ranks" : std::string()));
+  }
+  return limit;
+}
+
+std::string gigabytes(double bytes) { return format_double("%.1f", bytes / 1e9) + " GB"; }
+
 std::string format_double(const char* format, double value) {
   char text[64];
   std::snprintf(text, sizeof text, format, value);
@@ -50,8 +109,12 @@ std::string format_double(const char* format, double value) {
 Applied apply_model(const config::InferConfig& config, comm::Communicator& comm, bool same_columns) {
   Applied a;
   comm::agree(comm, [&] {
+    if (comm.rank() == 0) {
+      refuse_overwrite({{"--out", config.out}}, {{"--model", config.model}, {"--data", config.data}});
+      if (!config.out.empty()) check_writable("--out", config.out);
+    }
+    const Doing reading("reading the model file " + config.model);
     a.model = models::load_model_file(config.model);
-    if (comm.rank() == 0 && !config.out.empty()) check_writable("--out", config.out);
     models::LocalOptions local;
     local.max_iters = static_cast<int>(config.local_max_iters);
     local.tol = config.local_tol;
@@ -62,6 +125,17 @@ Applied apply_model(const config::InferConfig& config, comm::Communicator& comm,
     const io::DataInfo info = io::read_info(kind, config.data);
     if (same_columns || info.columns > a.predictor->columns()) {
       io::require_columns(kind, config.data, info.columns, a.predictor->columns(), "the model " + config.model);
+    }
+    if (comm.rank() == 0) {
+      // The data's columns are the model's (without same_columns, its first ones: a continued model's
+      // training corpus lacks the words of the old model it did not see).
+      const std::vector<std::string>& names = a.model.file.vocab;
+      const bool whole = info.columns == a.predictor->columns();
+      const std::size_t first = std::min(static_cast<std::size_t>(info.columns), names.size());
+      const std::vector<std::string> expected =
+          whole ? names : std::vector<std::string>(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(first));
+      io::require_same_names(kind, config.data, info, expected, whole ? a.model.file.vocab_hash : "",
+                             "the model " + config.model);
     }
     a.shard = io::read_shard(kind, config.data, info.items, comm.rank(), comm.size(), false);
   });

@@ -29,6 +29,19 @@ struct NamedPath {
 /// as another output (an empty path names nothing). @throws natgrad::Error naming both
 void refuse_overwrite(const std::vector<NamedPath>& outputs, const std::vector<NamedPath>& inputs);
 
+/// The memory this process can still have, and what limits it: the smallest
+/// of what its address-space limit (RLIMIT_AS) leaves, what its cgroup's
+/// memory limit leaves, and the node's available memory (MemAvailable) shared
+/// among the `ranks_on_node` ranks there.
+struct MemoryLimit {
+  double bytes = 0.0;
+  std::string what;  ///< "RLIMIT_AS", "the cgroup's limit", "MemAvailable / 2 ranks"
+};
+MemoryLimit memory_limit(int ranks_on_node);
+
+/// "11.0 GB".
+std::string gigabytes(double bytes);
+
 /// `value` printed with a printf `format` ("%.2f").
 std::string format_double(const char* format, double value);
 

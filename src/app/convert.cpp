@@ -8,6 +8,11 @@
 namespace natgrad::app {
 
 void run_convert(const config::ConvertConfig& config, std::ostream& out) {
+  std::vector<detail::NamedPath> inputs = {{"the input", config.input}, {"the vocabulary", config.vocab}};
+  for (const std::string& input : config.text.inputs) inputs.push_back({"the input", input});
+  inputs.push_back({"--stop-words", config.text.stop_words});
+  inputs.push_back({"--vocab", config.text.vocab});
+  detail::refuse_overwrite({{"--out", config.out}, {"--heldout-out", config.heldout_out}}, inputs);
   if (config.format == "text") {  // streams to the file: the corpus is never held whole
     io::convert_text(config.text, config.out, config.split_every, config.heldout_out, out);
     return;

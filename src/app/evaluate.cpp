@@ -28,11 +28,16 @@ double run_evaluate(const config::InferConfig& config, comm::Communicator& comm,
   sums.insert(sums.end(), extra.begin(), extra.end());
   comm.allreduce_sum(std::span(sums));
   const std::vector<double> score(sums.begin(), sums.begin() + held);
-  if (comm.rank() == 0) {
-    if (!config.data.empty()) out << a.predictor->report(score, config.model, config.data) << "\n";
-    if (!extra.empty()) out << a.predictor->measure_report(measures, {sums.begin() + held, sums.end()}, config.model);
+  // The sums are the same on every rank: so is an error of the metric (data that score nothing).
+  try {
+    if (comm.rank() == 0) {
+      if (!config.data.empty()) out << a.predictor->report(score, config.model, config.data) << "\n";
+      if (!extra.empty()) out << a.predictor->measure_report(measures, {sums.begin() + held, sums.end()}, config.model);
+    }
+    return config.data.empty() ? std::numeric_limits<double>::quiet_NaN() : a.predictor->metric(score);
+  } catch (const Error& e) {
+    throw comm::AgreedError((config.data.empty() ? config.model : config.data) + ": " + e.what());
   }
-  return config.data.empty() ? std::numeric_limits<double>::quiet_NaN() : a.predictor->metric(score);
 }
 
 }  // namespace natgrad::app

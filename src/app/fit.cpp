@@ -65,9 +65,8 @@ void check_fits(const io::ModelFile& saved, const std::string& path, const confi
 }
 
 // λ of a checkpoint in the solver's form: exactly as the run kept it, or, in a
-// file from before /solver/lambda_offset, λ = η + 1 · (λ − η). The two copies
-// of λ a checkpoint holds are cross-checked: λ's tensors against η + a · M,
-// and the block sums kept with M against M's own.
+// file from before /solver/lambda_offset, λ = η + 1 · (λ − η) (its two copies
+// of λ were cross-checked when it was read: models::load_model_file).
 models::GlobalParams saved_lambda(const io::ModelFile& saved, const models::Model& model, const std::string& path) {
   const Eigen::VectorXd lambda = saved.lambda(model.layout());
   if (saved.lambda_offset.size() == 0) return {model.prior(), lambda, model.global_block_size()};
@@ -78,21 +77,26 @@ models::GlobalParams saved_lambda(const io::ModelFile& saved, const models::Mode
                 std::to_string(saved.lambda_offset_block_sum.size()) + ", the job's λ " +
                 std::to_string(model.global_size()) + " in blocks of " + std::to_string(model.global_block_size()));
   }
-  models::GlobalParams kept(model.prior(), saved.lambda_offset, saved.lambda_scale, saved.lambda_offset_block_sum);
-  // λ's tensors were written as η + a · M: equal but for the rounding of another build's arithmetic.
-  const Eigen::VectorXd dense = kept.dense();
-  if (!((dense - lambda).cwiseAbs().array() <= 1e-12 * lambda.cwiseAbs().array() + 1e-300).all()) {
-    throw Error(path + ": λ's tensors in '/model' disagree with η + a · M of '/solver' (a damaged file?)");
-  }
-  // The block sums are kept as M changes: they differ from a fresh sum by rounding only.
-  const Eigen::Index b = model.global_block_size();
-  const Eigen::Map<const Eigen::MatrixXd> blocks(saved.lambda_offset.data(), b, saved.lambda_offset.size() / b);
-  const Eigen::VectorXd sums = blocks.rowwise().sum();
-  const Eigen::VectorXd scale = blocks.cwiseAbs().rowwise().sum();
-  if (!((sums - saved.lambda_offset_block_sum).cwiseAbs().array() <= 1e-9 * scale.array() + 1e-300).all()) {
-    throw Error(path + ": '/solver/lambda_offset_block_sum' disagrees with '/solver/lambda_offset' (a damaged file?)");
-  }
-  return kept;
+  return {model.prior(), saved.lambda_offset, saved.lambda_scale, saved.lambda_offset_block_sum};
+}
+
+// Refuses, before λ is allocated, a model whose λ and the solver's copies of
+// it would not fit in the memory this rank can have. The solver starts with 5
+// vectors of λ's size (the prior, the initial λ, their difference, the offset
+// it keeps, the statistics of a step that touches all of λ); rank 0, writing a
+// model file, holds 7 more (λ, its tensors, a copy of the offset, and the
+// file, twice, as HDF5 builds it in memory and as it is written).
+void check_memory(const models::Model& model, comm::Communicator& comm) {
+  comm::agree(comm, [&] {
+    const double n = static_cast<double>(model.global_size());
+    const double need = 8.0 * n * (comm.rank() == 0 ? 12.0 : 5.0) + model.state_bytes();
+    const detail::MemoryLimit can = detail::memory_limit(comm.node_size());
+    if (need > can.bytes) {
+      throw Error("λ and its copies need " + detail::gigabytes(need) + " on this rank (" + model.description() +
+                  ": " + std::to_string(model.global_size()) + " values of λ); this rank can have " +
+                  detail::gigabytes(can.bytes) + " (" + can.what + ")");
+    }
+  });
 }
 
 // A model that the fit continues (--init-model), and how the data's columns match its.
@@ -188,12 +192,15 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
   const bool root = comm.rank() == 0;
   comm::agree(comm, [&] { config::validate(config, models::catalog()); });
   const models::Family& family = *models::find_family(config.model.type);
+  const Doing reading("reading the training data " + config.data.train);
   io::DataSource data(family.data_kind(), config.data.train, config.data.heldout, comm);
   const std::optional<Continued> continued = match_init_model(config, data, comm, out);
   // The step the run starts from: that of the model it continues, unless the schedule restarts.
   const std::int64_t first_step = continued && !config.reset_schedule ? continued->model.file.step : 0;
+  const Doing building("building the model");
   const std::unique_ptr<models::Model> model_ptr = family.make_model(config.model, config.solver, data, comm);
   models::Model& model = *model_ptr;
+  check_memory(model, comm);
 
   const std::string& folder = config.checkpoint.path;
   detail::CheckpointFolder checkpoints(folder);
@@ -209,7 +216,7 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
   // A checkpoint this job can continue from: of its run, readable, its family's and its own checks passed.
   const auto usable = [&](const std::string& path) {
     check_fits(io::read_model_header(path), path, config, model, data, first_step);
-    saved_lambda(models::load_model_file(path).file, model, path);
+    models::load_model_file(path);
   };
   std::string restart = config.restart;
   comm::agree(comm, [&] {
@@ -242,6 +249,7 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
   if (continued) {
     const io::ModelFile& old = continued->model.file;
     comm::agree(comm, [&] {
+      model.adopt(old);  // λ is in the old model's terms (the mixture: its prior and coordinates)
       const Eigen::VectorXd lambda = family.continue_lambda(old, continued->old_of_new, svi.lambda().dense());
       svi.restore({models::GlobalParams(model.prior(), lambda, model.global_block_size()), first_step,
                    config.reset_schedule ? 0 : old.docs_seen, config.reset_schedule ? 0.0 : old.train_seconds, {},
@@ -252,6 +260,7 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
     comm::agree(comm, [&] {
       io::ModelFile saved = models::load_model_file(restart).file;
       check_fits(saved, restart, config, model, data, first_step);
+      model.adopt(saved);
       svi.restore({saved_lambda(saved, model, restart), saved.step, saved.docs_seen, saved.train_seconds,
                    std::move(saved.history), saved.first_step});
     });
@@ -296,7 +305,9 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
   if (!folder.empty()) {
     control.checkpoint = [&] {
       comm::agree(comm, [&] {
-        if (root) checkpoints.write(snapshot(), config.checkpoint.keep, ours);
+        if (!root) return;
+        const Doing writing("writing checkpoint " + checkpoints.path(svi.steps_done()));
+        checkpoints.write(snapshot(), config.checkpoint.keep, ours);
       });
     };
   }
@@ -313,7 +324,9 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
     return {svi.lambda().dense(), svi.history(), false};
   }
   comm::agree(comm, [&] {
-    if (root) io::write_model_file(config.output.model, snapshot());
+    if (!root) return;
+    const Doing writing("writing the model " + config.output.model);
+    io::write_model_file(config.output.model, snapshot());
   });
   if (!config.output.theta.empty()) {
     // As natgrad infer, from the file just written (every rank reads it), on the training data (V may be

@@ -35,7 +35,7 @@ int main(int argc, char** argv) {
     if (world->rank() == 0) std::cerr << "natgrad: error: " << e.what() << std::endl;
     return 1;
   } catch (const std::exception& e) {
-    std::cerr << "natgrad: error on rank " << world->rank() << ": " << e.what() << std::endl;
+    std::cerr << "natgrad: error on rank " << world->rank() << ": " << natgrad::describe(e) << std::endl;
     world->abort(1);
   }
 }

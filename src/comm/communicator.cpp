@@ -13,7 +13,7 @@ void agree(Communicator& comm, const std::function<void()>& body) {
   try {
     body();
   } catch (const std::exception& e) {
-    message = e.what();
+    message = describe(e);
     failed = true;
   }
   const std::int64_t first = comm.allreduce_min(failed ? comm.rank() : comm.size());

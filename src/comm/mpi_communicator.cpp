@@ -16,9 +16,14 @@ class MpiCommunicator final : public Communicator {
   explicit MpiCommunicator(MPI_Comm comm) : comm_(comm) {
     MPI_Comm_rank(comm_, &rank_);
     MPI_Comm_size(comm_, &size_);
+    MPI_Comm node;
+    MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node);
+    MPI_Comm_size(node, &node_size_);
+    MPI_Comm_free(&node);
   }
   int rank() const override { return rank_; }
   int size() const override { return size_; }
+  int node_size() const override { return node_size_; }
 
   void allreduce_sum(std::span<double> data) override { sum_in_place(data, MPI_DOUBLE); }
   void allreduce_sum(std::span<std::uint64_t> data) override { sum_in_place(data, MPI_UINT64_T); }
@@ -75,6 +80,7 @@ class MpiCommunicator final : public Communicator {
   MPI_Comm comm_;
   int rank_ = 0;
   int size_ = 1;
+  int node_size_ = 1;
 };
 
 }  // namespace

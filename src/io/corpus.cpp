@@ -1,5 +1,6 @@
 #include "natgrad/io/corpus.hpp"
 
+#include <cstdio>
 #include <numeric>
 
 #include "mix.hpp"
@@ -92,6 +93,7 @@ void CorpusWriter::finish(const std::vector<std::string>& vocab, std::int32_t vo
   f.set_attr("/", "num_docs", docs_);
   f.set_attr("/", "vocab_size", std::int64_t{vocab_size});
   f.set_attr("/", "num_tokens", tokens_);
+  f.set_attr("/", "vocab_hash", vocabulary_hash(vocab));
   f.set_attr("/", "source", source);
   if (truth != nullptr) h5::write_group(f, *truth);
   file_->commit();
@@ -127,6 +129,7 @@ CorpusInfo check_header(const h5::File& file) {
                 std::to_string(v) + "; expected num_docs ≥ 0 and 1 ≤ vocab_size < 2^31");
   }
   info.vocab_size = static_cast<std::int32_t>(v);
+  if (file.has_attr("/", "vocab_hash")) info.vocab_hash = file.attr_string("/", "vocab_hash");
   // Unsigned: num_docs + 1 must not overflow for a num_docs of 2^63 − 1.
   const std::uint64_t expected = static_cast<std::uint64_t>(info.num_docs) + 1;
   const auto indptr_shape = file.shape("/indptr");
@@ -138,6 +141,39 @@ CorpusInfo check_header(const h5::File& file) {
 }
 
 }  // namespace
+
+std::string vocabulary_hash(const std::vector<std::string>& words) {
+  std::uint64_t h = 14695981039346656037ULL;
+  const auto add = [&](unsigned char c) { h = (h ^ c) * 1099511628211ULL; };
+  for (const std::string& w : words) {
+    for (const char c : w) add(static_cast<unsigned char>(c));
+    add(0);
+  }
+  char text[24];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(h));
+  return text;
+}
+
+std::vector<std::string> read_vocabulary(const std::string& path) {
+  const auto file = h5::File::open_read(path);
+  const CorpusInfo info = check_header(file);
+  std::vector<std::string> words = file.read_strings("/vocab");
+  if (words.size() != static_cast<std::size_t>(info.vocab_size)) {
+    throw Error(path + ": '/vocab' has " + std::to_string(words.size()) + " words; vocab_size is " +
+                std::to_string(info.vocab_size));
+  }
+  return words;
+}
+
+void require_same_words(const std::vector<std::string>& words, const std::string& path,
+                        const std::vector<std::string>& expected, const std::string& other) {
+  for (std::size_t w = 0; w < words.size() && w < expected.size(); ++w) {
+    if (words[w] != expected[w]) {
+      throw Error(path + ": word " + std::to_string(w) + " is '" + words[w] + "', but " + other + " has '" +
+                  expected[w] + "' there; convert both with the same vocabulary");
+    }
+  }
+}
 
 CorpusInfo read_corpus_info(const std::string& path) {
   return check_header(h5::File::open_read(path));

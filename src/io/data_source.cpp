@@ -29,10 +29,20 @@ const DataNouns& nouns(DataKind kind) {
 DataInfo read_info(DataKind kind, const std::string& path) {
   if (kind == DataKind::kCorpus) {
     const CorpusInfo info = read_corpus_info(path);
-    return {info.num_docs, info.vocab_size, info.num_tokens};
+    return {info.num_docs, info.vocab_size, info.num_tokens, info.vocab_hash};
   }
   const DenseInfo info = read_dense_info(path);
-  return {info.num_rows, info.num_cols, info.num_rows * info.num_cols};
+  return {info.num_rows, info.num_cols, info.num_rows * info.num_cols, ""};
+}
+
+void require_same_names(DataKind kind, const std::string& path, const DataInfo& info,
+                        const std::vector<std::string>& expected, const std::string& expected_hash,
+                        const std::string& other) {
+  if (expected.empty()) return;
+  if (!info.names_hash.empty() && !expected_hash.empty() && info.names_hash == expected_hash) return;
+  const std::vector<std::string> names =
+      kind == DataKind::kCorpus ? read_vocabulary(path) : read_dense(path, 0, 0).column_names;
+  require_same_words(names, path, expected, other);
 }
 
 std::pair<std::int64_t, std::int64_t> shard_of(std::int64_t n, int rank, int size) {
@@ -136,25 +146,35 @@ DataSource::DataSource(DataKind kind, const std::string& train, const std::strin
     if (info.items == 0) {
       throw Error(train + ": the " + (kind == DataKind::kCorpus ? "corpus has" : "data have") + " no " + n.items);
     }
+    if (info.values == 0) {
+      throw Error(train + ": the " + (kind == DataKind::kCorpus ? "corpus has" : "data have") + " no " + n.values +
+                  " (its " + std::to_string(info.items) + " " + n.items + " are empty)");
+    }
     if (info.items < comm.size()) {
       throw Error(train + ": " + std::to_string(info.items) + " " + n.items + " for " + std::to_string(comm.size()) +
                   " ranks; every rank needs at least one " + n.item);
     }
+    DataInfo held;
     if (!heldout.empty()) {
-      const DataInfo held = read_info(kind, heldout);
+      held = read_info(kind, heldout);
       require_columns(kind, heldout, held.columns, info.columns, train);
+      if (held.items == 0) {
+        throw Error(heldout + ": the held-out " + (kind == DataKind::kCorpus ? "corpus has" : "data have") + " no " +
+                    n.items + " to score");
+      }
       heldout_ = read_shard(kind, heldout, held.items, comm.rank(), comm.size(), false);
     }
     train_ = read_shard(kind, train, info.items, comm.rank(), comm.size(), root);
+    if (root) {
+      names_ = std::visit(Overloaded{[](const Corpus& c) { return c.vocab; },
+                                     [](const DenseData& d) { return d.column_names; }},
+                          train_);
+      if (!heldout.empty()) require_same_names(kind, heldout, held, names_, info.names_hash, train);
+    }
   });
   std::uint64_t checksum = std::visit([](const auto& d) { return d.checksum(); }, train_);
   comm.allreduce_sum(std::span(&checksum, 1));
   fingerprint_ = {info.items, info.columns, info.values, checksum};
-  if (root) {
-    names_ = std::visit(Overloaded{[](const Corpus& c) { return c.vocab; },
-                                   [](const DenseData& d) { return d.column_names; }},
-                        train_);
-  }
 }
 
 }  // namespace natgrad::io

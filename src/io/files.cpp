@@ -24,7 +24,7 @@ std::string host_name() {
 std::string cause() { return std::strerror(errno); }
 
 // Writes all of `bytes` to fd; false (errno set) on a failure.
-bool write_all(int fd, const std::vector<unsigned char>& bytes) {
+bool write_all(int fd, std::span<const unsigned char> bytes) {
   std::size_t done = 0;
   while (done < bytes.size()) {
     const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
@@ -52,7 +52,7 @@ std::string temporary_path(const std::string& path) {
   return path + "." + host_name() + "-" + std::to_string(::getpid()) + ".tmp";
 }
 
-void write_file(const std::string& path, const std::vector<unsigned char>& bytes) {
+void write_file(const std::string& path, std::span<const unsigned char> bytes) {
   const std::string tmp = temporary_path(path);
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) throw Error(path + ": cannot create " + tmp + ": " + cause());

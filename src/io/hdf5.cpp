@@ -66,6 +66,20 @@ Handle string_type() {
 // Bytes of raw data per chunk of a checksummed dataset.
 constexpr std::uint64_t kChunkBytes = std::uint64_t{1} << 20;
 
+// A chunk's length along a dimension of `dim` entries, at most `limit`, that
+// wastes little in the last chunk (HDF5 stores an edge chunk whole): the
+// chunks made equal, and for long rows (limit ≤ 4096) the length in
+// [limit / 2, limit] that wastes least, the longest of those.
+hsize_t chunk_length(hsize_t dim, hsize_t limit) {
+  limit = std::clamp<hsize_t>(limit, 1, dim);
+  const hsize_t chunks = (dim + limit - 1) / limit;
+  hsize_t best = (dim + chunks - 1) / chunks;
+  for (hsize_t r = limit; limit <= 4096 && r >= 1 && 2 * r >= limit; --r) {
+    if ((dim + r - 1) / r * r - dim < (dim + best - 1) / best * best - dim) best = r;
+  }
+  return best;
+}
+
 // How natgrad stores a dataset of `dims` and `element` bytes an element so
 // that reading it verifies it: chunked, each chunk with a Fletcher-32 checksum
 // that HDF5 (and h5py) verify on every read, partial reads included; a scalar
@@ -82,12 +96,12 @@ Handle checked_layout(const std::vector<hsize_t>& dims, std::size_t element) {
   std::vector<hsize_t> chunk = dims;
   std::uint64_t row = element;
   for (std::size_t i = 1; i < dims.size(); ++i) row *= dims[i];
-  chunk[0] = std::clamp<hsize_t>(kChunkBytes / std::max<std::uint64_t>(row, 1), 1, dims[0]);
+  chunk[0] = chunk_length(dims[0], kChunkBytes / std::max<std::uint64_t>(row, 1));
   // A row larger than a chunk: split the next dimensions too (HDF5 limits a chunk to 4 GB).
   for (std::size_t i = 1; i < dims.size() && chunk[0] == 1; ++i) {
     std::uint64_t rest = element;
     for (std::size_t j = i + 1; j < dims.size(); ++j) rest *= dims[j];
-    chunk[i] = std::clamp<hsize_t>(kChunkBytes / std::max<std::uint64_t>(rest, 1), 1, dims[i]);
+    chunk[i] = chunk_length(dims[i], kChunkBytes / std::max<std::uint64_t>(rest, 1));
     if (chunk[i] < dims[i]) break;
   }
   H5Pset_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data());
@@ -183,10 +197,10 @@ void* image_realloc(void* ptr, std::size_t size, H5FD_file_image_op_t, void*) { 
 herr_t image_free(void* ptr, H5FD_file_image_op_t op, void* udata) {
   auto& image = *static_cast<File::Image*>(udata);
   if (op == H5FD_FILE_IMAGE_OP_FILE_CLOSE && ptr != nullptr) {
-    const auto* bytes = static_cast<const unsigned char*>(ptr);
-    image.bytes.assign(bytes, bytes + image.size);
+    image.bytes.reset(static_cast<unsigned char*>(ptr));  // the bytes of the file: taken, freed by Image
+  } else {
+    std::free(ptr);
   }
-  std::free(ptr);
   return 0;
 }
 void* image_udata_copy(void* udata) { return udata; }
@@ -209,14 +223,14 @@ File File::create_in_memory(const std::string& path) {
   return file;
 }
 
-std::vector<unsigned char> File::close_to_image() {
+File::Image File::close_to_image() {
   flush();
   hsize_t size = 0;
   if (!image_ || H5Fget_filesize(handle_.get(), &size) < 0) fail("cannot take the file's image");
   image_->size = static_cast<std::size_t>(size);
   handle_ = Handle();  // closes the file: image_free takes the bytes
-  if (image_->bytes.size() != image_->size) fail("cannot take the file's image");
-  return std::move(image_->bytes);
+  if (!image_->bytes) fail("cannot take the file's image");
+  return std::move(*image_);
 }
 
 void File::fail(const std::string& what) const { throw Error(path_ + ": " + what); }
@@ -772,7 +786,8 @@ void write_file_atomically(const std::string& path, const std::function<void(Fil
   // that could not be written.
   File file = File::create_in_memory(path);
   body(file);
-  write_file(path, file.close_to_image());
+  const File::Image image = file.close_to_image();
+  write_file(path, image.view());
 }
 
 template void File::write<double>(const std::string&, std::span<const double>, const std::vector<std::uint64_t>&);

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "natgrad/error.hpp"
+#include "natgrad/io/corpus.hpp"
 #include "natgrad/io/hdf5.hpp"
 
 namespace natgrad::io {
@@ -76,6 +77,7 @@ void write_contents(h5::File& file, const ModelFile& c) {
   file.set_attr("/data", "vocab_size", c.data.vocab_size);
   file.set_attr("/data", "num_tokens", c.data.num_tokens);
   file.set_attr("/data", "checksum", checksum_text(c.data.checksum));
+  if (!c.vocab.empty()) file.set_attr("/data", "vocab_hash", vocabulary_hash(c.vocab));
 
   std::vector<std::int64_t> step;
   std::vector<double> epoch, seconds, rho, heldout;
@@ -302,7 +304,13 @@ ModelFile read_model_file(const std::string& path) {
     }
   }
   if (c.schema_version >= 2) c.layout = read_layout(file, c.model);
-  if (file.exists("/vocab")) c.vocab = file.read_strings("/vocab");
+  if (file.exists("/vocab")) {
+    c.vocab = file.read_strings("/vocab");
+    c.vocab_hash = vocabulary_hash(c.vocab);
+    if (file.has_attr("/data", "vocab_hash") && file.attr_string("/data", "vocab_hash") != c.vocab_hash) {
+      bad("'/vocab' does not match the hash of '/data' vocab_hash (a damaged file?)");
+    }
+  }
   read_common(file, c);
   return c;
 }

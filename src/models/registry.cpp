@@ -35,7 +35,28 @@ LoadedModel load_model_file(const std::string& path) {
     throw Error(path + ": '/model' type '" + loaded.file.type + "' is not a model this natgrad knows (" +
                 family_names() + ")");
   }
-  loaded.family->check_file(loaded.file);
+  const Family& family = *loaded.family;
+  family.check_file(loaded.file);
+  const io::ModelFile& f = loaded.file;
+  if (f.lambda_offset.size() == 0) return loaded;  // λ alone: nothing to cross-check
+  const Eigen::VectorXd lambda = f.lambda(family.file_layout(f));
+  const Eigen::Index b = f.lambda_offset_block_sum.size();
+  if (f.lambda_offset.size() != lambda.size()) {
+    throw Error(path + ": '/solver/lambda_offset' has " + std::to_string(f.lambda_offset.size()) +
+                " values; λ's tensors " + std::to_string(lambda.size()));
+  }
+  // λ's tensors were written as η + a · M: equal but for the rounding of another build's arithmetic.
+  const GlobalParams kept(family.file_prior(f), f.lambda_offset, f.lambda_scale, f.lambda_offset_block_sum);
+  if (!((kept.dense() - lambda).cwiseAbs().array() <= 1e-12 * lambda.cwiseAbs().array() + 1e-300).all()) {
+    throw Error(path + ": λ's tensors in '/model' disagree with η + a · M of '/solver' (a damaged file?)");
+  }
+  // The block sums are kept as M changes: they differ from a fresh sum by rounding only.
+  const Eigen::Map<const Eigen::MatrixXd> blocks(f.lambda_offset.data(), b, f.lambda_offset.size() / b);
+  const Eigen::VectorXd sums = blocks.rowwise().sum();
+  const Eigen::VectorXd scale = blocks.cwiseAbs().rowwise().sum();
+  if (!((sums - f.lambda_offset_block_sum).cwiseAbs().array() <= 1e-9 * scale.array() + 1e-300).all()) {
+    throw Error(path + ": '/solver/lambda_offset_block_sum' disagrees with '/solver/lambda_offset' (a damaged file?)");
+  }
   return loaded;
 }
 

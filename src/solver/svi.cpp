@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <limits>
 #include <span>
@@ -12,6 +13,15 @@
 namespace natgrad::solver {
 
 namespace {
+
+// epochs × steps per epoch, refused where it would overflow: the same on every rank.
+std::int64_t run_length(std::int64_t epochs, std::int64_t steps_per_epoch) {
+  if (epochs > INT64_MAX / steps_per_epoch) {
+    throw comm::AgreedError("solver.epochs = " + std::to_string(epochs) + ": expected at most 2^63 / " +
+                            std::to_string(steps_per_epoch) + " (the steps of an epoch)");
+  }
+  return epochs * steps_per_epoch;
+}
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -42,11 +52,11 @@ Svi::Svi(models::Model& model, comm::Communicator& comm, const config::SolverCon
       eval_every_(eval_every),
       progress_(progress),
       batches_(solver.seed, model.num_train(), solver.batch_size),
-      run_steps_(solver.max_steps > 0 ? solver.max_steps : solver.epochs * batches_.steps_per_epoch()),
+      run_steps_(solver.max_steps > 0 ? solver.max_steps : run_length(solver.epochs, batches_.steps_per_epoch())),
       block_size_(model.global_block_size()),
       lambda_(model.prior(), model.initial_global(solver.seed), block_size_),
       seen_(static_cast<std::size_t>(model.global_size() / block_size_), 0) {
-  model_.set_global(lambda_);
+  set_global("the start");
 }
 
 bool Svi::run(const RunControl& control) {
@@ -86,7 +96,10 @@ void Svi::step(const RunControl& control) {
   reduced_.assign(static_cast<std::size_t>(m) + 2, 0.0);
   Eigen::Map<Eigen::VectorXd> s(reduced_.data(), m);
   const auto local_start = std::chrono::steady_clock::now();
-  model_.add_local_stats(mine, solver_.seed, step_, touched_, s);
+  {
+    const Doing doing("step " + std::to_string(step_) + ": the local step");
+    model_.add_local_stats(mine, solver_.seed, step_, touched_, s);
+  }
   profile_.local_seconds += seconds_since(local_start);
   reduced_[m] = control.stop != nullptr && *control.stop != 0 ? 1.0 : 0.0;
   reduced_[m + 1] = comm_.rank() == 0 && control.checkpoint_every_seconds > 0 &&
@@ -112,7 +125,7 @@ void Svi::step(const RunControl& control) {
     }
     check_finite(s, "the global parameters λ");
   }
-  model_.set_global(lambda_);
+  set_global("step " + std::to_string(step_));
   const double seconds = seconds_since(start);
   train_seconds_ += seconds;
   ++profile_.steps;
@@ -132,7 +145,18 @@ void Svi::check_finite(const Eigen::Ref<const Eigen::VectorXd>& values, const ch
                           "; the run stops here (the last checkpoint, if any, is kept)");
 }
 
+void Svi::set_global(const std::string& when) {
+  // λ is the same on every rank, so every rank refuses it the same way, at the same point: an agreed error.
+  try {
+    model_.set_global(lambda_);
+  } catch (const Error& e) {
+    throw comm::AgreedError(when + ": the model cannot use λ: " + e.what() +
+                            "; the run stops here (the last checkpoint, if any, is kept)");
+  }
+}
+
 void Svi::evaluate() {
+  const Doing doing("the evaluation at step " + std::to_string(step_));
   // The held-out score and the sums of the model's further columns, in one allreduce.
   const models::ScoreSum partial = model_.heldout_partial();
   std::vector<double> sums = {partial.log_score, partial.count};
@@ -184,7 +208,7 @@ void Svi::restore(SviState state) {
   history_ = std::move(state.history);
   seconds_at_last_eval_ = train_seconds_;
   docs_at_last_eval_ = docs_seen_;
-  model_.set_global(lambda_);
+  set_global("restart at step " + std::to_string(step_));
 }
 
 }  // namespace natgrad::solver

@@ -11,6 +11,12 @@ printf '1\n3\n2\n1 1 2\n1 3 1\n' > one.txt
 printf 'a\nb\nc\n' > abc.txt
 "$NATGRAD" convert uci one.txt abc.txt --out one.h5 >/dev/null
 printf '2\n3\n2\n1 0 2\n2 3 1\n' > zero_id.txt
+printf '2\n3\n3\n1 1 2\n1 3 1\n2 2 4\n' > short.txt
+printf 'a\nc\nb\n' > acb.txt
+"$NATGRAD" convert uci short.txt abc.txt --out short.h5 >/dev/null
+"$NATGRAD" convert uci short.txt acb.txt --out short_acb.h5 >/dev/null
+printf '0\n0\n' > no_tokens.ldac
+"$NATGRAD" convert ldac no_tokens.ldac abc.txt --out no_tokens.h5 >/dev/null
 echo "hello" > text.h5
 printf '[model]\ntopics = 5\ntopicz = 7\n[data]\ntrain = kos.h5\n' > typo.ini
 mkdir readonly && chmod 500 readonly
@@ -150,6 +156,39 @@ expect_error "more ranks than points" 2 "one_point.h5: 1 rows for 2 ranks; every
   "${GMM[@]}" --data.train one_point.h5
 expect_error "an unknown model type" 2 "model.type = hmm: expected lda or gmm" \
   fit --model.type hmm --model.topics 2 --data.train kos.h5
+expect_error "a corpus of empty documents" 2 "no_tokens.h5: the corpus has no tokens (its 2 documents are empty)" \
+  fit --model.topics 2 --data.train no_tokens.h5
+expect_error "held-out documents too short to hold out a token" 2 "data.heldout: no token is held out" \
+  fit --model.topics 2 --data.train short.h5 --data.heldout short.h5 --solver.max_steps 2 --output.model o.h5
+expect_error "held-out corpus of another vocabulary" 2 \
+  "short_acb.h5: word 1 is 'c', but short.h5 has 'b' there; convert both with the same vocabulary" \
+  fit --model.topics 2 --data.train short.h5 --data.heldout short_acb.h5 --solver.max_steps 2 --output.model o.h5
+expect_error "the model written over the training corpus" 2 \
+  "output.model = short.h5 is the same file as data.train = short.h5; an output never overwrites an input" \
+  fit --model.topics 2 --data.train short.h5 --solver.max_steps 2 --output.model short.h5
+expect_error "the model written over the training corpus by another name" 2 \
+  "output.model = ./short.h5 is the same file as data.train = short.h5" \
+  fit --model.topics 2 --data.train short.h5 --solver.max_steps 2 --output.model ./short.h5
+timeout 60 "$MPIEXEC" -np 2 "$NATGRAD" fit --model.topics 2 --data.train short.h5 --solver.max_steps 2 \
+  --output.model short_model.h5 >/dev/null
+expect_error "evaluate on a corpus of another vocabulary" 2 \
+  "short_acb.h5: word 1 is 'c', but the model short_model.h5 has 'b' there" evaluate --model short_model.h5 --data short_acb.h5
+expect_error "infer on a corpus of another vocabulary" 2 \
+  "short_acb.h5: word 1 is 'c', but the model short_model.h5 has 'b' there" \
+  infer --model short_model.h5 --data short_acb.h5 --out theta.h5
+expect_error "infer written over its data" 2 "--out = short.h5 is the same file as --data = short.h5" \
+  infer --model short_model.h5 --data short.h5 --out short.h5
+expect_error "infer written over its model" 2 "--out = short_model.h5 is the same file as --model = short_model.h5" \
+  infer --model short_model.h5 --data short.h5 --out short_model.h5
+expect_error "a conversion written over its input" 2 "--out = short.txt is the same file as the input = short.txt" \
+  convert uci short.txt abc.txt --out short.txt
+expect_error "synth's two outputs on one path" 2 "--heldout-out = z.h5 is the same file as --out = z.h5" \
+  synth lda --out z.h5 --heldout-out z.h5 --split-every 5
+cmp -s short.txt <(printf '2\n3\n3\n1 1 2\n1 3 1\n2 2 4\n') || { echo "FAIL: short.txt was changed"; failures=$((failures + 1)); }
+"$NATGRAD" convert uci short.txt abc.txt --out short_again.h5 >/dev/null
+"$NATGRAD_PYTHON" -c "import h5py,sys; a,b=h5py.File('short.h5'),h5py.File('short_again.h5'); sys.exit(0 if (a['counts'][:]==b['counts'][:]).all() else 1)" \
+  || { echo "FAIL: short.h5 was changed"; failures=$((failures + 1)); }
+[ ! -e o.h5 ] && [ ! -e theta.h5 ] || { echo "FAIL: a refused job left an output"; failures=$((failures + 1)); }
 timeout 60 "$MPIEXEC" -np 2 "$NATGRAD" fit --model.topics 3 --data.train kos.h5 --solver.max_steps 2 \
   --output.model m.h5 >/dev/null
 "$NATGRAD_PYTHON" - <<'PY'

@@ -4,15 +4,25 @@
 // negative or absurd values, a /layout that is right, damaged or absent);
 // the generic reader, the family's check of what it read and the predictor
 // built from it (as `natgrad infer` and `evaluate` do) must refuse every bad
-// file with natgrad::Error. (Raw byte mutation of HDF5 files mostly exercises
+// file with natgrad::Error. Some inputs instead make a good file through
+// natgrad's own writer (an LDA model or checkpoint of fuzzed sizes and
+// values). A file that loads is then damaged: one byte of
+// the stored data of a dataset the reader reads is changed (found through
+// H5Dget_chunk_info, as a flipped bit or a lost write would change it), and
+// the reader must refuse it, as the checksums promise. (Raw byte mutation of HDF5 files mostly exercises
 // the HDF5 library's own parser, which 1.10.8 does not survive: see README,
 // Fuzzing.)
 #include <fuzzer/FuzzedDataProvider.h>
+#include <hdf5.h>
+
+#include <cstdio>
+#include <cstdlib>
 
 #include "fuzz_support.hpp"
 #include "natgrad/error.hpp"
 #include "natgrad/io/hdf5.hpp"
 #include "natgrad/io/model_file.hpp"
+#include "natgrad/models/lda/lda.hpp"
 #include "natgrad/models/registry.hpp"
 
 namespace {
@@ -186,24 +196,112 @@ void write(FuzzedDataProvider& in, File& f) {
   }
 }
 
+// A good LDA model file written by natgrad (K ≤ 4 topics, V ≤ 40 words, λ = η + a·M).
+void write_good(FuzzedDataProvider& in, const std::string& path) {
+  const auto k = in.ConsumeIntegralInRange<Eigen::Index>(1, 4);
+  const auto v = in.ConsumeIntegralInRange<Eigen::Index>(1, 40);
+  const double eta = in.ConsumeFloatingPointInRange(1e-3, 2.0);
+  natgrad::io::ModelFile c;
+  c.type = "lda";
+  c.model.set("/model", "topics", static_cast<std::int64_t>(k));
+  c.model.set("/model", "vocab_size", static_cast<std::int64_t>(v));
+  std::vector<double> alpha(static_cast<std::size_t>(k));
+  for (auto& a : alpha) a = in.ConsumeFloatingPointInRange(1e-3, 2.0);
+  c.model.add("/model/alpha", {static_cast<std::uint64_t>(k)}, alpha);
+  c.model.add("/model/eta", {}, std::vector<double>{eta});
+  c.lambda_scale = in.ConsumeFloatingPointInRange(1e-3, 1.0);
+  c.lambda_offset.resize(k * v);
+  for (auto& m : c.lambda_offset) m = in.ConsumeFloatingPointInRange(0.0, 1e3);
+  c.lambda_offset_block_sum = c.lambda_offset.reshaped(k, v).rowwise().sum();
+  c.set_lambda(natgrad::models::lda_layout(k, v), (eta + c.lambda_scale * c.lambda_offset.array()).matrix());
+  for (Eigen::Index w = 0; w < v; ++w) c.vocab.push_back(in.ConsumeRandomLengthString(6) + std::to_string(w));
+  c.config = {{"model.type", "lda"}, {"model.topics", std::to_string(k)}};
+  c.step = in.ConsumeIntegralInRange<std::int64_t>(0, 100);
+  c.history = {{c.step, 0.5, 1.0, 0.1, in.ConsumeFloatingPointInRange(1.0, 1e4), {}}};
+  natgrad::io::write_model_file(path, c);
+}
+
+// Reads `path` as `natgrad infer` and `evaluate` do: generically, then its family's check and predictor.
+void load(const std::string& path) {
+  const natgrad::models::LoadedModel m = natgrad::models::load_model_file(path);
+  (void)m.file.lambda(m.family->file_layout(m.file)).sum();
+  (void)m.file.lambda_offset.sum();
+  (void)m.family->make_predictor(m.file, {});
+}
+
+// The file offset of byte `pick` (modulo its size) of the stored data of one of
+// the chunked datasets the reader reads, chosen by `which`; -1 if it has none.
+// (The object headers, where scalars live, have HDF5's metadata checksums, but
+// HDF5 1.10.8 leaks memory on some of the errors their damage raises.)
+long long stored_byte(const std::string& path, unsigned which, unsigned pick) {
+  const char* names[] = {"/model/lambda", "/model/alpha", "/solver/lambda_offset",
+                         "/solver/lambda_offset_block_sum", "/layout/dims", "/layout/offsets"};
+  const char* name = names[which % (sizeof names / sizeof names[0])];
+  long long at = -1;
+  const hid_t file = H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (file < 0) return -1;
+  if (H5Lexists(file, name, H5P_DEFAULT) > 0) {
+    const hid_t set = H5Dopen2(file, name, H5P_DEFAULT);
+    const hid_t space = H5Dget_space(set);
+    const hid_t dcpl = H5Dget_create_plist(set);
+    if (H5Pget_layout(dcpl) == H5D_CHUNKED) {
+      hsize_t chunks = 0;
+      H5Dget_num_chunks(set, space, &chunks);
+      if (chunks > 0) {
+        hsize_t origin[H5S_MAX_RANK];
+        unsigned mask = 0;
+        haddr_t address = 0;
+        hsize_t bytes = 0;
+        H5Dget_chunk_info(set, space, pick % chunks, origin, &mask, &address, &bytes);
+        if (bytes > 0) at = static_cast<long long>(address + (pick / chunks) % bytes);
+      }
+    }
+    H5Pclose(dcpl);
+    H5Sclose(space);
+    H5Dclose(set);
+  }
+  H5Fclose(file);
+  return at;
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   FuzzedDataProvider in(data, size);
   const std::string& path = natgrad::fuzz::scratch(".h5", nullptr, 0);
   try {
-    File f = File::create(path);
-    write(in, f);
+    if (in.ConsumeIntegralInRange(0, 3) == 0) {
+      write_good(in, path);
+    } else {
+      File f = File::create(path);
+      write(in, f);
+    }
   } catch (const natgrad::Error&) {
     return 0;  // an input the writer itself refuses (e.g. a duplicate name): not of interest
   }
   try {
-    // As `natgrad infer` and `evaluate` read a model file: generically, then its family's check and predictor.
-    const natgrad::models::LoadedModel m = natgrad::models::load_model_file(path);
-    (void)m.file.lambda(m.family->file_layout(m.file)).sum();
-    (void)m.file.lambda_offset.sum();
-    (void)m.family->make_predictor(m.file, {});
+    load(path);
   } catch (const natgrad::Error&) {
+    return 0;
   }
+  // It loads: damage one stored byte of a dataset that it read; the reader must refuse it.
+  const auto which = in.ConsumeIntegral<unsigned>();
+  const auto pick = in.ConsumeIntegral<unsigned>();
+  const auto flip = static_cast<unsigned char>(in.ConsumeIntegralInRange<unsigned>(1, 255));
+  const long long at = stored_byte(path, which, pick);
+  if (at < 0) return 0;
+  std::FILE* f = std::fopen(path.c_str(), "r+b");
+  std::fseek(f, at, SEEK_SET);
+  const int byte = std::fgetc(f);
+  std::fseek(f, at, SEEK_SET);
+  std::fputc(byte ^ flip, f);
+  std::fclose(f);
+  try {
+    load(path);
+  } catch (const natgrad::Error&) {
+    return 0;
+  }
+  std::fprintf(stderr, "a model file with byte %lld changed (xor %u) was read without an error\n", at, flip);
+  std::abort();
   return 0;
 }

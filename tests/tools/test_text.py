@@ -162,6 +162,7 @@ class TextTest(unittest.TestCase):
             for key in ("indptr", "indices", "counts", "doc_ids", "vocab", "doc_names"):
                 self.assertTrue(np.array_equal(a[key][:], b[key][:]), key)
             self.assertEqual(a.attrs["num_tokens"], b.attrs["num_tokens"])
+            self.assertEqual(nt.formats.text(a.attrs["vocab_hash"]), nt.formats.text(b.attrs["vocab_hash"]))
             # Checksummed as natgrad's: Fletcher-32 on the numbers, the same CRC-32 of the strings.
             for key in ("indptr", "indices", "counts", "doc_ids"):
                 self.assertTrue(a[key].fletcher32 and b[key].fletcher32, key)

@@ -13,6 +13,16 @@ __all__ = ["write_corpus"]
 INT32_MAX = 2 ** 31 - 1
 
 
+def vocabulary_hash(words):
+    """natgrad's hash of a vocabulary (a corpus's vocab_hash): 64-bit FNV-1a of each word's UTF-8 bytes and a 0
+    byte, in order, as 16 hex digits."""
+    h = 0xcbf29ce484222325
+    for w in words:
+        for b in w.encode() + b"\0":
+            h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+    return f"{h:016x}"
+
+
 def write_corpus(X, vocab, path, doc_names=None, doc_ids=None, source="natgrad_tools.write_corpus"):
     """Write the documents x words count matrix X with its vocabulary as a natgrad corpus file (format
     natgrad.corpus, schema version 1, as `natgrad convert` writes it: numbers in chunks with Fletcher-32 checksums,
@@ -68,6 +78,7 @@ def write_corpus(X, vocab, path, doc_names=None, doc_ids=None, source="natgrad_t
             f.attrs["num_docs"] = np.int64(d)
             f.attrs["vocab_size"] = np.int64(v)
             f.attrs["num_tokens"] = np.int64(counts.astype(np.int64).sum())
+            f.attrs["vocab_hash"] = vocabulary_hash(vocab)
             f.attrs["source"] = source
         with open(tmp, "rb") as f:
             os.fsync(f.fileno())

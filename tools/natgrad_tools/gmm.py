@@ -131,6 +131,12 @@ def fields(f, path, tensors):
         inv_scale = scatter - beta[:, None, None] * means[:, :, None] * means[:, None, :]
     else:          # scatter = W_d^-1 + beta m_d^2
         inv_scale = scatter - beta[:, None] * means ** 2
+    # lambda is in the fit's coordinates x' = (x - shift) / scale (absent: the data's own): back to data units.
+    if "model/coordinates" in f:
+        shift = check_shape(path, "model/coordinates/shift", f["model/coordinates/shift"][:], [d])
+        scale = check_shape(path, "model/coordinates/scale", f["model/coordinates/scale"][:], [d])
+        means = shift + means * scale
+        inv_scale = inv_scale * (scale[:, None] * scale[None, :] if full else scale ** 2)
     prior = attrs(f["model/prior"])
     prior["mean"] = check_shape(path, "model/prior/mean", f["model/prior/mean"][:], [d])
     prior["scale"] = check_shape(path, "model/prior/scale", f["model/prior/scale"][:], [d, d] if full else [d])

@@ -23,6 +23,8 @@ class Communicator {
   virtual int rank() const = 0;
   /// Number of ranks.
   virtual int size() const = 0;
+  /// Number of ranks on this rank's node (that share its memory), this one included.
+  virtual int node_size() const = 0;
   /// In-place element-wise sum over all ranks; every rank ends with the sum.
   virtual void allreduce_sum(std::span<double> data) = 0;
   /// In-place element-wise sum modulo 2^64 over all ranks (for checksums).
@@ -46,6 +48,7 @@ class SerialCommunicator final : public Communicator {
  public:
   int rank() const override { return 0; }
   int size() const override { return 1; }
+  int node_size() const override { return 1; }
   void allreduce_sum(std::span<double>) override {}
   void allreduce_sum(std::span<std::uint64_t>) override {}
   std::int64_t allreduce_min(std::int64_t value) override { return value; }

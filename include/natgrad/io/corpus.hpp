@@ -8,7 +8,8 @@
 ///   /doc_ids  int64 [D]      0-based index of each document in the source file
 ///   /vocab    UTF-8 strings [V]
 ///   /doc_names UTF-8 strings [D] (optional) what each document was in the source: a file, a line, a name
-///   root attributes: format, schema_version, num_docs, vocab_size, num_tokens, source
+///   root attributes: format, schema_version, num_docs, vocab_size, num_tokens, source,
+///                    vocab_hash (vocabulary_hash of /vocab)
 ///   /truth    (synthetic corpora only) the true parameters, as the family that drew them writes them
 
 #include <cstdint>
@@ -63,11 +64,12 @@ struct CorpusInfo {
   std::int64_t num_docs = 0;
   std::int32_t vocab_size = 0;
   std::int64_t num_tokens = 0;
+  std::string vocab_hash;  ///< vocabulary_hash() of its words, "" in a file written before it was stored
 };
 
 /// Writes a corpus file document by document, holding a buffer of bounded size
-/// rather than the corpus: the datasets grow as documents come, in
-/// `path`.tmp, which finish() completes and renames into place (a writer
+/// rather than the corpus: the datasets grow as documents come, in an
+/// h5::AtomicFile, which finish() completes and renames into place (a writer
 /// destroyed before finish() removes it).
 class CorpusWriter {
  public:
@@ -99,6 +101,21 @@ class CorpusWriter {
   std::vector<std::int32_t> indices_, counts_;
   std::vector<std::string> names_;
 };
+
+/// A hash of a vocabulary, its words in order (64-bit FNV-1a of each word and a
+/// 0 byte), as hex text: equal vocabularies have equal hashes, and files store it
+/// (the corpus's root attribute vocab_hash, the model's /data attribute) so that
+/// two vocabularies can be told apart without reading them.
+std::string vocabulary_hash(const std::vector<std::string>& words);
+
+/// Reads the vocabulary of a corpus file (its /vocab, checked). @throws natgrad::Error naming the file.
+std::vector<std::string> read_vocabulary(const std::string& path);
+
+/// Refuses two vocabularies of the same size that differ, naming the first word
+/// that differs: "`path`: word 17 is 'zebra', but `other` has 'apple' there".
+/// @throws natgrad::Error
+void require_same_words(const std::vector<std::string>& words, const std::string& path,
+                        const std::vector<std::string>& expected, const std::string& other);
 
 /// Writes `corpus` (whole, first_doc == 0) to `path` as described above,
 /// atomically, with `truth` if given (the true parameters of synthetic data,

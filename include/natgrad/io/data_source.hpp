@@ -44,6 +44,7 @@ struct DataInfo {
   std::int64_t items = 0;
   std::int64_t columns = 0;
   std::int64_t values = 0;
+  std::string names_hash;  ///< of the columns' names where the file stores one (a corpus's vocab_hash), else ""
 };
 
 /// Reads and checks the header of a data file of `kind`.
@@ -57,6 +58,16 @@ std::pair<std::int64_t, std::int64_t> shard_of(std::int64_t n, int rank, int siz
 /// `other` ("train.h5", "the model m.h5"). @throws natgrad::Error naming `path`.
 void require_columns(DataKind kind, const std::string& path, std::int64_t found, std::int64_t expected,
                      const std::string& other);
+
+/// Refuses data whose columns' names (a corpus's words, dense data's column
+/// names) differ from `expected` (the names of `other`, whose hash is
+/// `expected_hash` or ""), naming the first that differs. Compares the hashes
+/// where both are known and the names otherwise (reading them from `path`);
+/// data or `other` without names are not compared. One process.
+/// @throws natgrad::Error
+void require_same_names(DataKind kind, const std::string& path, const DataInfo& info,
+                        const std::vector<std::string>& expected, const std::string& expected_hash,
+                        const std::string& other);
 
 /// The shard of rank `rank` of `size` of the data file `path` (of `items`
 /// items), with the names of its columns (vocabulary, column names) if

@@ -4,6 +4,7 @@
 /// an exclusive lock on a folder.
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -19,7 +20,7 @@ std::string temporary_path(const std::string& path);
 /// temporary file is removed, `path` is left as it was, and the message names
 /// the file and the cause ("no space left on device").
 /// @throws natgrad::Error
-void write_file(const std::string& path, const std::vector<unsigned char>& bytes);
+void write_file(const std::string& path, std::span<const unsigned char> bytes);
 
 /// Puts a file that was written whole at `tmp` (its temporary_path) in place:
 /// flushed to disk (fsync), renamed to `path`, and the folder synced. On any

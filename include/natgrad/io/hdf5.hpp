@@ -5,6 +5,7 @@
 #include <hdf5.h>
 
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -63,14 +64,14 @@ class File {
   static File create(const std::string& path);
   /// Creates a file in memory (HDF5's core driver) that `path` names in messages.
   static File create_in_memory(const std::string& path);
-  /// Closes a file of create_in_memory and returns its bytes.
-  std::vector<unsigned char> close_to_image();
-
-  /// The memory of a file of create_in_memory, taken at its close.
+  /// The memory of a file of create_in_memory, taken (not copied) from HDF5 at its close.
   struct Image {
     std::size_t size = 0;
-    std::vector<unsigned char> bytes;
+    std::unique_ptr<unsigned char, void (*)(void*)> bytes{nullptr, &std::free};
+    std::span<const unsigned char> view() const { return {bytes.get(), size}; }
   };
+  /// Closes a file of create_in_memory and returns its bytes.
+  Image close_to_image();
 
   const std::string& path() const { return path_; }
   /// Flushes buffers to the operating system.

@@ -23,7 +23,8 @@
 ///                                      the run keeps it, so that a restart continues bit for bit
 ///     /solver/lambda_offset_block_sum  float64 [block size]  Σ over blocks of M, as kept
 ///   (a file without lambda_scale continues from a = 1, M = λ − η)
-///   /data            attributes train (path), num_docs, vocab_size, num_tokens, checksum
+///   /data            attributes train (path), num_docs, vocab_size, num_tokens, checksum,
+///                    vocab_hash (of /vocab, if the model has one)
 ///   /history         table, one row per evaluation:
 ///                    step int64, epoch, seconds, rho, <held-out metric>, <the model's
 ///                    further columns, if any> float64
@@ -74,6 +75,7 @@ struct ModelFile {
   Layout layout;                    ///< λ's tensors (read from a schema 1 file: empty)
   Group model;                      ///< everything under /model but its type: λ's tensors and the family's content
   std::vector<std::string> vocab;   ///< /vocab (may be empty)
+  std::string vocab_hash;           ///< vocabulary_hash(vocab), as /data's attribute vocab_hash stores it
   std::vector<std::pair<std::string, std::string>> config;  ///< resolved job keys
   // the solver's form of λ (all empty in a file from before it)
   double lambda_scale = 1.0;                ///< a

@@ -20,6 +20,7 @@
 
 #include "natgrad/io/group.hpp"
 #include "natgrad/io/layout.hpp"
+#include "natgrad/io/model_file.hpp"
 #include "natgrad/models/global_params.hpp"
 
 namespace natgrad::models {
@@ -57,6 +58,15 @@ class Model {
   /// λ as named tensors (layout().size == global_size()): what the model file
   /// holds as /model/<name>, and the views the family reaches λ through.
   virtual io::Layout layout() const = 0;
+  /// Takes from a checkpoint, before the run continues from it, what the model
+  /// keeps beside λ and must continue with (the mixture: the prior and the
+  /// coordinates its run was fitted in). Nothing by default.
+  virtual void adopt(const io::ModelFile& /*file*/) {}
+  /// Bytes this rank's model allocates once it sees λ (set_global) and in its
+  /// steps, beyond λ and the solver's copies of it (a topic model: its float
+  /// copy of exp(E[log β])); the job checks them against the memory a rank
+  /// can have before allocating anything of the size of λ.
+  virtual double state_bytes() const { return 0.0; }
   /// What the model file holds under /model besides λ's tensors, for the
   /// given λ: the family's attributes (its sizes), its priors and derived
   /// datasets for readers.

@@ -26,8 +26,10 @@ struct LoadedModel {
 };
 
 /// Reads a model file or checkpoint (io::read_model_file) and has its family
-/// check it. One process. @throws natgrad::Error naming the file: unreadable,
-/// malformed, or of a type this build does not know.
+/// check it; the two copies of λ a checkpoint holds are cross-checked: λ's
+/// tensors against η + a · M, and the block sums kept with M against M's own.
+/// One process. @throws natgrad::Error naming the file: unreadable, malformed,
+/// inconsistent, or of a type this build does not know.
 LoadedModel load_model_file(const std::string& path);
 
 /// The families' options, for parsing and checking fit jobs.

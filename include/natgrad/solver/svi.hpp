@@ -111,6 +111,9 @@ class Svi {
   /// Throws AgreedError naming the step and the first non-finite entry of
   /// `values`: the blocks touched_, one after the other.
   void check_finite(const Eigen::Ref<const Eigen::VectorXd>& values, const char* what) const;
+  /// Has the model use λ (Model::set_global); an error there (a λ it cannot
+  /// use) becomes an AgreedError naming `when`.
+  void set_global(const std::string& when);
   /// Sorts block ids and drops repeats.
   void sort_unique(std::vector<std::int64_t>& blocks);
 

@@ -18,15 +18,20 @@ namespace {
 
 using config::Type;
 
-// The prior of the job's keys, with the data's mean and covariance where a key is not set.
-GmmPrior gmm_prior(const config::Values& m, const Eigen::VectorXd& data_mean, const Eigen::MatrixXd& data_covariance) {
-  const Eigen::Index d = data_mean.size();
+// The prior of the job's keys, in the coordinates `c` (the keys are in data
+// units), with the data's mean (0 in the coordinates) and covariance
+// (`covariance`, in the coordinates) where a key is not set; the default
+// scale is the data covariance plus 1e-6 in the coordinates' diagonal, 1e-6
+// times each column's variance in the data's units (or 1e-6 for a constant
+// column), so that the prior does not depend on the data's units.
+GmmPrior gmm_prior(const config::Values& m, const GmmCoordinates& c, const Eigen::MatrixXd& covariance) {
+  const Eigen::Index d = covariance.rows();
   const std::string dim = "the data have D = " + std::to_string(d) + " columns";
   GmmPrior p;
   p.weight_concentration = m.number("model.weight_concentration");
   p.mean_precision = m.number("model.mean_precision");
   if (!m.has("model.mean")) {
-    p.mean = data_mean;
+    p.mean = c.shift;
   } else if (const auto& mean = m.numbers("model.mean"); static_cast<Eigen::Index>(mean.size()) == d) {
     p.mean = Eigen::Map<const Eigen::VectorXd>(mean.data(), d);
   } else {
@@ -46,7 +51,7 @@ GmmPrior gmm_prior(const config::Values& m, const Eigen::VectorXd& data_mean, co
   const std::vector<double> scale = m.has("model.scale") ? m.numbers("model.scale") : std::vector<double>{};
   const auto n = static_cast<Eigen::Index>(scale.size());
   if (n == 0) {
-    p.scale = data_covariance + 1e-6 * Eigen::MatrixXd::Identity(d, d);
+    p.scale = c.covariance_from(covariance + 1e-6 * Eigen::MatrixXd::Identity(d, d));
   } else if (n == 1) {
     p.scale = scale[0] * Eigen::MatrixXd::Identity(d, d);
   } else if (n == d) {
@@ -59,6 +64,7 @@ GmmPrior gmm_prior(const config::Values& m, const Eigen::VectorXd& data_mean, co
                 (diagonal ? "" : " or D*D = " + std::to_string(d * d)) + " (" + dim + ")");
   }
   if (diagonal) p.scale = Eigen::MatrixXd(p.scale.diagonal().asDiagonal());
+  p = c.to(p);
   if (p.scale.llt().info() != Eigen::Success || !(p.scale.diagonal().array() > 0).all()) {
     throw Error(std::string("model.scale") + (n == 0 ? " (the data covariance)" : "") +
                 ": not symmetric positive definite");
@@ -66,40 +72,9 @@ GmmPrior gmm_prior(const config::Values& m, const Eigen::VectorXd& data_mean, co
   return p;
 }
 
-// What a model file of this family says of its sizes and prior (in /model's attributes and /model/prior).
-GmmOptions file_options(const io::ModelFile& file) {
-  const io::Group& g = file.model;
-  const std::string& path = g.file();
-  const std::int64_t k = g.attr_int("/model", "components");
-  const std::int64_t d = g.attr_int("/model", "dim");
-  if (k < 1 || d < 1 || k > (std::int64_t{1} << 24) || d > (std::int64_t{1} << 16)) {
-    throw Error(path + ": '/model' components = " + std::to_string(k) + ", dim = " + std::to_string(d) +
-                "; expected 1 <= components <= 2^24 and 1 <= dim <= 2^16");
-  }
-  const std::string covariance = g.attr_string("/model", "covariance");
-  if (covariance != "full" && covariance != "diag") {
-    throw Error(path + ": '/model' covariance '" + covariance + "'; expected full or diag");
-  }
-  GmmOptions o;
-  o.components = k;
-  o.diagonal = covariance == "diag";
-  GmmPrior& p = o.prior;
-  p.weight_concentration = g.attr_double("/model/prior", "weight_concentration");
-  p.mean_precision = g.attr_double("/model/prior", "mean_precision");
-  p.degrees_of_freedom = g.attr_double("/model/prior", "degrees_of_freedom");
-  const auto ud = static_cast<std::uint64_t>(d);
-  const std::vector<double>& mean = g.numbers("/model/prior/mean", {ud});
-  p.mean = Eigen::Map<const Eigen::VectorXd>(mean.data(), d);
-  const std::vector<double>& scale =
-      g.numbers("/model/prior/scale", o.diagonal ? std::vector<std::uint64_t>{ud} : std::vector<std::uint64_t>{ud, ud});
-  p.scale = o.diagonal ? Eigen::MatrixXd(Eigen::Map<const Eigen::VectorXd>(scale.data(), d).asDiagonal())
-                       : Eigen::MatrixXd(Eigen::Map<const Eigen::MatrixXd>(scale.data(), d, d));
-  return o;
-}
-
 // A mixture of a model file applied to `data` (dense rows with the model's D), λ from the file.
 GmmModel file_model(const io::ModelFile& file, io::DenseData data) {
-  const GmmOptions options = file_options(file);
+  const GmmOptions options = gmm_options_of(file);
   const Eigen::Index d = static_cast<Eigen::Index>(file.model.attr_int("/model", "dim"));
   data.cols = d;
   // The start is never used: λ comes from the model file.
@@ -125,7 +100,10 @@ class GmmPredictor final : public Predictor {
     return {model.log_predictive(columns_of(data)).sum(), static_cast<double>(data.num_rows())};
   }
 
-  double metric(const std::vector<double>& total) const override { return total[0] / total[1]; }
+  double metric(const std::vector<double>& total) const override {
+    if (!(total[1] > 0)) throw Error("no point to score: the data have no rows");
+    return total[0] / total[1];
+  }
 
   std::string report(const std::vector<double>& total, const std::string& model, const std::string& data) const override {
     char line[64];
@@ -182,9 +160,10 @@ class Gmm final : public Family {
         config::unset_option("model.mean", Type::kNumbers, "the data mean", {}, "m₀, D numbers"),
         config::unset_option("model.degrees_of_freedom", Type::kNumber, "D", config::positive(),
                              "ν₀ of the Wishart (Gamma) prior on a precision; > D − 1 for full covariances"),
-        config::unset_option("model.scale", Type::kNumbers, "the data covariance + 1e-6·I", {},
-                             "W₀⁻¹, the Wishart's inverse scale (as scikit-learn's covariance_prior): 1 number s "
-                             "(s·I), D numbers (a diagonal) or D² (a full matrix, row by row), positive definite")};
+        config::unset_option("model.scale", Type::kNumbers, "the data covariance + 1e-6 × its diagonal", {},
+                             "W₀⁻¹, the Wishart's inverse scale (as scikit-learn's covariance_prior), in the data's "
+                             "units: 1 number s (s·I), D numbers (a diagonal) or D² (a full matrix, row by row), "
+                             "positive definite")};
   }
 
   io::DataKind data_kind() const override { return io::DataKind::kDense; }
@@ -197,40 +176,56 @@ class Gmm final : public Family {
     const Eigen::Index d = info.vocab_size;
     const std::int64_t n = info.num_docs;
     const Eigen::Index k = model.values.integer("model.components");
+    // λ has K (3 + D + D²) entries: K must not overflow what it is multiplied into.
+    const std::int64_t block = 3 + d + d * d;
+    comm::agree(comm, [&] {
+      if (k > (std::int64_t{1} << 50) / block) {
+        config::bad("model.components", std::to_string(k),
+                    "at most 2^50 / (3 + D + D²) = " + std::to_string((std::int64_t{1} << 50) / block) +
+                        " (the entries of λ, D = " + std::to_string(d) + ")");
+      }
+    });
     const Eigen::Map<const Eigen::MatrixXd> x(train.values.data(), d, train.num_rows());
 
-    // One allreduce for the data moments (Σx, Σxxᵀ) and the rows that seed the start.
+    // The data's mean, then their covariance about it (two passes, no cancellation at large offsets), and
+    // the rows that seed the start: two allreduces. The fit's coordinates centre every column on its mean
+    // and scale it by its standard deviation (a constant column by 1).
+    Eigen::VectorXd sums = x.rowwise().sum();
+    comm.allreduce_sum(std::span(sums.data(), static_cast<std::size_t>(sums.size())));
+    const Eigen::VectorXd mean = sums / static_cast<double>(n);
     const std::vector<std::int64_t> start_rows = gmm_start_rows(n, k, solver.seed);
     const auto m = static_cast<Eigen::Index>(start_rows.size());
-    Eigen::VectorXd sums = Eigen::VectorXd::Zero(d + d * d + d * m);
-    sums.head(d) = x.rowwise().sum();
-    Eigen::Map<Eigen::MatrixXd>(sums.data() + d, d, d).noalias() = x * x.transpose();
-    Eigen::Map<Eigen::MatrixXd> sample(sums.data() + d + d * d, d, m);
+    Eigen::VectorXd second = Eigen::VectorXd::Zero(d * d + d * m);
+    const Eigen::MatrixXd centred = x.colwise() - mean;
+    Eigen::Map<Eigen::MatrixXd>(second.data(), d, d).noalias() = centred * centred.transpose();
+    Eigen::Map<Eigen::MatrixXd> sample(second.data() + d * d, d, m);
     for (Eigen::Index j = 0; j < m; ++j) {
       const std::int64_t row = start_rows[static_cast<std::size_t>(j)] - train.first_row;
       if (row >= 0 && row < train.num_rows()) sample.col(j) = x.col(row);
     }
-    comm.allreduce_sum(std::span(sums.data(), static_cast<std::size_t>(sums.size())));
-    const Eigen::VectorXd mean = sums.head(d) / static_cast<double>(n);
-    const Eigen::MatrixXd second = Eigen::Map<const Eigen::MatrixXd>(sums.data() + d, d, d);
+    comm.allreduce_sum(std::span(second.data(), static_cast<std::size_t>(second.size())));
     const Eigen::MatrixXd covariance =
-        n > 1 ? Eigen::MatrixXd((second - static_cast<double>(n) * mean * mean.transpose()) / static_cast<double>(n - 1))
+        n > 1 ? Eigen::MatrixXd(Eigen::Map<const Eigen::MatrixXd>(second.data(), d, d) / static_cast<double>(n - 1))
               : Eigen::MatrixXd::Zero(d, d);
+    const Eigen::ArrayXd sd = covariance.diagonal().array().sqrt();
+    GmmCoordinates coordinates{mean, (sd > 0 && sd.isFinite()).select(sd, 1.0).matrix()};
+    const Eigen::MatrixXd scaled = (covariance.array() / (coordinates.scale * coordinates.scale.transpose()).array()).matrix();
 
     std::unique_ptr<Model> out;
     comm::agree(comm, [&] {
       GmmOptions options;
       options.components = k;
       options.diagonal = model.values.text("model.covariance") == "diag";
-      options.prior = gmm_prior(model.values, mean, covariance);
+      options.prior = gmm_prior(model.values, coordinates, scaled);
+      options.coordinates = coordinates;
       out = std::make_unique<GmmModel>(std::move(train), std::move(heldout), std::move(options),
-                                       gmm_start(sample, k, solver.seed));
+                                       gmm_start(coordinates.to(sample), k, solver.seed));
     });
     return out;
   }
 
   void check_file(const io::ModelFile& file) const override {
-    const GmmOptions o = file_options(file);
+    const GmmOptions o = gmm_options_of(file);
     const std::string& path = file.model.file();
     const GmmPrior& p = o.prior;
     if (!(p.weight_concentration > 0 && p.mean_precision > 0 && p.degrees_of_freedom > 0)) {
@@ -257,8 +252,12 @@ class Gmm final : public Family {
   }
 
   io::Layout file_layout(const io::ModelFile& file) const override {
-    const GmmOptions o = file_options(file);
+    const GmmOptions o = gmm_options_of(file);
     return gmm_layout(o.components, static_cast<Eigen::Index>(file.model.attr_int("/model", "dim")), o.diagonal);
+  }
+
+  Eigen::VectorXd file_prior(const io::ModelFile& file) const override {
+    return file_model(file, io::DenseData{}).prior();
   }
 
   std::unique_ptr<Predictor> make_predictor(const io::ModelFile& file, const LocalOptions&) const override {

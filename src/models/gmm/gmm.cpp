@@ -172,6 +172,40 @@ GmmViews::GmmViews(Eigen::Index components, Eigen::Index dim, bool diagonal)
   }
 }
 
+Eigen::MatrixXd GmmCoordinates::to(const Eigen::Ref<const Eigen::MatrixXd>& x) const {
+  if (identity()) return x;
+  return ((x.colwise() - shift).array().colwise() / scale.array()).matrix();
+}
+
+double GmmCoordinates::log_jacobian() const { return identity() ? 0.0 : -scale.array().log().sum(); }
+
+GmmPrior GmmCoordinates::to(const GmmPrior& p) const {
+  if (identity()) return p;
+  GmmPrior q = p;
+  q.mean = ((p.mean - shift).array() / scale.array()).matrix();
+  q.scale = (p.scale.array() / (scale * scale.transpose()).array()).matrix();
+  return q;
+}
+
+GmmPrior GmmCoordinates::from(const GmmPrior& p) const {
+  if (identity()) return p;
+  GmmPrior q = p;
+  q.mean = mean_from(p.mean);
+  q.scale = covariance_from(p.scale);
+  return q;
+}
+
+Eigen::VectorXd GmmCoordinates::mean_from(const Eigen::VectorXd& m) const {
+  if (identity()) return m;
+  return shift + (scale.array() * m.array()).matrix();
+}
+
+Eigen::MatrixXd GmmCoordinates::covariance_from(const Eigen::MatrixXd& sigma) const {
+  if (identity()) return sigma;
+  if (sigma.cols() == 1) return (sigma.array() * scale.array().square()).matrix();  // a diagonal
+  return (sigma.array() * (scale * scale.transpose()).array()).matrix();
+}
+
 GmmModel::GmmModel(io::DenseData train, std::optional<io::DenseData> heldout, GmmOptions options, GmmStart start)
     : components_(options.components),
       dim_(train.cols),
@@ -288,7 +322,11 @@ Eigen::ArrayXd GmmModel::expected_log_normal(Eigen::Index k, const Eigen::Ref<co
   return options_.diagonal ? diag_[slot].expected_log_normal(x) : full_[slot].expected_log_normal(x);
 }
 
-double GmmModel::responsibilities(const Eigen::Ref<const Eigen::MatrixXd>& x, Eigen::MatrixXd& r) const {
+void GmmModel::responsibilities(const Eigen::Ref<const Eigen::MatrixXd>& x, Eigen::MatrixXd& r) const {
+  responsibilities_of(options_.coordinates.to(x), r);
+}
+
+double GmmModel::responsibilities_of(const Eigen::Ref<const Eigen::MatrixXd>& x, Eigen::MatrixXd& r) const {
   r.resize(x.cols(), components_);
   for (Eigen::Index k = 0; k < components_; ++k) r.col(k) = (expected_log_normal(k, x) + elog_pi_[k]).matrix();
   const Eigen::ArrayXd norm = log_sum_exp_rows(r);
@@ -298,7 +336,7 @@ double GmmModel::responsibilities(const Eigen::Ref<const Eigen::MatrixXd>& x, Ei
 
 double GmmModel::local_step(const Eigen::Ref<const Eigen::MatrixXd>& x, Eigen::VectorXd* stats) const {
   Eigen::MatrixXd r;
-  const double elbo = responsibilities(x, r);
+  const double elbo = responsibilities_of(x, r);
   if (stats == nullptr) return elbo;
   const GmmViews& v = views_;
   const Eigen::MatrixXd first = x * r;  // D × K: Σ_n r_nk x_n
@@ -331,18 +369,19 @@ void GmmModel::add_local_stats(std::span<const std::int64_t> ids, std::uint64_t 
     x.col(static_cast<Eigen::Index>(j)) = data.col(ids[j] - train_.first_row);
   }
   Eigen::VectorXd sums = Eigen::VectorXd::Zero(stats.size());
-  local_step(x, &sums);
+  local_step(options_.coordinates.to(x), &sums);
   stats += sums;
 }
 
-Eigen::ArrayXd GmmModel::log_predictive(const Eigen::Ref<const Eigen::MatrixXd>& x) const {
+Eigen::ArrayXd GmmModel::log_predictive(const Eigen::Ref<const Eigen::MatrixXd>& data) const {
+  const Eigen::MatrixXd x = options_.coordinates.to(data);
   Eigen::MatrixXd terms(x.cols(), components_);
   for (Eigen::Index k = 0; k < components_; ++k) {
     const auto slot = static_cast<std::size_t>(k);
     const Eigen::ArrayXd density = options_.diagonal ? diag_[slot].log_predictive(x) : full_[slot].log_predictive(x);
     terms.col(k) = (density + log_pi_bar_[k]).matrix();
   }
-  return log_sum_exp_rows(terms);
+  return log_sum_exp_rows(terms) + options_.coordinates.log_jacobian();
 }
 
 ScoreSum GmmModel::heldout_partial() {
@@ -359,7 +398,7 @@ double GmmModel::heldout_metric(const ScoreSum& total) const {
 
 double GmmModel::elbo_local_partial() {
   double sum = 0.0;
-  for_chunks(columns_of(train_), [&](const auto& x) { sum += local_step(x, nullptr); });
+  for_chunks(columns_of(train_), [&](const auto& x) { sum += local_step(options_.coordinates.to(x), nullptr); });
   return sum;
 }
 
@@ -385,7 +424,8 @@ double GmmModel::elbo_global() const {
 Eigen::MatrixXd GmmModel::means(const Eigen::VectorXd& lambda) const {
   Eigen::MatrixXd m(components_, dim_);
   for (Eigen::Index k = 0; k < components_; ++k) {
-    m.row(k) = (1.0 / lambda[views_.mean_precision(k)]) * lambda.segment(views_.beta_mean(k), dim_).transpose();
+    const Eigen::VectorXd mk = (1.0 / lambda[views_.mean_precision(k)]) * lambda.segment(views_.beta_mean(k), dim_);
+    m.row(k) = options_.coordinates.mean_from(mk).transpose();
   }
   return m;
 }
@@ -410,19 +450,23 @@ io::Group GmmModel::file_contents(const Eigen::VectorXd& lambda) const {
   std::vector<double> weights, means, covariances;
   double alpha_sum = 0.0;
   for (Eigen::Index c = 0; c < components_; ++c) alpha_sum += lambda[v.weight_concentration(c)];
-  const Eigen::MatrixXd m = this->means(lambda);
+  const GmmCoordinates& coords = options_.coordinates;
   for (Eigen::Index c = 0; c < components_; ++c) {
     weights.push_back(lambda[v.weight_concentration(c)] / alpha_sum);
-    for (Eigen::Index i = 0; i < dim_; ++i) means.push_back(m(c, i));
     const double beta = lambda[v.mean_precision(c)];
     const double nu = lambda[v.degrees_of_freedom(c)];
-    const Eigen::VectorXd mc = m.row(c).transpose();
+    // m_k and W_k⁻¹/ν_k in the fit's coordinates, then in the data's.
+    const Eigen::VectorXd mc = (1.0 / beta) * lambda.segment(v.beta_mean(c), dim_);
+    const Eigen::VectorXd m = coords.mean_from(mc);
+    means.insert(means.end(), m.data(), m.data() + m.size());
     if (diag) {
-      const Eigen::VectorXd cov = (lambda.segment(v.scatter(c), dim_).array() - beta * mc.array().square()) / nu;
+      const Eigen::VectorXd cov =
+          coords.covariance_from((lambda.segment(v.scatter(c), dim_).array() - beta * mc.array().square()) / nu);
       covariances.insert(covariances.end(), cov.data(), cov.data() + cov.size());
     } else {
-      const Eigen::MatrixXd cov =
-          (lambda.segment(v.scatter(c), dim_ * dim_).reshaped(dim_, dim_) - beta * Eigen::MatrixXd(mc * mc.transpose())) / nu;
+      const Eigen::MatrixXd cov = coords.covariance_from(
+          (lambda.segment(v.scatter(c), dim_ * dim_).reshaped(dim_, dim_) - beta * Eigen::MatrixXd(mc * mc.transpose())) /
+          nu);
       const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rows = cov;
       covariances.insert(covariances.end(), rows.data(), rows.data() + rows.size());
     }
@@ -430,7 +474,12 @@ io::Group GmmModel::file_contents(const Eigen::VectorXd& lambda) const {
   g.add("/model/weights", {k}, weights);
   g.add("/model/means", {k, d}, means);
   g.add("/model/covariances", matrix, covariances);
-  const GmmPrior& p = options_.prior;
+  if (!coords.identity()) {
+    g.add_group("/model/coordinates");
+    g.add("/model/coordinates/shift", {d}, std::vector<double>(coords.shift.data(), coords.shift.data() + d));
+    g.add("/model/coordinates/scale", {d}, std::vector<double>(coords.scale.data(), coords.scale.data() + d));
+  }
+  const GmmPrior p = coords.from(options_.prior);
   g.add_group("/model/prior");
   g.set("/model/prior", "weight_concentration", p.weight_concentration);
   g.set("/model/prior", "mean_precision", p.mean_precision);
@@ -443,6 +492,54 @@ io::Group GmmModel::file_contents(const Eigen::VectorXd& lambda) const {
     g.add("/model/prior/scale", {d, d}, std::vector<double>(p.scale.data(), p.scale.data() + p.scale.size()));
   }
   return g;
+}
+
+GmmOptions gmm_options_of(const io::ModelFile& file) {
+  const io::Group& g = file.model;
+  const std::string& path = g.file();
+  const std::int64_t k = g.attr_int("/model", "components");
+  const std::int64_t d = g.attr_int("/model", "dim");
+  if (k < 1 || d < 1 || k > (std::int64_t{1} << 24) || d > (std::int64_t{1} << 16)) {
+    throw Error(path + ": '/model' components = " + std::to_string(k) + ", dim = " + std::to_string(d) +
+                "; expected 1 <= components <= 2^24 and 1 <= dim <= 2^16");
+  }
+  const std::string covariance = g.attr_string("/model", "covariance");
+  if (covariance != "full" && covariance != "diag") {
+    throw Error(path + ": '/model' covariance '" + covariance + "'; expected full or diag");
+  }
+  GmmOptions o;
+  o.components = k;
+  o.diagonal = covariance == "diag";
+  GmmPrior& p = o.prior;
+  p.weight_concentration = g.attr_double("/model/prior", "weight_concentration");
+  p.mean_precision = g.attr_double("/model/prior", "mean_precision");
+  p.degrees_of_freedom = g.attr_double("/model/prior", "degrees_of_freedom");
+  const auto ud = static_cast<std::uint64_t>(d);
+  const std::vector<double>& mean = g.numbers("/model/prior/mean", {ud});
+  p.mean = Eigen::Map<const Eigen::VectorXd>(mean.data(), d);
+  const std::vector<double>& scale =
+      g.numbers("/model/prior/scale", o.diagonal ? std::vector<std::uint64_t>{ud} : std::vector<std::uint64_t>{ud, ud});
+  p.scale = o.diagonal ? Eigen::MatrixXd(Eigen::Map<const Eigen::VectorXd>(scale.data(), d).asDiagonal())
+                       : Eigen::MatrixXd(Eigen::Map<const Eigen::MatrixXd>(scale.data(), d, d));
+  // Files from before the coordinates were stored are in the data's own.
+  if (g.find("/model/coordinates/shift") != nullptr) {
+    const auto vector = [&](const char* name) {
+      const std::vector<double>& v = g.numbers(name, {ud});
+      return Eigen::VectorXd(Eigen::Map<const Eigen::VectorXd>(v.data(), d));
+    };
+    o.coordinates = {vector("/model/coordinates/shift"), vector("/model/coordinates/scale")};
+    if (!(o.coordinates.scale.array() > 0).all()) {
+      throw Error(path + ": '/model/coordinates/scale' has values that are not > 0");
+    }
+  }
+  o.prior = o.coordinates.to(p);
+  return o;
+}
+
+void GmmModel::adopt(const io::ModelFile& file) {
+  const GmmOptions saved = gmm_options_of(file);
+  options_.prior = saved.prior;
+  options_.coordinates = saved.coordinates;
 }
 
 }  // namespace natgrad::models

@@ -208,6 +208,15 @@ class Lda final : public Family {
                                     io::DataSource& data, comm::Communicator& comm) const override {
     LdaOptions options;
     options.topics = model.values.integer("model.topics");
+    // λ has K × V entries: K must not overflow what it is multiplied into.
+    const std::int64_t v = data.fingerprint().vocab_size;
+    comm::agree(comm, [&] {
+      if (options.topics > (std::int64_t{1} << 50) / v) {
+        config::bad("model.topics", std::to_string(options.topics),
+                    "at most 2^50 / V = " + std::to_string((std::int64_t{1} << 50) / v) +
+                        " (K × V entries of λ, V = " + std::to_string(v) + " words)");
+      }
+    });
     options.alpha = model.values.number("model.alpha");
     options.eta = model.values.number("model.eta");
     options.local_max_iters = static_cast<int>(solver.local_max_iters);
@@ -215,10 +224,16 @@ class Lda final : public Family {
     options.threads = static_cast<int>(solver.threads);
     options.coherence = coherence_measures("eval.coherence", model.values.text("eval.coherence"));
     options.coherence_top = model.values.integer("eval.coherence_top");
-    std::unique_ptr<Model> out;
+    std::unique_ptr<LdaModel> out;
     comm::agree(comm, [&] {
       out = std::make_unique<LdaModel>(data.take_train<io::Corpus>(), data.take_heldout<io::Corpus>(), options,
                                        data.fingerprint().num_tokens);
+    });
+    // Held-out documents that hold out no token would score nothing.
+    std::uint64_t held[2] = {static_cast<std::uint64_t>(out->heldout_tokens()), out->has_heldout() ? 1u : 0u};
+    comm.allreduce_sum(held);
+    comm::agree(comm, [&] {
+      if (held[1] > 0 && held[0] == 0) throw Error(std::string("data.heldout: ") + kLdaNothingHeldOut);
     });
     return out;
   }
@@ -241,6 +256,11 @@ class Lda final : public Family {
   io::Layout file_layout(const io::ModelFile& file) const override {
     const Sizes s = file_sizes(file);
     return lda_layout(s.topics, s.vocab_size);
+  }
+
+  Eigen::VectorXd file_prior(const io::ModelFile& file) const override {
+    const Sizes s = file_sizes(file);
+    return Eigen::VectorXd::Constant(s.topics * s.vocab_size, file.model.numbers("/model/eta", {})[0]);
   }
 
   std::unique_ptr<Predictor> make_predictor(const io::ModelFile& file, const LocalOptions& local) const override {

@@ -212,7 +212,19 @@ void lda_completion_split(std::span<const std::int32_t> counts, std::vector<std:
 }
 
 double lda_perplexity(const ScoreSum& total) {
-  return total.count > 0 ? std::exp(-total.log_score / total.count) : std::nan("");
+  if (!(total.count > 0)) throw Error(kLdaNothingHeldOut);
+  return std::exp(-total.log_score / total.count);
+}
+
+std::int64_t LdaModel::heldout_tokens() const {
+  if (!heldout_) return 0;
+  std::vector<std::int32_t> observed, held;
+  std::int64_t total = 0;
+  for (std::int64_t d = 0; d < heldout_->num_docs(); ++d) {
+    lda_completion_split(heldout_->doc_counts(d), observed, held);
+    for (const std::int32_t h : held) total += h;
+  }
+  return total;
 }
 
 io::Layout lda_layout(Eigen::Index topics, Eigen::Index vocab_size) {
@@ -238,6 +250,11 @@ LdaModel::LdaModel(io::Corpus train, std::optional<io::Corpus> heldout, const Ld
                 " words, the training corpus V = " + std::to_string(train_.vocab_size) +
                 "; both must be converted with the same vocabulary");
   }
+}
+
+double LdaModel::state_bytes() const {
+  const auto v = static_cast<double>(vocab_size_);
+  return static_cast<double>(padded(topics_)) * v * sizeof(float) + v * (sizeof(std::uint64_t) + sizeof(std::int32_t));
 }
 
 std::string LdaModel::description() const {
@@ -413,7 +430,9 @@ ScoreSum LdaModel::heldout_partial() {
   return lda_heldout_score(*lambda_, beta_, *heldout_, options_, ws_);
 }
 
-double LdaModel::heldout_metric(const ScoreSum& total) const { return lda_perplexity(total); }
+double LdaModel::heldout_metric(const ScoreSum& total) const {
+  return total.count > 0 ? lda_perplexity(total) : std::nan("");  // NaN without held-out data
+}
 
 std::vector<std::string> LdaModel::extra_names() const {
   std::vector<std::string> names;

@@ -7,13 +7,16 @@
 #include <Eigen/Dense>
 #include <cmath>
 #include <numeric>
+#include <sstream>
 
+#include "natgrad/app/commands.hpp"
 #include "natgrad/comm/communicator.hpp"
 #include "natgrad/expfam/special.hpp"
 #include "natgrad/io/dense.hpp"
 #include "natgrad/io/model_file.hpp"
 #include "natgrad/models/gmm/gmm.hpp"
 #include "natgrad/models/gmm/synth.hpp"
+#include "natgrad/models/registry.hpp"
 #include "natgrad/solver/svi.hpp"
 #include "test_data.hpp"
 
@@ -227,6 +230,65 @@ TEST(Gmm, ModelFileKeepsLambdaBitForBit) {
     const std::vector<std::uint64_t> scale = diagonal ? std::vector<std::uint64_t>{4} : std::vector<std::uint64_t>{4, 4};
     EXPECT_TRUE(back.model.numbers("/model/prior/mean", {4}) == contents.model.numbers("/model/prior/mean", {4}));
     EXPECT_TRUE(back.model.numbers("/model/prior/scale", scale) == contents.model.numbers("/model/prior/scale", scale));
+  }
+}
+
+// The held-out log-likelihood (per point, data units) of a fit of `train`/`test` (K = 3, `covariance`).
+double fitted_loglik(const io::DenseData& train, const io::DenseData& test, const std::string& covariance,
+                     const std::string& name) {
+  const std::string dir = testing::temp_dir("gmm_scales_" + name);
+  io::write_dense(dir + "/train.h5", train, "test");
+  io::write_dense(dir + "/test.h5", test, "test");
+  config::FitConfig c;
+  c.model.type = "gmm";
+  c.model.values.set("model.components", std::int64_t{3});
+  c.model.values.set("model.covariance", covariance);
+  c.model.values.set("model.weight_concentration", 1.0 / 3);
+  c.model.values.set("model.mean_precision", 1.0);
+  c.data.train = dir + "/train.h5";
+  c.data.heldout = dir + "/test.h5";
+  c.solver.batch_size = 200;
+  c.solver.epochs = 4;
+  c.solver.seed = 3;
+  c.eval.every_steps = 0;
+  c.output.model = dir + "/model.h5";
+  comm::SerialCommunicator alone;
+  std::ostringstream quiet;
+  return app::run_fit(c, alone, quiet).history.back().heldout;
+}
+
+// Every value of column j multiplied by `factor[j]` and `offset` added.
+io::DenseData transformed(io::DenseData data, double offset, const std::vector<double>& factor) {
+  for (std::size_t i = 0; i < data.values.size(); ++i) {
+    data.values[i] = data.values[i] * factor[i % static_cast<std::size_t>(data.cols)] + offset;
+  }
+  return data;
+}
+
+TEST(GmmScales, OffsetsAndUnitsFitAsWellAsTheStandardisedData) {
+  // The same mixture with its columns offset by 0, 10⁶ and 10⁹, and with a column in 10⁻⁶ units (whose
+  // density is then 10⁶ times larger: + log 10⁶ a point). The fits are made in centred and scaled
+  // coordinates, so they agree but for the precision the offsets leave in the data themselves (a value
+  // near 10⁹ keeps about 7 of its digits after the point): 1e-5 nats a point.
+  GmmSynthOptions synth;
+  synth.components = 3;
+  synth.dim = 3;
+  synth.points = 2000;
+  synth.separation = 5.0;
+  GmmTruth truth;
+  const auto [train, test] = io::split_every(gmm_synthesize(synth, truth), 5);
+  const std::vector<double> same = {1.0, 1.0, 1.0};
+  const std::vector<double> micro = {1.0, 1e-6, 1.0};
+  for (const std::string covariance : {"full", "diag"}) {
+    const double base = fitted_loglik(train, test, covariance, covariance + "_0");
+    for (const double offset : {1e6, 1e9}) {
+      const double shifted = fitted_loglik(transformed(train, offset, same), transformed(test, offset, same), covariance,
+                                           covariance + "_offset");
+      EXPECT_NEAR(shifted, base, 1e-5) << covariance << ", offset " << offset;
+    }
+    const double scaled = fitted_loglik(transformed(train, 0, micro), transformed(test, 0, micro), covariance,
+                                        covariance + "_micro");
+    EXPECT_NEAR(scaled - std::log(1e6), base, 1e-5) << covariance << ", a column in 1e-6 units";
   }
 }
 

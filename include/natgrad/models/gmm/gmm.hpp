@@ -21,6 +21,7 @@
 #include "natgrad/expfam/normal_wishart.hpp"
 #include "natgrad/io/dense.hpp"
 #include "natgrad/io/layout.hpp"
+#include "natgrad/io/model_file.hpp"
 #include "natgrad/models/model.hpp"
 
 namespace natgrad::models {
@@ -35,10 +36,33 @@ struct GmmPrior {
   Eigen::MatrixXd scale;              ///< W₀⁻¹ (D × D, SPD; diagonal for diag)
 };
 
+/// The coordinates the mixture is fitted in: x' = (x − shift) / scale, column
+/// by column, the data centred and scaled so that offsets (timestamps near
+/// 10⁹) and units (a column in 10⁻⁶) cost no precision: λ and the prior are in
+/// these coordinates; means, covariances and densities are reported in the
+/// data's. Empty vectors: the data's own coordinates.
+struct GmmCoordinates {
+  Eigen::VectorXd shift;  ///< D
+  Eigen::VectorXd scale;  ///< D, > 0
+
+  bool identity() const { return shift.size() == 0; }
+  /// The columns of x (D × n, data units) in these coordinates.
+  Eigen::MatrixXd to(const Eigen::Ref<const Eigen::MatrixXd>& x) const;
+  /// log |dx'/dx| = −Σ_j log scale_j: added to a density of x' it gives the density of x.
+  double log_jacobian() const;
+  /// A prior given in data units, in these coordinates, and back.
+  GmmPrior to(const GmmPrior& p) const;
+  GmmPrior from(const GmmPrior& p) const;
+  /// A mean m' and a covariance (or its diagonal) Σ' in these coordinates, in data units.
+  Eigen::VectorXd mean_from(const Eigen::VectorXd& m) const;
+  Eigen::MatrixXd covariance_from(const Eigen::MatrixXd& sigma) const;
+};
+
 struct GmmOptions {
   Eigen::Index components = 0;  ///< K ≥ 1
   bool diagonal = false;        ///< diag covariances (Normal-Gamma) instead of full (Normal-Wishart)
-  GmmPrior prior;
+  GmmPrior prior;               ///< in `coordinates`
+  GmmCoordinates coordinates;
 };
 
 /// λ's layout for K components of dimension D, component k owning entries
@@ -71,6 +95,12 @@ class GmmViews {
   io::Tensor scatter_;  ///< the scatter tensor, with a trailing dimension of 1 for diag so that at({k, 0, 0}) works
 };
 
+/// What a model file of a mixture says of its sizes, prior and coordinates
+/// (/model's attributes, /model/prior in data units, /model/coordinates): the
+/// options of its model, the prior in its coordinates.
+/// @throws natgrad::Error naming the file and what is missing or out of range
+GmmOptions gmm_options_of(const io::ModelFile& file);
+
 /// Where the fit starts: each component as if N/K points with mean means.col(k)
 /// and covariance `covariance` had been assigned to it.
 struct GmmStart {
@@ -102,11 +132,14 @@ class GmmModel final : public Model {
   Range train_shard() const override { return {train_.first_row, train_.first_row + train_.num_rows()}; }
   Eigen::Index global_size() const override { return views_.layout().size; }
   io::Layout layout() const override { return views_.layout(); }
-  /// /model's attributes components, dim, covariance; the prior (/model/prior: attributes
-  /// weight_concentration, mean_precision, degrees_of_freedom; datasets mean [D], scale
-  /// [D, D] or [D]); and, for readers, weights E[π] [K], means m_k [K, D] and covariances
-  /// W_k⁻¹/ν_k [K, D, D] (diag [K, D]).
+  /// /model's attributes components, dim, covariance; the prior in data units (/model/prior:
+  /// attributes weight_concentration, mean_precision, degrees_of_freedom; datasets mean [D],
+  /// scale [D, D] or [D]); λ's coordinates (/model/coordinates: shift [D], scale [D], absent
+  /// for the data's own); and, for readers, in data units, weights E[π] [K], means m_k [K, D]
+  /// and covariances W_k⁻¹/ν_k [K, D, D] (diag [K, D]).
   io::Group file_contents(const Eigen::VectorXd& lambda) const override;
+  /// A checkpoint's prior and coordinates: those its run fitted in.
+  void adopt(const io::ModelFile& file) override;
   std::string describe_index(Eigen::Index index) const override;
   Eigen::VectorXd prior() const override;
   Eigen::VectorXd initial_global(std::uint64_t seed) const override;
@@ -128,18 +161,22 @@ class GmmModel final : public Model {
   Eigen::Index components() const { return components_; }
   Eigen::Index dim() const { return dim_; }
   const GmmViews& views() const { return views_; }
-  /// The means m_k = b_k / β_k of λ, K × D.
+  /// The means m_k = b_k / β_k of λ, K × D, in data units.
   Eigen::MatrixXd means(const Eigen::VectorXd& lambda) const;
 
-  /// Responsibilities r (n × K) of the columns of `x` (D × n) at the current λ;
-  /// returns Σ_n log Σ_k exp(E[log π_k] + E[log N(x_n | μ_k, Λ_k⁻¹)]), the data terms of the ELBO.
-  double responsibilities(const Eigen::Ref<const Eigen::MatrixXd>& x, Eigen::MatrixXd& r) const;
-  /// log Σ_k E[π_k] St_k(x_n) for each column of `x` (D × n): the log predictive density.
+  /// Responsibilities r (n × K) of the columns of `x` (D × n, data units) at the current λ.
+  void responsibilities(const Eigen::Ref<const Eigen::MatrixXd>& x, Eigen::MatrixXd& r) const;
+  /// log Σ_k E[π_k] St_k(x_n) for each column of `x` (D × n, data units): the log predictive
+  /// density, of x in data units.
   Eigen::ArrayXd log_predictive(const Eigen::Ref<const Eigen::MatrixXd>& x) const;
 
  private:
-  /// The part of the ELBO of the columns of x, and if `stats` is not null their statistics added to it.
+  /// The part of the ELBO of the columns of x (in the fit's coordinates), and if `stats` is not
+  /// null their statistics added to it.
   double local_step(const Eigen::Ref<const Eigen::MatrixXd>& x, Eigen::VectorXd* stats) const;
+  /// Responsibilities r of the columns of x (the fit's coordinates); returns Σ_n log Σ_k
+  /// exp(E[log π_k] + E[log N(x_n | μ_k, Λ_k⁻¹)]), the data terms of the ELBO.
+  double responsibilities_of(const Eigen::Ref<const Eigen::MatrixXd>& x, Eigen::MatrixXd& r) const;
   /// The factor of component k of λ.
   void make_component(const Eigen::VectorXd& lambda, Eigen::Index k);
   /// E_q[log N(x | μ_k, Λ_k⁻¹)] of the columns of x.

@@ -140,7 +140,13 @@ void lda_completion_split(std::span<const std::int32_t> counts, std::vector<std:
 ScoreSum lda_heldout_score(const GlobalParams& lambda, const LdaBeta& beta,
                            const io::Corpus& heldout, const LdaOptions& options, LdaWorkspaces& ws);
 
-/// The held-out perplexity of a summed score: exp(−Σ log scores / tokens); NaN without tokens.
+/// Why data score nothing: the message of lda_perplexity without held-out tokens.
+inline constexpr const char* kLdaNothingHeldOut =
+    "no token is held out: document completion holds out every fifth token of each document, and documents of "
+    "fewer than 5 tokens hold out none";
+
+/// The held-out perplexity of a summed score: exp(−Σ log scores / tokens).
+/// @throws natgrad::Error kLdaNothingHeldOut if no token was held out
 double lda_perplexity(const ScoreSum& total);
 
 /// λ's layout: one tensor "lambda" [K, V], stored word-major (entry (k, w) at w·K + k).
@@ -162,6 +168,8 @@ class LdaModel final : public Model {
   Range train_shard() const override { return {train_.first_doc, train_.first_doc + train_.num_docs()}; }
   Eigen::Index global_size() const override { return topics_ * vocab_size_; }
   io::Layout layout() const override { return lda_layout(topics_, vocab_size_); }
+  /// The float copy of exp(E[log β]) (padded K × V) and V column marks and slots.
+  double state_bytes() const override;
   io::Group file_contents(const Eigen::VectorXd& lambda) const override;
   Eigen::Index global_block_size() const override { return topics_; }
   void touched_blocks(std::span<const std::int64_t> ids, std::vector<std::int64_t>& blocks) const override;
@@ -180,6 +188,11 @@ class LdaModel final : public Model {
   std::vector<double> extra_values(const std::vector<double>& total) const override;
   double elbo_local_partial() override;
   double elbo_global() const override;
+
+  /// Whether the model has held-out documents, and the tokens document completion
+  /// holds out of this rank's (lda_completion_split).
+  bool has_heldout() const { return heldout_.has_value(); }
+  std::int64_t heldout_tokens() const;
 
   Eigen::Index topics() const { return topics_; }
   Eigen::Index vocab_size() const { return vocab_size_; }
