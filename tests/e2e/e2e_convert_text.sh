@@ -68,6 +68,13 @@ assert [n.decode() for n in a["doc_names"][:]] == names, "document names differ 
 print(f"debdesc: {a.attrs['num_docs']} documents, {a.attrs['vocab_size']} words, {a.attrs['num_tokens']} tokens: "
       "the shared docword and vocab exactly")
 PY
+# An output that is an input is refused before any work, and the input is left as it was.
+cp docs.txt keep.txt
+status=0
+"$NATGRAD" convert text docs.txt --stop-words "$STOP" --out docs.txt 2> same.err || status=$?
+[ "$status" = 1 ] && grep -q "natgrad: error: --out = docs.txt is the same file as the input = docs.txt" same.err \
+  && cmp -s docs.txt keep.txt || fail "an output that is the input: status $status, $(cat same.err)"
+echo "ok: $(cat same.err)"
 # A full disk: the message names the corpus and the cause, the process exits with status 1 and nothing crashes,
 # no temporary file is left (root only: on a small tmpfs mounted for the test).
 if [ "$(id -u)" = 0 ] && mkdir disk && mount -t tmpfs -o size=1m tmpfs disk 2>/dev/null; then
