@@ -108,7 +108,7 @@ std::string format_double(const char* format, double value) {
   return text;
 }
 
-Applied apply_model(const config::InferConfig& config, comm::Communicator& comm, bool scoring) {
+Applied apply_model(const config::InferConfig& config, comm::Communicator& comm, bool scoring, bool same_columns) {
   Applied a;
   io::DataInfo info;
   std::string train;
@@ -125,11 +125,21 @@ Applied apply_model(const config::InferConfig& config, comm::Communicator& comm,
     local.threads = static_cast<int>(config.threads);
     local.top = config.top;
     a.predictor = a.model.family->make_predictor(a.model.file, local);
+    if (config.data.empty()) return;
     const io::DataKind kind = a.model.family->data_kind();
     info = io::read_info(kind, config.data);
-    io::require_columns(kind, config.data, info.columns, a.predictor->columns(), "the model " + config.model);
+    if (same_columns || info.columns > a.predictor->columns()) {
+      io::require_columns(kind, config.data, info.columns, a.predictor->columns(), "the model " + config.model);
+    }
     if (comm.rank() == 0) {
-      io::require_same_names(kind, config.data, info, a.model.file.vocab, a.model.file.vocab_hash,
+      // The data's columns are the model's (without same_columns, its first ones: a continued model's
+      // training corpus lacks the words of the old model it did not see).
+      const std::vector<std::string>& names = a.model.file.vocab;
+      const bool whole = info.columns == a.predictor->columns();
+      const std::size_t first = std::min(static_cast<std::size_t>(info.columns), names.size());
+      const std::vector<std::string> expected =
+          whole ? names : std::vector<std::string>(names.begin(), names.begin() + static_cast<std::ptrdiff_t>(first));
+      io::require_same_names(kind, config.data, info, expected, whole ? a.model.file.vocab_hash : "",
                              "the model " + config.model);
     }
     // Rank 0 reads the names too: a family's tables may name the items (a recommender's users).
@@ -160,6 +170,39 @@ Applied apply_model(const config::InferConfig& config, comm::Communicator& comm,
     a.predictor->use_training_data(std::move(*a.train));
   });
   return a;
+}
+
+void write_inferred(const Applied& a, const config::InferConfig& config, comm::Communicator& comm, std::ostream& out) {
+  std::vector<io::ItemTable> tables = a.predictor->infer(a.shard);
+  // The gathers below need the same tables on every rank: a predictor that differs must not hang them.
+  const auto count = static_cast<std::int64_t>(tables.size());
+  if (comm.allreduce_min(count) != -comm.allreduce_min(-count)) {
+    throw Error("natgrad infer: the ranks made different numbers of tables of " + config.data +
+                " (a bug of the model family's predictor)");
+  }
+  // Each table's rows of every rank, in rank order: the rows of the whole data set.
+  io::ThetaFile theta;
+  for (io::ItemTable& mine : tables) {
+    io::ItemTable all = mine;
+    comm.gather(mine.values, all.values, 0);
+    theta.tables.push_back(std::move(all));
+  }
+  double items = static_cast<double>(io::num_items(a.shard));
+  comm.allreduce_sum(std::span(&items, 1));
+  const auto n = static_cast<std::int64_t>(items);
+  comm::agree(comm, [&] {
+    if (comm.rank() != 0) return;
+    const io::ModelFile& model = a.model.file;
+    theta.model_type = model.type;
+    theta.model_path = config.model;
+    theta.model_step = model.step;
+    theta.model_checksum = model.data.checksum;
+    theta.data_path = config.data;
+    theta.attributes = a.predictor->theta_attributes(n);
+    io::write_theta_file(config.out, theta);
+    out << "wrote " << config.out << ": " << a.predictor->inferred(n) << " under " << config.model << " (step "
+        << model.step << ")\n";
+  });
 }
 
 void write_split(const io::Shard& data, const std::string& out_path, const Split& split, const std::string& source,

@@ -55,12 +55,20 @@ struct Applied {
 };
 
 /// Reads the model file (every rank), has rank 0 check that `config.out` (if
-/// any) can be written, and reads this rank's shard of `config.data`, which
-/// must be of the family's kind and have the model's columns. When
-/// `scoring` and the predictor's score needs the training data, hands it the
-/// same rows of that (--train, or the model file's), checked to be what
-/// --data was held out from. Collective; errors are agreed.
-Applied apply_model(const config::InferConfig& config, comm::Communicator& comm, bool scoring);
+/// any) can be written, and reads this rank's shard of `config.data` (if
+/// any), which must be of the family's kind and have the model's columns (or,
+/// unless `same_columns`, no more than the model: its training data, when the
+/// model has more columns than they). When `scoring` and the predictor's
+/// score needs the training data, hands it the same rows of that (--train, or
+/// the model file's), checked to be what --data was held out from.
+/// Collective; errors are agreed.
+Applied apply_model(const config::InferConfig& config, comm::Communicator& comm, bool scoring,
+                    bool same_columns = true);
+
+/// `natgrad infer`'s output: what the model says of every item of the
+/// shards, gathered on rank 0, which writes the theta file config.out.
+/// Collective; errors are agreed.
+void write_inferred(const Applied& a, const config::InferConfig& config, comm::Communicator& comm, std::ostream& out);
 
 /// How to split what convert and synth write (all zero: no split).
 struct Split {

@@ -2,16 +2,25 @@
 
 #include "common.hpp"
 #include "natgrad/app/commands.hpp"
+#include "natgrad/io/raw_text.hpp"
 #include "natgrad/io/text_corpus.hpp"
 
 namespace natgrad::app {
 
 void run_convert(const config::ConvertConfig& config, std::ostream& out) {
-  detail::refuse_overwrite({{"--out", config.out}, {"--heldout-out", config.heldout_out}},
-                           {{"the input", config.input}, {"the vocabulary", config.vocab}});
+  std::vector<detail::NamedPath> inputs = {{"the input", config.input}, {"the vocabulary", config.vocab}};
+  for (const std::string& input : config.text.inputs) inputs.push_back({"the input", input});
+  inputs.push_back({"--stop-words", config.text.stop_words});
+  inputs.push_back({"--vocab", config.text.vocab});
+  detail::refuse_overwrite({{"--out", config.out}, {"--heldout-out", config.heldout_out}}, inputs);
+  if (config.format == "text") {  // streams to the file: the corpus is never held whole
+    io::convert_text(config.text, config.out, config.split_every, config.heldout_out, out);
+    return;
+  }
   const io::Shard data = config.format == "csv"    ? io::Shard(io::read_csv(config.input, config.label_column))
                          : config.format == "uci"  ? io::Shard(io::read_uci(config.input, config.vocab))
                          : config.format == "ldac" ? io::Shard(io::read_ldac(config.input, config.vocab))
+                         : config.format == "mm"   ? io::Shard(io::read_mm(config.input, config.vocab))
                                                    : io::Shard(io::read_triples(config.input, config.triples));
   const detail::Split split{config.split_every, config.holdout_fraction, config.seed, config.holdout_min_entries,
                             config.heldout_out};

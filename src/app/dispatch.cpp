@@ -15,11 +15,11 @@ std::string usage() {
   for (const models::Family* f : models::families()) synth += (synth.empty() ? "" : " | ") + std::string("synth ") + f->type();
   return "usage: natgrad COMMAND [options]\n"
          "commands:\n"
-         "  convert   turn a text corpus (UCI, LDA-C) or CSV data into natgrad's HDF5 data files\n"
+         "  convert   turn raw text, a bag of words (UCI, LDA-C, Matrix Market) or CSV data into natgrad's HDF5 files\n"
          "  fit       fit a model by stochastic variational inference (run under mpirun)\n"
          "  synth     draw data from a model's generative process (" + synth + ")\n"
          "  infer     what a fitted model says of each item of a data set (topic proportions, responsibilities)\n"
-         "  evaluate  the held-out score of a fitted model on a data set\n"
+         "  evaluate  the held-out score of a fitted model on a data set, and its family's measures (topic coherence)\n"
          "'natgrad COMMAND --help' describes each command.\n";
 }
 
@@ -59,10 +59,10 @@ int dispatch(const std::vector<std::string>& args, comm::Communicator& comm, std
        [&](const std::vector<std::string>& options) {
          return on_root([&] { run_convert(config::parse_convert(options), out); });
        }},
-      {{"evaluate"}, config::evaluate_help,
+      {{"evaluate"}, [] { return config::evaluate_help(models::catalog()); },
        [&](const std::vector<std::string>& options) {
          config::InferConfig config;
-         comm::agree(comm, [&] { config = config::parse_infer(options, false); });
+         comm::agree(comm, [&] { config = config::parse_evaluate(options, models::catalog()); });
          run_evaluate(config, comm, out);
          return 0;
        }},

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <optional>
 
 #include "checkpoints.hpp"
 #include "common.hpp"
@@ -23,7 +24,7 @@ namespace {
 // model, seed, batch size or training data), naming the field that differs.
 // Needs only the checkpoint's header (io::read_model_header).
 void check_fits(const io::ModelFile& saved, const std::string& path, const config::FitConfig& config,
-                const models::Model& model, const io::DataSource& data) {
+                const models::Model& model, const io::DataSource& data, std::int64_t first_step) {
   const auto differs = [&](const std::string& field, const std::string& in_file, const std::string& in_job) {
     if (in_file != in_job) {
       throw Error(path + ": does not fit this job: " + field + " is " + in_file + " in the checkpoint and " +
@@ -31,12 +32,29 @@ void check_fits(const io::ModelFile& saved, const std::string& path, const confi
     }
   };
   differs("model.type", saved.type, config.model.type);
-  // Every key of the family, and those that decide the minibatches and the random streams.
-  for (const auto& [key, value] : config::resolved(config, models::catalog())) {
-    if (key.starts_with("model.") || key == "solver.seed" || key == "solver.batch_size") {
-      differs(key, saved.config_value(key), value);
+  // Every key of the family, and those that decide the minibatches and the random streams. A key that the
+  // checkpoint's natgrad did not have yet ran at its default: that is what the job must have.
+  const config::ModelOptions& family = config::family_options(models::catalog(), config.model.type);
+  const auto recorded = [&](const std::string& key) {
+    return std::any_of(saved.config.begin(), saved.config.end(), [&](const auto& kv) { return kv.first == key; });
+  };
+  for (const config::Option& o : family.options) {
+    std::string in_file = saved.config_value(o.key);
+    if (!recorded(o.key)) {
+      config::Values defaults = config.model.values;
+      defaults.erase(o.key);
+      config::complete({o}, defaults, "");
+      const auto d = defaults.find(o.key);
+      in_file = d ? config::text_of(*d) : "";
     }
+    const auto v = config.model.values.find(o.key);
+    differs(o.key, in_file, v ? config::text_of(*v) : "");
   }
+  for (const auto& [key, value] : config::resolved(config, models::catalog())) {
+    if (key == "solver.seed" || key == "solver.batch_size") differs(key, saved.config_value(key), value);
+  }
+  differs("the first step (of a run continued with --init-model)", std::to_string(saved.first_step),
+          std::to_string(first_step));
   const io::DataFingerprint& job = data.fingerprint();
   const io::DataNouns& n = io::nouns(data.kind());
   differs(n.column_count, std::to_string(saved.data.vocab_size), std::to_string(job.vocab_size));
@@ -80,6 +98,53 @@ void check_memory(const models::Model& model, comm::Communicator& comm) {
                   detail::gigabytes(can.bytes) + " (" + can.what + ")");
     }
   });
+}
+
+// A model that the fit continues (--init-model), and how the data's columns match its.
+struct Continued {
+  models::LoadedModel model;
+  std::vector<std::int64_t> old_of_new;  ///< per column of the job's model: the old column, or −1
+};
+
+// Reads the --init-model file (every rank), matches its columns to the data's
+// by name on rank 0, which has the names, and gives the data the old columns it
+// lacks (unless --drop-unseen). Collective; errors are agreed.
+std::optional<Continued> match_init_model(const config::FitConfig& config, io::DataSource& data,
+                                          comm::Communicator& comm, std::ostream& out) {
+  if (config.init_model.empty()) return std::nullopt;
+  Continued c;
+  io::ColumnMatch match;
+  comm::agree(comm, [&] {
+    c.model = models::load_model_file(config.init_model);
+    const io::ModelFile& old = c.model.file;
+    if (old.type != config.model.type) {
+      throw Error(config.init_model + ": --init-model is a " + old.type + " model; the job's model.type is " +
+                  config.model.type);
+    }
+    if (comm.rank() != 0) return;
+    const std::int64_t old_columns = old.vocab.empty() ? old.data.vocab_size : static_cast<std::int64_t>(old.vocab.size());
+    try {
+      match = io::match_columns(old.vocab, old_columns, data.column_names(), data.fingerprint().vocab_size,
+                                config.drop_unseen);
+    } catch (const Error& e) {
+      throw Error(config.init_model + ": --init-model: " + e.what());
+    }
+  });
+  const std::vector<std::int64_t> mine = comm.rank() == 0 ? match.old_of_new : std::vector<std::int64_t>{};
+  c.old_of_new = comm.allgather(mine);  // rank 0's, on every rank
+  const std::int64_t added = static_cast<std::int64_t>(c.old_of_new.size()) - data.fingerprint().vocab_size;
+  comm::agree(comm, [&] { data.add_columns(match.added, added); });
+  if (comm.rank() == 0) {
+    const io::ModelFile& old = c.model.file;
+    const std::int64_t old_columns = old.vocab.empty() ? old.data.vocab_size : static_cast<std::int64_t>(old.vocab.size());
+    const auto fresh = std::count(c.old_of_new.begin(), c.old_of_new.end(), -1);
+    const std::int64_t unseen = old_columns - (data.fingerprint().vocab_size - fresh);
+    out << "continuing " << config.init_model << " (step " << old.step << ", " << old_columns << " "
+        << io::nouns(data.kind()).columns << "): " << c.old_of_new.size() << " of which " << fresh << " new, and "
+        << unseen << " of the model's that the data lack " << (config.drop_unseen ? "dropped" : "kept")
+        << (config.reset_schedule ? "; the schedule starts afresh" : "; the step count and schedule go on") << "\n";
+  }
+  return c;
 }
 
 // Warns when a rank may have fewer CPUs than solver.threads: mpirun binds each
@@ -130,6 +195,9 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
   const models::Family& family = *models::find_family(config.model.type);
   const Doing reading("reading the training data " + config.data.train);
   io::DataSource data(family.data_kind(), config.data.train, config.data.heldout, comm);
+  const std::optional<Continued> continued = match_init_model(config, data, comm, out);
+  // The step the run starts from: that of the model it continues, unless the schedule restarts.
+  const std::int64_t first_step = continued && !config.reset_schedule ? continued->model.file.step : 0;
   const Doing building("building the model");
   const std::unique_ptr<models::Model> model_ptr = family.make_model(config.model, config.solver, data, comm);
   models::Model& model = *model_ptr;
@@ -140,7 +208,7 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
   // Whether a checkpoint's header says it is of this job's run.
   const auto ours = [&](const io::ModelFile& header) {
     try {
-      check_fits(header, "", config, model, data);
+      check_fits(header, "", config, model, data, first_step);
       return true;
     } catch (const Error&) {
       return false;
@@ -148,7 +216,7 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
   };
   // A checkpoint this job can continue from: of its run, readable, its family's and its own checks passed.
   const auto usable = [&](const std::string& path) {
-    check_fits(io::read_model_header(path), path, config, model, data);
+    check_fits(io::read_model_header(path), path, config, model, data, first_step);
     models::load_model_file(path);
   };
   std::string restart = config.restart;
@@ -160,6 +228,7 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
                               {"data.heldout", config.data.heldout},
                               {"--restart", explicit_restart ? restart : ""}});
     detail::check_writable("output.model", config.output.model);
+    if (!config.output.theta.empty()) detail::check_writable("output.theta", config.output.theta);
     if (folder.empty()) return;
     for (const detail::NamedPath& file : std::vector<detail::NamedPath>{
              {"data.train", config.data.train}, {"data.heldout", config.data.heldout}, {"output.model", config.output.model}}) {
@@ -178,13 +247,23 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
   comm.broadcast(restart, 0);
 
   solver::Svi svi(model, comm, config.solver, config.eval.every_steps, root ? &out : nullptr);
+  if (continued) {
+    const io::ModelFile& old = continued->model.file;
+    comm::agree(comm, [&] {
+      model.adopt(old);  // λ is in the old model's terms (the mixture: its prior and coordinates)
+      const Eigen::VectorXd lambda = family.continue_lambda(old, continued->old_of_new, svi.lambda().dense());
+      svi.restore({models::GlobalParams(model.prior(), lambda, model.global_block_size()), first_step,
+                   config.reset_schedule ? 0 : old.docs_seen, config.reset_schedule ? 0.0 : old.train_seconds, {},
+                   first_step});
+    });
+  }
   if (!restart.empty()) {
     comm::agree(comm, [&] {
       io::ModelFile saved = models::load_model_file(restart).file;
-      check_fits(saved, restart, config, model, data);
+      check_fits(saved, restart, config, model, data, first_step);
       model.adopt(saved);
       svi.restore({saved_lambda(saved, model, restart), saved.step, saved.docs_seen, saved.train_seconds,
-                   std::move(saved.history)});
+                   std::move(saved.history), saved.first_step});
     });
   }
   if (root) {
@@ -208,6 +287,7 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
     contents.lambda_offset_block_sum = lambda.block_sum();
     contents.config = config::resolved(config, models::catalog());
     contents.step = svi.steps_done();
+    contents.first_step = svi.first_step();
     contents.epoch = svi.epochs_done();
     contents.seed = config.solver.seed;
     contents.docs_seen = svi.docs_seen();
@@ -249,6 +329,18 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
     const Doing writing("writing the model " + config.output.model);
     io::write_model_file(config.output.model, snapshot());
   });
+  if (!config.output.theta.empty()) {
+    // As natgrad infer, from the file just written (every rank reads it), on the training data (V may be
+    // fewer than the model's, when it was continued with more columns: the data's ids are its first ones).
+    config::InferConfig infer;
+    infer.model = config.output.model;
+    infer.data = config.data.train;
+    infer.out = config.output.theta;
+    infer.local_max_iters = config.solver.local_max_iters;
+    infer.local_tol = config.solver.local_tol;
+    infer.threads = config.solver.threads;
+    detail::write_inferred(detail::apply_model(infer, comm, false, false), infer, comm, out);
+  }
   // The smallest and largest peak resident memory of the ranks, to size cluster jobs by.
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);

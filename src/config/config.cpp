@@ -11,6 +11,7 @@
 
 #include "natgrad/error.hpp"
 #include "natgrad/io/dense.hpp"
+#include "natgrad/io/tokenizer.hpp"
 
 namespace po = boost::program_options;
 
@@ -118,6 +119,10 @@ const std::vector<Bound>& generic_keys() {
     k.push_back(bind(option("output.model", T::kText, std::string("model.h5"), not_empty("a file path"),
                             "the model file (its folder must exist and be writable)"),
                      &FitConfig::output, &OutputConfig::model));
+    k.push_back(bind(option("output.theta", T::kText, std::string(), {},
+                            "after the fit, what natgrad infer says of the training data, to this file (none: "
+                            "nothing)"),
+                     &FitConfig::output, &OutputConfig::theta));
     k.push_back(bind(option("checkpoint.path", T::kText, std::string(), {},
                             "folder of the checkpoints, created if missing (none: no checkpoints)"),
                      &FitConfig::checkpoint, &CheckpointConfig::path));
@@ -151,12 +156,14 @@ Option type_option(const ModelCatalog& models) {
                 one_of(type_names(models)), help);
 }
 
-// Every option of the families, each key once (a key that two families declare
-// must have the same type: the registry's test checks it), with its families.
-std::vector<std::pair<Option, std::vector<std::string>>> family_keys(const ModelCatalog& models) {
+// Every option of the families (their job keys, or `which` of their options),
+// each key once (a key that two families declare must have the same type: the
+// registry's test checks it), with its families, in registry order.
+std::vector<std::pair<Option, std::vector<std::string>>> family_keys(
+    const ModelCatalog& models, std::vector<Option> ModelOptions::*which = &ModelOptions::options) {
   std::vector<std::pair<Option, std::vector<std::string>>> keys;
   for (const ModelOptions& m : models) {
-    for (const Option& o : m.options) {
+    for (const Option& o : m.*which) {
       const auto it = std::find_if(keys.begin(), keys.end(), [&](const auto& k) { return k.first.key == o.key; });
       if (it == keys.end()) {
         keys.push_back({o, {m.type}});
@@ -219,7 +226,8 @@ struct Given {
 
 void collect(const po::parsed_options& parsed, bool from_command_line, std::map<std::string, Given>& given) {
   for (const auto& option : parsed.options) {
-    if (option.string_key == "config" || option.string_key == "restart" || option.value.empty()) continue;
+    static const std::set<std::string> commands = {"config", "restart", "init-model", "drop-unseen", "reset-schedule"};
+    if (commands.count(option.string_key) != 0 || option.value.empty()) continue;
     given[option.string_key] = {option.value.front(), from_command_line};
   }
 }
@@ -239,7 +247,11 @@ const ModelOptions& family_options(const ModelCatalog& models, const std::string
 
 std::string fit_help(const ModelCatalog& models) {
   std::ostringstream out;
-  out << "usage: natgrad fit --config JOB.ini [--section.key value ...] [--restart auto|CHECKPOINT.h5]\n\n"
+  out << "usage: natgrad fit --config JOB.ini [--section.key value ...] [--restart auto|CHECKPOINT.h5]\n"
+         "                   [--init-model MODEL.h5 [--drop-unseen] [--reset-schedule]]\n"
+         "--init-model continues MODEL on the job's training data: columns (words) are matched by name, new ones\n"
+         "start as a fresh model's, the model's others stay (unless --drop-unseen); the step count and schedule\n"
+         "go on from MODEL's (unless --reset-schedule).\n\n"
       << job_options(models);
   return out.str();
 }
@@ -265,7 +277,10 @@ FitConfig parse_fit(const std::vector<std::string>& args, const ModelCatalog& mo
   const po::options_description job = job_options(models);
   po::options_description cli("fit");
   cli.add_options()("config", po::value<std::string>(), "INI job file")(
-      "restart", po::value<std::string>(), "continue from a checkpoint: a path, or 'auto'");
+      "restart", po::value<std::string>(), "continue from a checkpoint: a path, or 'auto'")(
+      "init-model", po::value<std::string>(), "continue this model on the job's data, its columns matched by name")(
+      "drop-unseen", po::bool_switch(), "with --init-model: drop the model's columns that the data lack")(
+      "reset-schedule", po::bool_switch(), "with --init-model: start the step count and schedule at 0");
   cli.add(job);
   FitConfig c;
   std::map<std::string, Given> given;
@@ -299,6 +314,9 @@ FitConfig parse_fit(const std::vector<std::string>& args, const ModelCatalog& mo
   }
   collect(parsed, true, given);  // the command line wins over the file
   if (vm.count("restart") != 0) c.restart = vm["restart"].as<std::string>();
+  if (vm.count("init-model") != 0) c.init_model = vm["init-model"].as<std::string>();
+  c.drop_unseen = vm["drop-unseen"].as<bool>();
+  c.reset_schedule = vm["reset-schedule"].as<bool>();
 
   // The texts as values of their options' types.
   Values values;
@@ -352,6 +370,9 @@ void validate(const FitConfig& c, const ModelCatalog& models) {
   }
   if (c.restart == "auto" && c.checkpoint.path.empty()) {
     throw Error("--restart auto needs checkpoint.path, the folder to look for checkpoints in");
+  }
+  if (c.init_model.empty() && (c.drop_unseen || c.reset_schedule)) {
+    throw Error(std::string(c.drop_unseen ? "--drop-unseen" : "--reset-schedule") + " needs --init-model MODEL.h5");
   }
 }
 
@@ -419,12 +440,7 @@ void split_options(const po::variables_map& vm, const std::string& command, std:
   }
 }
 
-po::options_description convert_options() {
-  po::options_description opts = output_options();
-  opts.add_options()
-      ("seed", po::value<std::int64_t>(), "with --holdout-fraction: the seed of the entries held out (default 1)")
-      ("label-column", po::value<std::string>(),
-       "csv only: the column of the labels, first, last or a column number N >= 1 (default: none)");
+po::options_description triples_options() {
   po::options_description triples("triples only");
   triples.add_options()
       ("header", "the first line is a header (detected anyway when its count field is not a number)")
@@ -433,10 +449,86 @@ po::options_description convert_options() {
       ("count-column", po::value<std::string>(),
        "the field of the counts, N >= 1, or 'none': every record counts 1 (default 3 if the first line has "
        "3 fields or more, else none)")
-      ("binarize", "every count (after summing repeated pairs) becomes 1")
-      ("min-count", po::value<std::int64_t>(), "drop pairs whose summed count is below C >= 1 (default 1)");
-  opts.add(triples);
+      ("binarize", "every count (after summing repeated pairs) becomes 1");
+  return triples;
+}
+
+po::options_description text_only_options() {
+  po::options_description text("text only");
+  const io::TextOptions d;
+  text.add_options()
+      ("field", po::value<std::string>(), "the inputs are JSON lines; the text is this member of each object")
+      ("name-field", po::value<std::string>(), "JSON lines: the member that names each document (default: FILE:LINE)")
+      ("token-pattern", po::value<std::string>(),
+       ("one character class and a length (default " + d.token_pattern + "); see the README").c_str())
+      ("stop-words", po::value<std::string>(), "a file of words to leave out, one a line")
+      ("min-df", po::value<std::int64_t>(), "keep words seen in at least N documents (default 1)")
+      ("max-df", po::value<double>(), "keep words seen in at most this fraction of the documents (default 1)")
+      ("keep-top", po::value<std::int64_t>(), "keep only the N most frequent of those words (default: all)")
+      ("keep-empty", po::bool_switch(), "keep the documents left without tokens (default: drop and count them)")
+      ("vocab", po::value<std::string>(),
+       "use this vocabulary (a model or corpus file, or a file of one word a line); other words are counted and "
+       "dropped")
+      ("errors", po::value<std::string>(), "strict (default: bad UTF-8 is an error) or replace (it becomes U+FFFD)");
+  return text;
+}
+
+po::options_description convert_options() {
+  po::options_description opts = output_options();
+  opts.add_options()
+      ("seed", po::value<std::int64_t>(), "with --holdout-fraction: the seed of the entries held out (default 1)")
+      ("label-column", po::value<std::string>(),
+       "csv only: the column of the labels, first, last or a column number N >= 1 (default: none)")
+      ("min-count", po::value<std::int64_t>(),
+       "triples: drop pairs whose summed count is below N; text: keep words seen at least N times in all "
+       "(default 1)");
+  opts.add(triples_options());
+  opts.add(text_only_options());
   return opts;
+}
+
+// The text converter's options from `vm`, checked.
+io::TextOptions text_options(const po::variables_map& vm) {
+  io::TextOptions t;
+  const auto text = [&](const char* key, std::string& out) {
+    if (vm.count(key) != 0) out = vm[key].as<std::string>();
+  };
+  const auto count = [&](const char* key, std::int64_t& out) {
+    if (vm.count(key) == 0) return;
+    out = vm[key].as<std::int64_t>();
+    if (out < 1) throw Error("convert: --" + std::string(key) + " " + std::to_string(out) + ": expected an integer >= 1");
+  };
+  text("field", t.field);
+  text("name-field", t.name_field);
+  text("token-pattern", t.token_pattern);
+  text("stop-words", t.stop_words);
+  text("vocab", t.vocab);
+  count("min-count", t.min_count);
+  count("min-df", t.min_df);
+  count("keep-top", t.keep_top);
+  if (vm.count("max-df") != 0) {
+    t.max_df = vm["max-df"].as<double>();
+    if (!(t.max_df > 0 && t.max_df <= 1)) {
+      throw Error("convert: --max-df " + number_text(t.max_df) + ": expected a number in (0, 1]");
+    }
+  }
+  t.keep_empty = vm["keep-empty"].as<bool>();
+  std::string errors = "strict";
+  text("errors", errors);
+  if (errors != "strict" && errors != "replace") throw Error("convert: --errors " + errors + ": expected strict or replace");
+  t.replace_errors = errors == "replace";
+  if (!t.name_field.empty() && t.field.empty()) throw Error("convert: --name-field needs --field (JSON lines)");
+  if (!t.vocab.empty()) {
+    for (const char* key : {"min-count", "min-df", "max-df", "keep-top"}) {
+      if (vm.count(key) != 0) throw Error("convert: --" + std::string(key) + " makes a vocabulary; --vocab gives one");
+    }
+  }
+  try {
+    (void)io::TokenPattern(t.token_pattern);
+  } catch (const Error& e) {
+    throw Error(std::string("convert: ") + e.what());
+  }
+  return t;
 }
 
 }  // namespace
@@ -445,17 +537,21 @@ std::string convert_help() {
   std::ostringstream out;
   out << "usage: natgrad convert uci DOCWORD VOCAB --out CORPUS.h5 [split]\n"
          "       natgrad convert ldac FILE VOCAB --out CORPUS.h5 [split]\n"
+         "       natgrad convert mm FILE VOCAB --out CORPUS.h5 [split]     (Matrix Market, documents x words)\n"
          "       natgrad convert triples FILE --out CORPUS.h5 [--header] [--user-column N] [--item-column N]\n"
          "                           [--count-column N|none] [--binarize] [--min-count C] [split]\n"
+         "       natgrad convert text INPUT... --out CORPUS.h5 [text options] [split]\n"
          "       natgrad convert csv FILE --out DATA.h5 [--label-column first|last|N]\n"
          "                           [--split-every N --heldout-out TEST.h5]\n"
-         "split: --split-every N --heldout-out TEST.h5 (whole documents), or, for corpora,\n"
+         "split: --split-every N --heldout-out TEST.h5 (whole documents), or, for corpora but text,\n"
          "       --holdout-fraction F [--holdout-min-entries M] [--seed S] --heldout-out TEST.h5\n"
          "       (a fraction of each document's entries: a recommender's held-out items of each user)\n"
          "Inputs may be plain text or gzip-compressed. A CSV file holds one row of numbers a line, with an\n"
          "optional header line of column names. A triples file holds one 'user item count' record a line\n"
          "(tab-, comma- or space-separated; ids are any strings), e.g. MovieLens' 'user item rating timestamp'\n"
-         "with --count-column 3; users become the corpus's documents and items its words.\n\n"
+         "with --count-column 3; users become the corpus's documents and items its words. A text INPUT is a\n"
+         "folder (one document per file under it), a file of one document a line, or, with --field, a file\n"
+         "of JSON lines.\n\n"
       << convert_options();
   return out.str();
 }
@@ -474,30 +570,42 @@ ConvertConfig parse_convert(const std::vector<std::string>& args) {
   }
   const auto pos = vm.count("positional") != 0 ? vm["positional"].as<std::vector<std::string>>()
                                                 : std::vector<std::string>{};
-  const bool one_file = !pos.empty() && (pos[0] == "csv" || pos[0] == "triples");
-  if (one_file ? pos.size() != 2 : pos.size() != 3 || (pos[0] != "uci" && pos[0] != "ldac")) {
-    throw Error("convert: expected 'uci DOCWORD VOCAB', 'ldac FILE VOCAB', 'triples FILE' or 'csv FILE', got " +
-                std::to_string(pos.size()) + " arguments" +
+  const std::string format = pos.empty() ? "" : pos[0];
+  const bool with_vocab = format == "uci" || format == "ldac" || format == "mm";
+  const bool one_file = format == "csv" || format == "triples";
+  if (!(with_vocab ? pos.size() == 3 : one_file ? pos.size() == 2 : format == "text" && pos.size() >= 2)) {
+    throw Error("convert: expected 'uci DOCWORD VOCAB', 'ldac FILE VOCAB', 'mm FILE VOCAB', 'triples FILE', "
+                "'csv FILE' or 'text INPUT...', got " + std::to_string(pos.size()) + " arguments" +
                 (pos.empty() ? std::string() : " starting with '" + pos[0] + "'"));
   }
   ConvertConfig c;
-  c.format = pos[0];
+  c.format = format;
   c.input = pos[1];
-  if (!one_file) c.vocab = pos[2];
+  if (with_vocab) c.vocab = pos[2];
   const bool csv = c.format == "csv";
   const bool triples = c.format == "triples";
+  const bool text = c.format == "text";
+  // Each option only where it means something.
+  const auto only_for = [&](const po::options_description& options, bool given_format, const std::string& formats) {
+    for (const auto& o : options.options()) {
+      const std::string& key = o->long_name();
+      if (!given_format && vm.count(key) != 0 && !vm[key].defaulted()) {
+        throw Error("convert: --" + key + " is only for " + formats + ", not '" + c.format + "'");
+      }
+    }
+  };
+  only_for(triples_options(), triples, "'triples'");
+  only_for(text_only_options(), text, "'text'");
+  if (vm.count("min-count") != 0 && !triples && !text) {
+    throw Error("convert: --min-count is only for 'triples' and 'text', not '" + c.format + "'");
+  }
   if (vm.count("label-column") != 0) {
-    if (!csv) throw Error("convert: --label-column is only for 'csv', not '" + c.format + "'");
+    if (format != "csv") throw Error("convert: --label-column is only for 'csv', not '" + c.format + "'");
     c.label_column = vm["label-column"].as<std::string>();
     try {
       io::LabelColumn::parse(c.label_column);
     } catch (const Error& e) {
       throw Error(std::string("convert: ") + e.what());
-    }
-  }
-  for (const char* option : {"header", "user-column", "item-column", "count-column", "binarize", "min-count"}) {
-    if (vm.count(option) != 0 && !triples) {
-      throw Error(std::string("convert: --") + option + " is only for 'triples', not '" + c.format + "'");
     }
   }
   const auto column = [&](const char* option, int fallback) {
@@ -536,11 +644,16 @@ ConvertConfig parse_convert(const std::vector<std::string>& args) {
       throw Error("convert: --min-count " + std::to_string(c.triples.min_count) + ": expected an integer >= 1");
     }
   }
+  if (text) {
+    c.text = text_options(vm);
+    c.text.inputs.assign(pos.begin() + 1, pos.end());
+  }
   if (vm.count("out") == 0) throw Error("convert: --out CORPUS.h5 is required");
   c.out = vm["out"].as<std::string>();
   split_options(vm, "convert", c.split_every, c.heldout_out, c.holdout_fraction, c.holdout_min_entries);
-  if (c.holdout_fraction > 0 && csv) {
-    throw Error("convert: --holdout-fraction splits the entries of a corpus's documents; for 'csv' use --split-every");
+  if (c.holdout_fraction > 0 && (csv || text)) {
+    throw Error("convert: --holdout-fraction splits the entries of a corpus's documents as written; for '" + c.format +
+                "' use --split-every");
   }
   if (vm.count("seed") != 0) {
     if (c.holdout_fraction == 0) throw Error("convert: --seed is the seed of --holdout-fraction, which is not given");
@@ -586,20 +699,24 @@ po::options_description command_help(const std::vector<Option>& options, const s
   return out;
 }
 
-// The options of `natgrad infer` (with --out) and `natgrad evaluate`.
-std::vector<Option> infer_options(bool with_out) {
+// The options of `natgrad infer` and, without --out and with --data optional, of `natgrad evaluate`.
+std::vector<Option> infer_options(bool evaluate) {
   using T = Type;
-  std::vector<Option> o = {required_option("model", T::kText, {}, "the model file or a checkpoint"),
-                           required_option("data", T::kText, {},
-                                           "the data: of the kind the model was fitted to, with its columns "
-                                           "(a corpus with the model's vocabulary, dense data with its D)")};
-  if (with_out) o.push_back(required_option("out", T::kText, {}, "the output file (format natgrad.theta)"));
+  const std::string data_help = "the data: of the kind the model was fitted to, with its columns (a corpus with the "
+                                "model's vocabulary, dense data with its D)";
+  std::vector<Option> o = {required_option("model", T::kText, {}, "the model file or a checkpoint")};
+  if (evaluate) {
+    o.push_back(unset_option("data", T::kText, "none", {}, "held-out " + data_help + ", for the held-out score"));
+  } else {
+    o.push_back(required_option("data", T::kText, {}, data_help));
+    o.push_back(required_option("out", T::kText, {}, "the output file (format natgrad.theta)"));
+  }
   o.push_back(option("local-max-iters", T::kInteger, std::int64_t{100}, at_least(1),
                      "most iterations of a datum's local step"));
   o.push_back(option("local-tol", T::kNumber, 1e-3, positive(),
                      "the local step stops when the mean absolute change of its local parameters is below this"));
   o.push_back(option("threads", T::kInteger, std::int64_t{1}, integer_in(1, kMaxThreads), "OpenMP threads per rank"));
-  if (with_out) {
+  if (!evaluate) {
     o.push_back(option("top", T::kInteger, std::int64_t{20}, at_least(1),
                        "for models that rank the data's columns for each item (recommenders): how many"));
   } else {
@@ -609,6 +726,17 @@ std::vector<Option> infer_options(bool with_out) {
                        "the model file names)"));
   }
   return o;
+}
+
+// The fields of InferConfig that infer and evaluate share, from their parsed options.
+InferConfig infer_config(const Values& v) {
+  InferConfig c;
+  c.model = v.text("model");
+  if (v.has("data")) c.data = v.text("data");
+  c.local_max_iters = v.integer("local-max-iters");
+  c.local_tol = v.number("local-tol");
+  c.threads = v.integer("threads");
+  return c;
 }
 
 }  // namespace
@@ -638,36 +766,69 @@ std::string infer_help() {
   out << "usage: natgrad infer --model MODEL.h5 --data DATA.h5 --out THETA.h5\n"
          "What the model says of every item of DATA (its local factors: topic proportions of documents,\n"
          "responsibilities of points, ...), each rank its own shard (run under mpirun to shard them).\n\n"
-      << command_help(infer_options(true), "options");
-  return out.str();
-}
-
-std::string evaluate_help() {
-  std::ostringstream out;
-  out << "usage: natgrad evaluate --model MODEL.h5 --data HELDOUT.h5\n"
-         "The held-out score of MODEL on HELDOUT, as the fit's progress lines report it (see the README:\n"
-         "perplexity by document completion for topic models, the log predictive density for mixtures).\n\n"
       << command_help(infer_options(false), "options");
   return out.str();
 }
 
-InferConfig parse_infer(const std::vector<std::string>& args, bool needs_out) {
+std::string evaluate_help(const ModelCatalog& models) {
+  std::ostringstream out;
+  out << "usage: natgrad evaluate --model MODEL.h5 [--data HELDOUT.h5] [options of the model's family]\n"
+         "The held-out score of MODEL on HELDOUT, as the fit's progress lines report it (see the README:\n"
+         "perplexity by document completion for topic models, the log predictive density for mixtures),\n"
+         "and the measures the options of the model's family ask for.\n\n"
+      << command_help(infer_options(true), "options");
+  for (const ModelOptions& m : models) {
+    if (!m.evaluate_options.empty()) out << command_help(m.evaluate_options, "options for " + m.type + " models");
+  }
+  return out.str();
+}
+
+InferConfig parse_infer(const std::vector<std::string>& args) {
   po::variables_map vm;
-  const Values v = parse_command(args, infer_options(needs_out), po::options_description(),
-                                 needs_out ? "infer" : "evaluate", vm);
-  InferConfig c;
-  c.model = v.text("model");
-  c.data = v.text("data");
-  if (needs_out) c.out = v.text("out");
-  c.local_max_iters = v.integer("local-max-iters");
-  c.local_tol = v.number("local-tol");
-  c.threads = v.integer("threads");
-  if (needs_out) {
-    c.top = v.integer("top");
-  } else {
-    c.train = v.text("train");
+  const Values v = parse_command(args, infer_options(false), po::options_description(), "infer", vm);
+  InferConfig c = infer_config(v);
+  c.out = v.text("out");
+  c.top = v.integer("top");
+  return c;
+}
+
+InferConfig parse_evaluate(const std::vector<std::string>& args, const ModelCatalog& models) {
+  po::options_description families;
+  const auto keys = family_keys(models, &ModelOptions::evaluate_options);
+  for (const auto& [o, owners] : keys) families.add_options()(o.key.c_str(), po::value<std::string>(), "");
+  po::variables_map vm;
+  const Values v = parse_command(args, infer_options(true), families, "evaluate", vm);
+  InferConfig c = infer_config(v);
+  c.train = v.text("train");
+  for (const auto& [o, owners] : keys) {
+    if (vm.count(o.key) == 0) continue;
+    try {
+      c.measures.set(o.key, parse_value(o, vm[o.key].as<std::string>(), "--" + o.key));
+    } catch (const Error& e) {
+      throw Error(std::string("evaluate: ") + e.what());
+    }
   }
   return c;
+}
+
+Values evaluate_measures(const Values& given, const ModelCatalog& models, const std::string& family,
+                         const std::string& model) {
+  const ModelOptions& m = family_options(models, family);
+  for (const auto& [o, owners] : family_keys(models, &ModelOptions::evaluate_options)) {
+    if (!given.has(o.key) || std::find(owners.begin(), owners.end(), family) != owners.end()) continue;
+    throw Error("evaluate: --" + o.key + " is an option for " + owners.front() + " models; " + model + " is a " +
+                family + " model");
+  }
+  Values v;
+  for (const Option& o : m.evaluate_options) {
+    if (const auto value = given.find(o.key)) v.set(o.key, *value);
+  }
+  try {
+    complete(m.evaluate_options, v, "--");
+  } catch (const Error& e) {
+    throw Error(std::string("evaluate: ") + e.what());
+  }
+  return v;
 }
 
 }  // namespace natgrad::config

@@ -36,26 +36,78 @@ void Corpus::add_document(const std::vector<std::int32_t>& ids, const std::vecto
   doc_ids.push_back(source_id);
 }
 
-void write_corpus(const std::string& path, const Corpus& corpus, const std::string& source,
-                  const Group* truth) {
-  h5::write_file_atomically(path, [&](h5::File& file) {
-  const auto d = static_cast<std::uint64_t>(corpus.num_docs());
-  const auto nnz = static_cast<std::uint64_t>(corpus.indices.size());
-  file.write<std::int64_t>("/indptr", corpus.indptr, {d + 1});
-  file.write<std::int32_t>("/indices", corpus.indices, {nnz});
-  file.write<std::int32_t>("/counts", corpus.counts, {nnz});
-  file.write<std::int64_t>("/doc_ids", corpus.doc_ids, {d});
-  file.write_strings("/vocab", corpus.vocab);
-  if (!corpus.doc_names.empty()) file.write_strings("/doc_names", corpus.doc_names);
-  file.set_attr("/", "format", std::string(kCorpusFormat));
-  file.set_attr("/", "schema_version", kCorpusSchemaVersion);
-  file.set_attr("/", "num_docs", corpus.num_docs());
-  file.set_attr("/", "vocab_size", std::int64_t{corpus.vocab_size});
-  file.set_attr("/", "num_tokens", corpus.num_tokens());
-  file.set_attr("/", "vocab_hash", vocabulary_hash(corpus.vocab));
-  file.set_attr("/", "source", source);
-  if (truth != nullptr) h5::write_group(file, *truth);
-  });
+namespace {
+
+// Entries (and documents) buffered before they are appended to the file, and the chunk size of its datasets.
+constexpr std::size_t kBuffered = std::size_t{1} << 16;
+constexpr std::uint64_t kChunk = std::uint64_t{1} << 14;
+
+}  // namespace
+
+CorpusWriter::CorpusWriter(const std::string& path, bool with_names)
+    : file_(std::make_unique<h5::AtomicFile>(path)), with_names_(with_names), indptr_{0} {
+  h5::File& f = file_->file();
+  f.create_appendable<std::int64_t>("/indptr", kChunk);
+  f.create_appendable<std::int32_t>("/indices", kChunk);
+  f.create_appendable<std::int32_t>("/counts", kChunk);
+  f.create_appendable<std::int64_t>("/doc_ids", kChunk);
+  if (with_names_) f.create_appendable_strings("/doc_names", kChunk);
+}
+
+CorpusWriter::~CorpusWriter() = default;
+
+void CorpusWriter::add(std::span<const std::int32_t> ids, std::span<const std::int32_t> counts, std::int64_t source_id,
+                       const std::string& name) {
+  indices_.insert(indices_.end(), ids.begin(), ids.end());
+  counts_.insert(counts_.end(), counts.begin(), counts.end());
+  for (const std::int32_t c : counts) tokens_ += c;
+  entries_ += static_cast<std::int64_t>(ids.size());
+  indptr_.push_back(entries_);
+  doc_ids_.push_back(source_id);
+  if (with_names_) names_.push_back(name);
+  ++docs_;
+  if (indices_.size() >= kBuffered || doc_ids_.size() >= kBuffered) flush();
+}
+
+void CorpusWriter::flush() {
+  h5::File& f = file_->file();
+  f.append<std::int64_t>("/indptr", indptr_);
+  f.append<std::int32_t>("/indices", indices_);
+  f.append<std::int32_t>("/counts", counts_);
+  f.append<std::int64_t>("/doc_ids", doc_ids_);
+  if (with_names_) f.append_strings("/doc_names", names_);
+  indptr_.clear();
+  indices_.clear();
+  counts_.clear();
+  doc_ids_.clear();
+  names_.clear();
+}
+
+void CorpusWriter::finish(const std::vector<std::string>& vocab, std::int32_t vocab_size, const std::string& source,
+                          const Group* truth) {
+  flush();
+  h5::File& f = file_->file();
+  f.write_strings("/vocab", vocab);
+  f.set_attr("/", "format", std::string(kCorpusFormat));
+  f.set_attr("/", "schema_version", kCorpusSchemaVersion);
+  f.set_attr("/", "num_docs", docs_);
+  f.set_attr("/", "vocab_size", std::int64_t{vocab_size});
+  f.set_attr("/", "num_tokens", tokens_);
+  f.set_attr("/", "vocab_hash", vocabulary_hash(vocab));
+  f.set_attr("/", "source", source);
+  if (truth != nullptr) h5::write_group(f, *truth);
+  file_->commit();
+}
+
+void write_corpus(const std::string& path, const Corpus& corpus, const std::string& source, const Group* truth) {
+  // A whole corpus's names (a shard's doc_names are those of the whole file: not written from one).
+  const bool named = !corpus.doc_names.empty() && static_cast<std::int64_t>(corpus.doc_names.size()) == corpus.num_docs();
+  CorpusWriter writer(path, named);
+  for (std::int64_t d = 0; d < corpus.num_docs(); ++d) {
+    const auto i = static_cast<std::size_t>(d);
+    writer.add(corpus.doc_words(d), corpus.doc_counts(d), corpus.doc_ids[i], named ? corpus.doc_names[i] : std::string());
+  }
+  writer.finish(corpus.vocab, corpus.vocab_size, source, truth);
 }
 
 namespace {

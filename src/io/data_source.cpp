@@ -1,5 +1,7 @@
 #include "natgrad/io/data_source.hpp"
 
+#include <unordered_map>
+
 #include "natgrad/error.hpp"
 #include "natgrad/io/text_corpus.hpp"
 
@@ -97,6 +99,50 @@ std::string describe(const Shard& data) {
                                  return std::to_string(d.num_rows()) + " rows, " + std::to_string(d.cols) + " columns";
                                }},
                     data);
+}
+
+ColumnMatch match_columns(const std::vector<std::string>& old_names, std::int64_t old_count,
+                          const std::vector<std::string>& new_names, std::int64_t new_count, bool drop_unseen) {
+  ColumnMatch m;
+  if (old_names.empty() || new_names.empty()) {
+    if (old_count != new_count) {
+      throw Error("the model has " + std::to_string(old_count) + " columns and the data " + std::to_string(new_count) +
+                  ", without names to match them by");
+    }
+    for (std::int64_t j = 0; j < new_count; ++j) m.old_of_new.push_back(j);
+    return m;
+  }
+  std::unordered_map<std::string, std::int64_t> old_index;
+  for (std::size_t i = 0; i < old_names.size(); ++i) old_index.emplace(old_names[i], static_cast<std::int64_t>(i));
+  std::vector<bool> seen(old_names.size(), false);
+  for (const std::string& name : new_names) {
+    const auto it = old_index.find(name);
+    m.old_of_new.push_back(it == old_index.end() ? -1 : it->second);
+    if (it != old_index.end()) seen[static_cast<std::size_t>(it->second)] = true;
+  }
+  for (std::size_t i = 0; i < old_names.size() && !drop_unseen; ++i) {
+    if (seen[i]) continue;
+    m.old_of_new.push_back(static_cast<std::int64_t>(i));
+    m.added.push_back(old_names[i]);
+  }
+  return m;
+}
+
+void DataSource::add_columns(const std::vector<std::string>& names, std::int64_t count) {
+  if (count == 0) return;
+  if (kind_ != DataKind::kCorpus) {
+    throw Error("dense data cannot gain columns (" + std::to_string(count) + " of the old model's are not in " +
+                "the data)");
+  }
+  const auto widen = [&](Shard& shard) {
+    Corpus& c = std::get<Corpus>(shard);
+    if (c.vocab_size + count > INT32_MAX) throw Error("more than 2^31 - 1 words");
+    c.vocab_size = static_cast<std::int32_t>(c.vocab_size + count);
+    if (!c.vocab.empty()) c.vocab.insert(c.vocab.end(), names.begin(), names.end());
+  };
+  widen(train_);
+  if (heldout_) widen(*heldout_);
+  names_.insert(names_.end(), names.begin(), names.end());
 }
 
 DataSource::DataSource(DataKind kind, const std::string& train, const std::string& heldout, comm::Communicator& comm)

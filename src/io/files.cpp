@@ -54,22 +54,34 @@ std::string temporary_path(const std::string& path) {
 
 void write_file(const std::string& path, std::span<const unsigned char> bytes) {
   const std::string tmp = temporary_path(path);
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw Error(path + ": cannot create " + tmp + ": " + cause());
+  const bool written = write_all(fd, bytes);
+  const int err = errno;
+  if (::close(fd) != 0 || !written) {
+    if (!written) errno = err;
+    const std::string why = cause();
+    ::unlink(tmp.c_str());
+    throw Error(path + ": cannot write: " + why);
+  }
+  rename_into_place(tmp, path);
+}
+
+void rename_into_place(const std::string& tmp, const std::string& path) {
   const auto fail = [&](const std::string& what) {
     const std::string why = cause();
     ::unlink(tmp.c_str());
     throw Error(path + ": " + what + ": " + why);
   };
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw Error(path + ": cannot create " + tmp + ": " + cause());
-  if (!write_all(fd, bytes)) {
-    ::close(fd);
-    fail("cannot write");
-  }
+  const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail("cannot open " + tmp);
   if (::fsync(fd) != 0) {
+    const int err = errno;
     ::close(fd);
+    errno = err;
     fail("cannot sync to disk");
   }
-  if (::close(fd) != 0) fail("cannot write");
+  ::close(fd);
   if (::rename(tmp.c_str(), path.c_str()) != 0) fail("cannot rename the finished file into place");
   // The rename itself reaches the disk with the folder.
   std::filesystem::path folder = std::filesystem::path(path).parent_path();

@@ -1,6 +1,7 @@
 #include "natgrad/io/hdf5.hpp"
 
 #include <fcntl.h>
+#include <cerrno>
 #include <unistd.h>
 
 #include <cstdio>
@@ -24,6 +25,9 @@ namespace {
 // HDF5 prints its own error stack by default; natgrad reports errors itself.
 void silence_hdf5() {
   static const bool silenced = [] {
+    // natgrad closes every file it opens; HDF5's own closing at exit would close again a file whose close
+    // failed (a full disk), and crash.
+    H5dont_atexit();
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     return true;
   }();
@@ -108,8 +112,8 @@ Handle checked_layout(const std::vector<hsize_t>& dims, std::size_t element) {
 // A checksum of strings, for variable-length string datasets (whose contents
 // live in the file's global heap, which has no checksum of its own): CRC-32 of
 // each string's UTF-8 bytes followed by a 0 byte, in order.
-std::int64_t strings_crc(const std::vector<std::string>& values) {
-  uLong crc = crc32(0L, Z_NULL, 0);
+std::int64_t strings_crc(std::span<const std::string> values, std::int64_t start = 0) {
+  uLong crc = static_cast<uLong>(start);
   const unsigned char zero = 0;
   for (const std::string& v : values) {
     crc = crc32(crc, reinterpret_cast<const Bytef*>(v.data()), static_cast<uInt>(v.size()));
@@ -162,14 +166,21 @@ File File::open_read(const std::string& path) {
   return File(path, Handle(id, H5Fclose));
 }
 
-File File::create(const std::string& path) {
+bool File::is_hdf5(const std::string& path) {
+  silence_hdf5();
+  return H5Fis_hdf5(path.c_str()) > 0;
+}
+
+File File::create(const std::string& path) { return create_on_disk(path, path); }
+
+File File::create_on_disk(const std::string& at, const std::string& shown) {
   silence_hdf5();
   const Handle fapl = checked_access();
-  const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
+  const hid_t id = H5Fcreate(at.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
   if (id < 0) {
-    throw Error(path + ": cannot create file (does the folder exist, and is it writable?)");
+    throw Error(shown + ": cannot create file (does the folder exist, and is it writable?)");
   }
-  return File(path, Handle(id, H5Fclose));
+  return File(shown, Handle(id, H5Fclose));
 }
 
 namespace {
@@ -224,8 +235,14 @@ File::Image File::close_to_image() {
 
 void File::fail(const std::string& what) const { throw Error(path_ + ": " + what); }
 
+void File::fail_write(const std::string& what) const {
+  // HDF5 leaves errno as its failed write(2) set it; cleared before each call that writes.
+  fail(what + (errno != 0 ? ": " + std::string(std::strerror(errno)) : " (disk full?)"));
+}
+
 void File::flush() {
-  if (H5Fflush(handle_.get(), H5F_SCOPE_GLOBAL) < 0) fail("cannot flush to disk");
+  errno = 0;
+  if (H5Fflush(handle_.get(), H5F_SCOPE_GLOBAL) < 0) fail_write("cannot flush to disk");
 }
 
 bool File::exists(const std::string& name) const {
@@ -254,8 +271,9 @@ void File::write(const std::string& name, std::span<const T> data, const std::ve
                         dcpl.get(), H5P_DEFAULT),
              H5Dclose);
   if (set.get() < 0) fail("cannot create dataset '" + name + "'");
+  errno = 0;
   if (!data.empty() && H5Dwrite(set.get(), native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data()) < 0) {
-    fail("cannot write dataset '" + name + "' (disk full?)");
+    fail_write("cannot write dataset '" + name + "'");
   }
 }
 
@@ -284,8 +302,9 @@ void File::write_strings(const std::string& name, const std::vector<std::string>
                         H5P_DEFAULT),
              H5Dclose);
   if (set.get() < 0) fail("cannot create dataset '" + name + "'");
+  errno = 0;
   if (n > 0 && H5Dwrite(set.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()) < 0) {
-    fail("cannot write dataset '" + name + "'");
+    fail_write("cannot write dataset '" + name + "'");
   }
   set_attr(name, kStringsCrc, strings_crc(values));
 }
@@ -319,6 +338,66 @@ void File::write_table(const std::string& name, const std::vector<Column>& colum
   if (rows > 0 && H5Dwrite(set.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buffer.data()) < 0) {
     fail("cannot write dataset '" + name + "'");
   }
+}
+
+void File::create_appendable_of(const std::string& name, hid_t type, std::uint64_t chunk) {
+  const hsize_t zero = 0;
+  const hsize_t unlimited = H5S_UNLIMITED;
+  const hsize_t chunk_dims = chunk;
+  Handle space(H5Screate_simple(1, &zero, &unlimited), H5Sclose);
+  Handle properties(H5Pcreate(H5P_DATASET_CREATE), H5Pclose);
+  H5Pset_chunk(properties.get(), 1, &chunk_dims);
+  // Numbers checksummed as File::write's; strings by their CRC-32 attribute (the heap holds their bytes).
+  if (H5Tget_class(type) != H5T_STRING) H5Pset_fletcher32(properties.get());
+  Handle set(H5Dcreate2(handle_.get(), name.c_str(), type, space.get(), H5P_DEFAULT, properties.get(), H5P_DEFAULT),
+             H5Dclose);
+  if (set.get() < 0) fail("cannot create dataset '" + name + "'");
+}
+
+template <class T>
+void File::create_appendable(const std::string& name, std::uint64_t chunk) {
+  create_appendable_of(name, native_type<T>(), chunk);
+}
+
+void File::create_appendable_strings(const std::string& name, std::uint64_t chunk) {
+  create_appendable_of(name, string_type().get(), chunk);
+  set_attr(name, kStringsCrc, strings_crc({}));
+}
+
+void File::append_of(const std::string& name, hid_t type, std::uint64_t count, const void* values) {
+  if (count == 0) return;
+  const Handle set = open_dataset(name);
+  hsize_t length = 0;
+  {
+    const Handle space(H5Dget_space(set.get()), H5Sclose);
+    H5Sget_simple_extent_dims(space.get(), &length, nullptr);
+  }
+  const hsize_t start = length;
+  const hsize_t n = count;
+  const hsize_t grown = length + n;
+  errno = 0;
+  if (H5Dset_extent(set.get(), &grown) < 0) fail_write("cannot extend dataset '" + name + "'");
+  const Handle space(H5Dget_space(set.get()), H5Sclose);
+  H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, &start, nullptr, &n, nullptr);
+  const Handle memory(H5Screate_simple(1, &n, nullptr), H5Sclose);
+  errno = 0;
+  if (H5Dwrite(set.get(), type, memory.get(), space.get(), H5P_DEFAULT, values) < 0) {
+    fail_write("cannot write dataset '" + name + "'");
+  }
+}
+
+template <class T>
+void File::append(const std::string& name, std::span<const T> values) {
+  append_of(name, native_type<T>(), values.size(), values.data());
+}
+
+void File::append_strings(const std::string& name, std::span<const std::string> values) {
+  std::vector<const char*> pointers;
+  pointers.reserve(values.size());
+  for (const auto& v : values) pointers.push_back(v.c_str());
+  append_of(name, string_type().get(), pointers.size(), pointers.data());
+  // The CRC goes on from the strings before (CRC-32 is computed incrementally).
+  set_attr(name, kStringsCrc, strings_crc(values, attr_int(name, kStringsCrc)));
 }
 
 Handle File::open_dataset(const std::string& name) const {
@@ -684,6 +763,25 @@ Group read_group(const File& file, const std::string& root) {
   return out;
 }
 
+AtomicFile::AtomicFile(std::string path)
+    : path_(std::move(path)), tmp_(temporary_path(path_)), file_(File::create_on_disk(tmp_, path_)) {}
+
+AtomicFile::~AtomicFile() {
+  if (committed_) return;
+  // Emptied first, so that HDF5's last writes at the close find space even on a full disk: a file whose
+  // close fails stays open in HDF5, which then crashes at exit closing it again.
+  if (file_) ::truncate(tmp_.c_str(), 0);
+  file_.reset();  // closed before it is removed
+  std::remove(tmp_.c_str());
+}
+
+void AtomicFile::commit() {
+  file_->flush();
+  file_.reset();
+  rename_into_place(tmp_, path_);
+  committed_ = true;
+}
+
 void write_file_atomically(const std::string& path, const std::function<void(File&)>& body) {
   // Built in memory, then written with natgrad's own calls, so that a write
   // error names its cause (errno) and leaves no HDF5 handle open on a file
@@ -699,6 +797,10 @@ template void File::write<std::int64_t>(const std::string&, std::span<const std:
                                         const std::vector<std::uint64_t>&);
 template void File::write<std::int32_t>(const std::string&, std::span<const std::int32_t>,
                                         const std::vector<std::uint64_t>&);
+template void File::create_appendable<std::int64_t>(const std::string&, std::uint64_t);
+template void File::create_appendable<std::int32_t>(const std::string&, std::uint64_t);
+template void File::append<std::int64_t>(const std::string&, std::span<const std::int64_t>);
+template void File::append<std::int32_t>(const std::string&, std::span<const std::int32_t>);
 template void File::write_scalar<double>(const std::string&, double);
 template void File::write_scalar<std::int64_t>(const std::string&, std::int64_t);
 template std::vector<double> File::read<double>(const std::string&, std::uint64_t, std::uint64_t) const;

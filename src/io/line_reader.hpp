@@ -1,7 +1,7 @@
 #pragma once
 // Internal to src/io: reads the lines of a plain or gzip-compressed text file,
 // and makes errors that name the file and the line. Shared by the text readers
-// (text_corpus.cpp, dense.cpp).
+// (text_corpus.cpp, dense.cpp, raw_text.cpp).
 
 #include <zlib.h>
 
@@ -32,26 +32,45 @@ class LineReader {
   LineReader(const LineReader&) = delete;
   LineReader& operator=(const LineReader&) = delete;
 
-  /// Next line without its end-of-line characters; false at end of file.
+  /// Next line without its end-of-line characters ("\n", "\r\n"; NUL bytes
+  /// are kept); false at end of file.
   /// @throws natgrad::Error naming the line where damaged or truncated compressed data stop.
   bool next(std::string& line) {
     line.clear();
-    char buffer[8192];
-    while (gzgets(file_, buffer, sizeof buffer) != nullptr) {
-      line += buffer;
-      if (!line.empty() && line.back() == '\n') break;
+    std::size_t taken = 0;  // bytes of the line's end consumed
+    while (true) {
+      const std::size_t newline = buffer_.find('\n', pos_);
+      if (newline != std::string::npos) {
+        line.append(buffer_, pos_, newline - pos_);
+        taken = 1;
+        pos_ = newline + 1;
+        break;
+      }
+      line.append(buffer_, pos_, std::string::npos);
+      pos_ = buffer_.size();
+      if (!fill()) break;
     }
-    int errnum = 0;
-    gzerror(file_, &errnum);
-    if (errnum != Z_OK && errnum != Z_STREAM_END) {
-      throw Error(path_ + " line " + std::to_string(number_ + 1) + ": the file is damaged or truncated");
-    }
-    if (line.empty() && gzeof(file_)) return false;
+    if (line.empty() && taken == 0) return false;
+    offset_ = next_offset_;
+    next_offset_ += static_cast<std::int64_t>(line.size() + taken);
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
     ++number_;
     return true;
   }
 
+  /// The rest of the file from where next() stopped, whole (for files that are one document).
+  std::string rest() {
+    std::string out(buffer_, pos_);
+    pos_ = buffer_.size();
+    while (fill()) {
+      out += buffer_;
+      pos_ = buffer_.size();
+    }
+    return out;
+  }
+
+  /// Byte offset in the (decompressed) text of the start of the line last returned.
+  std::int64_t offset() const { return offset_; }
   /// 1-based number of the line last returned by next().
   std::int64_t number() const { return number_; }
   const std::string& path() const { return path_; }
@@ -65,9 +84,28 @@ class LineReader {
   }
 
  private:
+  // Reads the next block of the text into buffer_; false at end of file.
+  bool fill() {
+    buffer_.resize(kBlock);
+    const int n = gzread(file_, buffer_.data(), static_cast<unsigned>(kBlock));
+    int errnum = 0;
+    gzerror(file_, &errnum);
+    if (n < 0 || (errnum != Z_OK && errnum != Z_STREAM_END)) {
+      throw Error(path_ + " line " + std::to_string(number_ + 1) + ": the file is damaged or truncated");
+    }
+    buffer_.resize(static_cast<std::size_t>(n));
+    pos_ = 0;
+    return n > 0;
+  }
+
+  static constexpr std::size_t kBlock = 1 << 16;
   std::string path_;
   gzFile file_ = nullptr;
+  std::string buffer_;
+  std::size_t pos_ = 0;
   std::int64_t number_ = 0;
+  std::int64_t offset_ = 0;
+  std::int64_t next_offset_ = 0;
 };
 
 inline constexpr std::string_view kBlanks = " \t";

@@ -60,6 +60,7 @@ void write_contents(h5::File& file, const ModelFile& c) {
 
   file.create_group("/solver");
   file.set_attr("/solver", "step", c.step);
+  file.set_attr("/solver", "first_step", c.first_step);
   file.set_attr("/solver", "epoch", c.epoch);
   file.set_attr("/solver", "seed", static_cast<std::int64_t>(c.seed));
   file.set_attr("/solver", "docs_seen", c.docs_seen);
@@ -150,9 +151,19 @@ Layout read_layout(const h5::File& file, const Group& model) {
   return layout;
 }
 
+// The step of the file and the step its run started from (absent in older files: 0).
+void read_steps(const h5::File& file, ModelFile& c) {
+  c.step = file.attr_int("/solver", "step");
+  if (file.has_attr("/solver", "first_step")) c.first_step = file.attr_int("/solver", "first_step");
+  if (c.first_step < 0 || c.first_step > c.step) {
+    throw Error(file.path() + ": '/solver' first_step " + std::to_string(c.first_step) + " is not in [0, step " +
+                std::to_string(c.step) + "]");
+  }
+}
+
 void read_solver(const h5::File& file, ModelFile& c) {
   const std::string& path = file.path();
-  c.step = file.attr_int("/solver", "step");
+  read_steps(file, c);
   c.epoch = file.attr_double("/solver", "epoch");
   c.seed = static_cast<std::uint64_t>(file.attr_int("/solver", "seed"));
   c.docs_seen = file.attr_int("/solver", "docs_seen");
@@ -277,7 +288,7 @@ ModelFile read_model_header(const std::string& path) {
   const auto file = h5::File::open_read(path);
   ModelFile c = read_root(file);
   read_identity(file, c);
-  c.step = file.attr_int("/solver", "step");
+  read_steps(file, c);
   return c;
 }
 

@@ -1,6 +1,7 @@
 #include "natgrad/io/text_corpus.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <string_view>
@@ -163,6 +164,88 @@ Corpus read_ldac(const std::string& path, const std::string& vocab_path) {
       entries.emplace_back(static_cast<std::int32_t>(word), in.number(), static_cast<std::int32_t>(count));
     }
     finish_document(in, entries, in.number(), "word id", 0, corpus);
+  }
+  corpus.total_docs = corpus.num_docs();
+  return corpus;
+}
+
+Corpus read_mm(const std::string& path, const std::string& vocab_path) {
+  LineReader in(path);
+  std::string line;
+  if (!in.next(line)) throw Error(path + ": empty; expected a Matrix Market file");
+  std::vector<std::string> banner;
+  for (const std::string_view f : fields(line)) {
+    std::string word(f);
+    std::transform(word.begin(), word.end(), word.begin(), [](unsigned char c) { return std::tolower(c); });
+    banner.push_back(word);
+  }
+  if (banner.size() != 5 || banner[0] != "%%matrixmarket" || banner[1] != "matrix") {
+    in.fail("expected the header '%%MatrixMarket matrix coordinate real general' (or integer), found '" + line + "'");
+  }
+  if (banner[2] != "coordinate") in.fail("the matrix is '" + banner[2] + "'; a corpus is a 'coordinate' (sparse) matrix");
+  if (banner[3] != "integer" && banner[3] != "real") {
+    in.fail("the entries are '" + banner[3] + "'; expected counts, 'integer' or 'real'");
+  }
+  if (banner[4] != "general") in.fail("the matrix is '" + banner[4] + "'; a corpus is 'general'");
+  const bool real = banner[3] == "real";
+  const auto next_entry_line = [&] {  // past comments and blank lines
+    while (in.next(line)) {
+      if (!line.starts_with('%') && !fields(line).empty()) return true;
+    }
+    return false;
+  };
+  if (!next_entry_line()) throw Error(path + ": the size line (documents, words, entries) is missing");
+  const auto size = fields(line);
+  if (size.size() != 3) in.fail("expected the size line 'documents words entries', found '" + line + "'");
+  const std::int64_t size_line = in.number();
+  const std::int64_t num_docs = parse_int(in, size[0], "document count", 0, INT64_MAX);
+  const std::int64_t vocab_size = parse_int(in, size[1], "word count", 1, INT32_MAX);
+  const std::int64_t nnz = parse_int(in, size[2], "entry count", 0, INT64_MAX);
+  Corpus corpus;
+  corpus.vocab_size = static_cast<std::int32_t>(vocab_size);
+  corpus.vocab = read_vocab(vocab_path);
+  if (static_cast<std::int64_t>(corpus.vocab.size()) != vocab_size) {
+    throw Error(path + " line " + std::to_string(size_line) + ": the size line says " + std::to_string(vocab_size) +
+                " words; " + vocab_path + " has " + std::to_string(corpus.vocab.size()));
+  }
+  if (num_docs > max_docs(nnz)) {
+    in.fail("the size line says " + std::to_string(num_docs) + " documents, far more than its " + std::to_string(nnz) +
+            " entries can fill");
+  }
+  // Matrix Market allows entries in any order: all of them, then sorted by document.
+  std::vector<std::pair<std::int64_t, Entry>> entries;
+  while (next_entry_line()) {
+    const auto f = fields(line);
+    if (f.size() != 3) in.fail("expected 'document word count', found '" + line + "'");
+    if (static_cast<std::int64_t>(entries.size()) == nnz) {
+      in.fail("more entries than the " + std::to_string(nnz) + " of the size line (line " + std::to_string(size_line) + ")");
+    }
+    const std::int64_t doc = parse_int(in, f[0], "document", 1, num_docs);
+    const std::int64_t word = parse_int(in, f[1], "word", 1, vocab_size);
+    std::int64_t count = 0;
+    if (real) {
+      double value = 0;
+      const auto [end, ec] = std::from_chars(f[2].data(), f[2].data() + f[2].size(), value);
+      if (ec != std::errc() || end != f[2].data() + f[2].size() || !(value >= 1 && value <= INT32_MAX) ||
+          value != std::floor(value)) {
+        in.fail("count '" + std::string(f[2]) + "' is not a whole number from 1 to 2147483647");
+      }
+      count = static_cast<std::int64_t>(value);
+    } else {
+      count = parse_int(in, f[2], "count", 1, INT32_MAX);
+    }
+    entries.emplace_back(doc, Entry{static_cast<std::int32_t>(word - 1), in.number(), static_cast<std::int32_t>(count)});
+  }
+  if (static_cast<std::int64_t>(entries.size()) != nnz) {
+    throw Error(path + " line " + std::to_string(size_line) + ": the size line says " + std::to_string(nnz) +
+                " entries, the file has " + std::to_string(entries.size()));
+  }
+  std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<Entry> document;
+  std::size_t next = 0;
+  for (std::int64_t d = 1; d <= num_docs; ++d) {
+    for (; next < entries.size() && entries[next].first == d; ++next) document.push_back(entries[next].second);
+    finish_document(in, document, d, "word", 1, corpus);
   }
   corpus.total_docs = corpus.num_docs();
   return corpus;

@@ -66,7 +66,7 @@ LoadedModel load_model_file(const std::string& path) {
 const config::ModelCatalog& catalog() {
   static const config::ModelCatalog models = [] {
     config::ModelCatalog out;
-    for (const Family* f : families()) out.push_back({f->type(), f->summary(), f->options()});
+    for (const Family* f : families()) out.push_back({f->type(), f->summary(), f->options(), f->evaluate_options()});
     return out;
   }();
   return models;

@@ -52,7 +52,7 @@ Svi::Svi(models::Model& model, comm::Communicator& comm, const config::SolverCon
       eval_every_(eval_every),
       progress_(progress),
       batches_(solver.seed, model.num_train(), solver.batch_size),
-      total_steps_(solver.max_steps > 0 ? solver.max_steps : run_length(solver.epochs, batches_.steps_per_epoch())),
+      run_steps_(solver.max_steps > 0 ? solver.max_steps : run_length(solver.epochs, batches_.steps_per_epoch())),
       block_size_(model.global_block_size()),
       tail_size_(model.global_tail_size()),
       dependent_(model.dependent_prior_positions()),
@@ -64,11 +64,12 @@ Svi::Svi(models::Model& model, comm::Communicator& comm, const config::SolverCon
 
 bool Svi::run(const RunControl& control) {
   if (history_.empty()) evaluate();
-  while (step_ < total_steps_) {
+  const std::int64_t last = total_steps();
+  while (step_ < last) {
     step(control);
-    if (step_ == total_steps_ || (eval_every_ > 0 && step_ % eval_every_ == 0)) evaluate();
+    if (step_ == last || (eval_every_ > 0 && step_ % eval_every_ == 0)) evaluate();
     const bool by_steps = control.checkpoint_every_steps > 0 && step_ % control.checkpoint_every_steps == 0;
-    if (control.checkpoint && (stop_requested_ || checkpoint_due_ || by_steps || step_ == total_steps_)) {
+    if (control.checkpoint && (stop_requested_ || checkpoint_due_ || by_steps || step_ == last)) {
       control.checkpoint();
       last_checkpoint_ = std::chrono::steady_clock::now();
     }
@@ -80,7 +81,7 @@ bool Svi::run(const RunControl& control) {
 void Svi::step(const RunControl& control) {
   const auto start = std::chrono::steady_clock::now();
   ++step_;
-  const std::vector<std::int64_t> batch = batches_.batch(step_);
+  const std::vector<std::int64_t> batch = batches_.batch(step_ - first_step_);
   const models::Range shard = model_.train_shard();
   const auto first = std::lower_bound(batch.begin(), batch.end(), shard.begin);
   const auto last = std::lower_bound(first, batch.end(), shard.end);
@@ -188,7 +189,7 @@ void Svi::evaluate() {
   row.step = step_;
   row.epoch = epochs_done();
   row.seconds = train_seconds_;
-  row.rho = step_ == 0 ? std::numeric_limits<double>::quiet_NaN() : rho_;
+  row.rho = step_ == first_step_ ? std::numeric_limits<double>::quiet_NaN() : rho_;
   row.heldout = model_.heldout_metric({sums[0], sums[1]});
   row.extra = model_.extra_values({sums.begin() + 2, sums.end()});
   history_.push_back(row);
@@ -197,8 +198,9 @@ void Svi::evaluate() {
     const auto docs = static_cast<double>(docs_seen_ - docs_at_last_eval_);
     char line[200];
     std::snprintf(line, sizeof line, "step %7lld/%lld  epoch %6.2f  %s/s %9.0f  rho %6.4f  %s %.2f",
-                  static_cast<long long>(step_), static_cast<long long>(total_steps_), row.epoch,
-                  model_.item_name().c_str(), seconds > 0 ? docs / seconds : 0.0, step_ == 0 ? 0.0 : row.rho, model_.heldout_name().c_str(),
+                  static_cast<long long>(step_), static_cast<long long>(total_steps()), row.epoch,
+                  model_.item_name().c_str(), seconds > 0 ? docs / seconds : 0.0, step_ == first_step_ ? 0.0 : row.rho,
+                  model_.heldout_name().c_str(),
                   row.heldout);
     *progress_ << line;
     const std::vector<std::string> names = model_.extra_names();
@@ -221,6 +223,7 @@ double Svi::elbo() {
 void Svi::restore(SviState state) {
   lambda_ = std::move(state.lambda);
   step_ = state.step;
+  first_step_ = state.first_step;
   rho_ = step_ > 0 ? step_size(solver_, step_) : 0.0;
   docs_seen_ = state.docs_seen;
   train_seconds_ = state.train_seconds;

@@ -257,6 +257,31 @@ TEST(ParseFit, RestartTakesACheckpointPath) {
   EXPECT_EQ(parse_fit(minimal_plus({"--restart", "auto", "--checkpoint.path", "ck"})).restart, "auto");
 }
 
+TEST(ParseFit, InitModelAndItsSwitches) {
+  const FitConfig plain = parse_fit(minimal());
+  EXPECT_EQ(plain.init_model, "");
+  EXPECT_FALSE(plain.drop_unseen || plain.reset_schedule);
+  const FitConfig c = parse_fit(minimal_plus({"--init-model", "old.h5", "--drop-unseen", "--reset-schedule"}));
+  EXPECT_EQ(c.init_model, "old.h5");
+  EXPECT_TRUE(c.drop_unseen && c.reset_schedule);
+  EXPECT_TRUE(contains(fit_error(minimal_plus({"--drop-unseen"})), "--drop-unseen needs --init-model MODEL.h5"));
+  EXPECT_TRUE(contains(fit_error(minimal_plus({"--reset-schedule"})), "--reset-schedule needs --init-model"));
+  // They are options of the command, not job keys.
+  for (const auto& [key, value] : resolved(c)) EXPECT_FALSE(contains(key, "init")) << key;
+}
+
+TEST(ParseFit, CoherenceIsAnLdaKeyOfTheEvalSection) {
+  const FitConfig c = parse_fit(minimal_plus({"--eval.coherence", "umass,npmi", "--eval.coherence_top", "5"}));
+  EXPECT_EQ(c.model.values.text("eval.coherence"), "umass,npmi");
+  EXPECT_EQ(c.model.values.integer("eval.coherence_top"), 5);
+  EXPECT_EQ(parse_fit(minimal()).model.values.text("eval.coherence"), "none");
+  EXPECT_TRUE(contains(fit_error(minimal_plus({"--eval.coherence", "cv"})),
+                       "eval.coherence = cv: expected none, umass, npmi or umass,npmi"));
+  EXPECT_TRUE(contains(fit_error(minimal_plus({"--eval.coherence_top", "1"})), "eval.coherence_top = 1"));
+  EXPECT_TRUE(contains(fit_error(gmm_fit({"--eval.coherence", "umass"})),
+                       "eval.coherence is not a key of model.type = gmm (it belongs to lda)"));
+}
+
 // ---------------------------------------------------------------------------
 // Invalid command lines: one named test case each.
 
@@ -489,7 +514,8 @@ TEST(Resolved, ListsEveryKeyOnceInAFixedOrder) {
   const std::set<std::string> gmm_only = {"model.components",     "model.covariance", "model.weight_concentration",
                                           "model.mean_precision", "model.mean",       "model.degrees_of_freedom",
                                           "model.scale"};
-  const std::set<std::string> lda_only = {"model.topics", "model.alpha", "model.eta"};
+  const std::set<std::string> lda_only = {"model.topics", "model.alpha", "model.eta", "eval.coherence",
+                                          "eval.coherence_top"};
   const std::set<std::string> hpf_only = {"model.factors", "model.a",       "model.a_prime", "model.b_prime",
                                           "model.c",       "model.c_prime", "model.d_prime", "model.top_k",
                                           "model.ranking_users"};
@@ -498,7 +524,7 @@ TEST(Resolved, ListsEveryKeyOnceInAFixedOrder) {
   for (const auto& key : gmm_only) EXPECT_EQ(for_lda.erase(key), 1u) << key << " is not documented";
   for (const auto& key : hpf_only) EXPECT_EQ(for_lda.erase(key), 1u) << key << " is not documented";
   EXPECT_EQ(keys, for_lda);
-  EXPECT_EQ(keys.size(), 23u);
+  EXPECT_EQ(keys.size(), 26u);
   EXPECT_EQ(pairs.front().first, "model.type");
   EXPECT_EQ(resolved(parse_fit(minimal_plus({"--solver.kappa", "0.8"}))).size(), pairs.size());
   std::set<std::string> gmm_keys;
@@ -766,7 +792,7 @@ INSTANTIATE_TEST_SUITE_P(
                        {"must be different fields", "(1, 1)"}},
         InvalidConvert{"CountColumnIsTheUsers", {"triples", "t", "--out", "c.h5", "--count-column", "1"},
                        {"must be different fields", "(1, 2, 1)"}},
-        InvalidConvert{"MinCountZero", {"triples", "t", "--out", "c.h5", "--min-count", "0"}, {"--min-count 0", ">= 1"}},
+        InvalidConvert{"TriplesMinCountZero", {"triples", "t", "--out", "c.h5", "--min-count", "0"}, {"--min-count 0", ">= 1"}},
         InvalidConvert{"HoldoutFractionOne",
                        {"triples", "t", "--out", "c.h5", "--holdout-fraction", "1", "--heldout-out", "h.h5"},
                        {"--holdout-fraction 1", "(0, 1)"}},
@@ -786,8 +812,87 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidConvert{"MinEntriesOne",
                        {"triples", "t", "--out", "c.h5", "--holdout-fraction", "0.2", "--holdout-min-entries", "1",
                         "--heldout-out", "h.h5"},
-                       {"--holdout-min-entries 1", ">= 2"}}),
+                       {"--holdout-min-entries 1", ">= 2"}},
+        InvalidConvert{"TextWithoutInput", {"text", "--out", "c.h5"}, {"'text INPUT...'", "1 arguments"}},
+        InvalidConvert{"MmWithoutVocabulary", {"mm", "c.mm", "--out", "c.h5"}, {"'mm FILE VOCAB'"}},
+        InvalidConvert{"TextOptionForUci", {"uci", "d", "v", "--out", "c.h5", "--min-df", "2"},
+                       {"--min-df is only for 'text', not 'uci'"}},
+        InvalidConvert{"KeepEmptyForCsv", {"csv", "d", "--out", "c.h5", "--keep-empty"},
+                       {"--keep-empty is only for 'text', not 'csv'"}},
+        InvalidConvert{"TextMinCountZero", {"text", "d", "--out", "c.h5", "--min-count", "0"},
+                       {"convert: --min-count 0: expected an integer >= 1"}},
+        InvalidConvert{"MaxDfAboveOne", {"text", "d", "--out", "c.h5", "--max-df", "1.5"},
+                       {"convert: --max-df 1.5: expected a number in (0, 1]"}},
+        InvalidConvert{"MaxDfZero", {"text", "d", "--out", "c.h5", "--max-df", "0"}, {"--max-df 0"}},
+        InvalidConvert{"KeepTopZero", {"text", "d", "--out", "c.h5", "--keep-top", "0"}, {"--keep-top 0"}},
+        InvalidConvert{"PruningWithAGivenVocabulary",
+                       {"text", "d", "--out", "c.h5", "--vocab", "m.h5", "--min-df", "3"},
+                       {"convert: --min-df makes a vocabulary; --vocab gives one"}},
+        InvalidConvert{"NameFieldWithoutField", {"text", "d", "--out", "c.h5", "--name-field", "id"},
+                       {"--name-field needs --field"}},
+        InvalidConvert{"UnknownErrorsMode", {"text", "d", "--out", "c.h5", "--errors", "ignore"},
+                       {"--errors ignore: expected strict or replace"}},
+        InvalidConvert{"BadTokenPattern", {"text", "d", "--out", "c.h5", "--token-pattern", "\\s+"},
+                       {"convert: --token-pattern '\\s+'", "not a class natgrad knows"}}),
     [](const ::testing::TestParamInfo<InvalidConvert>& p) { return p.param.name; });
+
+TEST(ParseConvert, TextArgumentsAndOptions) {
+  const ConvertConfig c = parse_convert({"text", "docs/", "more.jsonl.gz", "--out", "c.h5", "--field", "body",
+                                         "--name-field", "id", "--token-pattern", "[a-z]{2,}", "--stop-words",
+                                         "stop.txt", "--min-count", "3", "--min-df", "2", "--max-df", "0.5",
+                                         "--keep-top", "1000", "--keep-empty", "--errors", "replace"});
+  EXPECT_EQ(c.format, "text");
+  EXPECT_EQ(c.text.inputs, (std::vector<std::string>{"docs/", "more.jsonl.gz"}));
+  EXPECT_EQ(c.text.field, "body");
+  EXPECT_EQ(c.text.name_field, "id");
+  EXPECT_EQ(c.text.token_pattern, "[a-z]{2,}");
+  EXPECT_EQ(c.text.stop_words, "stop.txt");
+  EXPECT_EQ(c.text.min_count, 3);
+  EXPECT_EQ(c.text.min_df, 2);
+  EXPECT_EQ(c.text.max_df, 0.5);
+  EXPECT_EQ(c.text.keep_top, 1000);
+  EXPECT_TRUE(c.text.keep_empty && c.text.replace_errors);
+  const ConvertConfig d = parse_convert({"text", "a.txt", "--out", "c.h5", "--vocab", "model.h5"});
+  EXPECT_EQ(d.text.vocab, "model.h5");
+  EXPECT_EQ(d.text.token_pattern, "\\p{L}{3,}");
+  EXPECT_FALSE(d.text.keep_empty || d.text.replace_errors);
+  const ConvertConfig mm = parse_convert({"mm", "c.mm", "vocab.txt", "--out", "c.h5"});
+  EXPECT_EQ(mm.format, "mm");
+  EXPECT_EQ(mm.vocab, "vocab.txt");
+}
+
+// ---------------------------------------------------------------------------
+// natgrad evaluate: its options, and those of the model's family.
+
+InferConfig parse_evaluate(const Args& args) { return config::parse_evaluate(args, models::catalog()); }
+
+TEST(ParseEvaluate, DataIsOptionalAndFamilyOptionsAreKeptAsGiven) {
+  const InferConfig c = parse_evaluate({"--model", "m.h5", "--coherence", "umass", "--reference", "r.h5"});
+  EXPECT_EQ(c.data, "");
+  EXPECT_EQ(c.measures.text("coherence"), "umass");
+  EXPECT_FALSE(c.measures.has("top"));  // the family completes them
+  const Values v = evaluate_measures(c.measures, models::catalog(), "lda", "m.h5");
+  EXPECT_EQ(v.integer("top"), 10);
+  EXPECT_EQ(v.text("reference"), "r.h5");
+  EXPECT_EQ(parse_evaluate({"--model", "m.h5", "--data", "t.h5"}).data, "t.h5");
+  EXPECT_TRUE(contains(error_of([] { parse_evaluate({"--data", "t.h5"}); }), "--model is required"));
+  EXPECT_TRUE(contains(error_of([] { parse_evaluate({"--model", "m.h5", "--top", "x"}); }), "evaluate: "));
+  EXPECT_TRUE(contains(error_of([] { parse_evaluate({"--model", "m.h5", "--out", "x.h5"}); }), "--out"));
+}
+
+TEST(ParseEvaluate, OptionsOfAnotherFamilyAndBadValuesAreRefused) {
+  const InferConfig c = parse_evaluate({"--model", "g.h5", "--coherence", "umass"});
+  EXPECT_TRUE(contains(error_of([&] { evaluate_measures(c.measures, models::catalog(), "gmm", "g.h5"); }),
+                       "evaluate: --coherence is an option for lda models; g.h5 is a gmm model"));
+  const InferConfig bad = parse_evaluate({"--model", "m.h5", "--coherence", "c_v"});
+  EXPECT_TRUE(contains(error_of([&] { evaluate_measures(bad.measures, models::catalog(), "lda", "m.h5"); }),
+                       "--coherence = c_v: expected none, umass, npmi or umass,npmi"));
+  const InferConfig few = parse_evaluate({"--model", "m.h5", "--top", "1"});
+  EXPECT_TRUE(contains(error_of([&] { evaluate_measures(few.measures, models::catalog(), "lda", "m.h5"); }),
+                       "--top = 1: expected an integer >= 2"));
+  EXPECT_TRUE(contains(evaluate_help(models::catalog()), "options for lda models"));
+  EXPECT_TRUE(contains(evaluate_help(models::catalog()), "--coherence"));
+}
 
 // ---------------------------------------------------------------------------
 // natgrad synth gmm.
@@ -885,6 +990,9 @@ TEST(Help, DescribesTheCommands) {
   EXPECT_TRUE(contains(convert_help(), "ldac"));
   EXPECT_TRUE(contains(convert_help(), "convert csv FILE"));
   EXPECT_TRUE(contains(convert_help(), "--label-column"));
+  EXPECT_TRUE(contains(convert_help(), "convert text INPUT..."));
+  EXPECT_TRUE(contains(convert_help(), "--token-pattern"));
+  EXPECT_TRUE(contains(convert_help(), "convert mm FILE VOCAB"));
   EXPECT_TRUE(contains(synth_gmm_help(), "--components"));
   EXPECT_TRUE(contains(synth_gmm_help(), "--covariance"));
   EXPECT_TRUE(contains(synth_gmm_help(), "output data HDF5"));

@@ -33,6 +33,10 @@ head -c 300000 kos.h5 > truncated.h5
 printf 'a,b,label\n1,2,0\n3,nan,1\n' > nan.csv
 printf '1,2,0\n3,4,1\n5,inf,0\n' > inf.csv
 printf 'a,b,label\n1,2,0\n3,4,1\n5,6\n' > ragged.csv
+printf 'good line\nbad \xc3\x28 line\n' > bad_utf8.txt
+printf '{"text": "fine", "id": 1}\n{"text": "x",}\n' > bad_json.jsonl
+printf '{"body": "no text here"}\n' > no_field.jsonl
+printf '%%%%MatrixMarket matrix coordinate real general\n2 3 3\n1 1 2\n2 3 1\n' > short.mm
 printf '1,2,3\n2,1,0\n0,3,1\n4,4,2\n' > points.csv
 "$NATGRAD" convert csv points.csv --out points.h5 >/dev/null
 head -n 1 points.csv > one_point.csv
@@ -126,6 +130,17 @@ expect_error "infinity in dense data" 2 "inf.csv line 3, column 2: 'inf' is not 
   convert csv inf.csv --label-column last --out z.h5
 expect_error "ragged rows in dense data" 2 "ragged.csv line 4: 2 fields; line 2 has 3" \
   convert csv ragged.csv --label-column last --out z.h5
+expect_error "bad UTF-8 in raw text" 2 "bad_utf8.txt line 2, byte 14: invalid UTF-8 (byte 0xC3)" \
+  convert text bad_utf8.txt --out z.h5
+expect_error "a line of JSON lines that is not JSON" 2 \
+  "bad_json.jsonl line 2, byte 39: not JSON: expected a member name in double quotes" \
+  convert text bad_json.jsonl --field text --out z.h5
+expect_error "JSON lines without the text field" 2 "no_field.jsonl line 1: the object has no member 'text' (--field)" \
+  convert text no_field.jsonl --field text --out z.h5
+expect_error "Matrix Market entries fewer than its size line says" 2 \
+  "short.mm line 2: the size line says 3 entries, the file has 2" convert mm short.mm abc.txt --out z.h5
+expect_error "pruning options with a given vocabulary" 2 "convert: --min-df makes a vocabulary; --vocab gives one" \
+  convert text bad_utf8.txt --vocab abc.txt --min-df 2 --out z.h5
 GMM=(fit --model.type gmm --model.components 2 --solver.max_steps 2)
 expect_error "a corpus given to a mixture" 2 "kos.h5: not natgrad dense data" "${GMM[@]}" --data.train kos.h5
 expect_error "dense data given to LDA" 2 "points.h5: not a natgrad corpus" fit --model.topics 2 --data.train points.h5
@@ -190,6 +205,16 @@ expect_error "a model file of an unknown type" 2 "hmm.h5: '/model' type 'hmm' is
 expect_error "a model file whose /layout disagrees with its datasets" 2 \
   "bad_layout.h5: '/layout' gives tensor 'lambda' the shape [4, 6906], but '/model/lambda' is of shape [3, 6906]" \
   evaluate --model bad_layout.h5 --data kos.h5
+expect_error "coherence without a reference corpus" 2 "evaluate: --coherence needs --reference CORPUS.h5" \
+  evaluate --model m.h5 --coherence umass
+expect_error "nothing to evaluate" 2 "evaluate: nothing to evaluate: give --data HELDOUT.h5" evaluate --model m.h5
+expect_error "an --init-model of another K" 2 "m.h5: --init-model has K = 3 topics; the job has model.topics = 5" \
+  "${FIT[@]}" --init-model m.h5
+timeout 60 "$MPIEXEC" -np 2 "$NATGRAD" "${GMM[@]}" --data.train points.h5 --output.model g.h5 >/dev/null
+expect_error "a family's evaluate option for a model of another" 2 \
+  "evaluate: --coherence is an option for lda models; g.h5 is a gmm model" evaluate --model g.h5 --coherence umass
+expect_error "an --init-model of another family" 2 "g.h5: --init-model is a gmm model; the job's model.type is lda" \
+  "${FIT[@]}" --init-model g.h5
 expect_error "unknown command" 2 "unknown command 'fitt'" fitt --config job.ini
 [ ! -e z.h5 ] || { echo "FAIL: a failed conversion left z.h5"; failures=$((failures + 1)); }
 [ "$failures" = 0 ] || exit 1

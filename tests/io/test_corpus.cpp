@@ -1,7 +1,8 @@
-// The text corpus readers (UCI and LDA-C, plain or gzip-compressed): the CSR
-// they build, and one test per violation, each an error naming the file, the
-// line and the value. The split, and the corpus HDF5 file read back whole and
-// by shard, with errors naming the path. The published sizes of KOS and AP.
+// The text corpus readers (UCI, LDA-C and Matrix Market, plain or
+// gzip-compressed): the CSR they build, and one test per violation, each an
+// error naming the file, the line and the value. The split, the streaming
+// writer, and the corpus HDF5 file read back whole and by shard, with errors
+// naming the path. The published sizes of KOS and AP.
 
 #include <gtest/gtest.h>
 #include <zlib.h>
@@ -253,6 +254,63 @@ TEST_F(TextCorpus, LdacRepeatedWord) { expect_ldac_error("2 1:1 1:2\n", {"line 1
 TEST_F(TextCorpus, LdacEmptyLine) { expect_ldac_error("1 0:1\n\n1 1:1\n", {"line 2", "empty line"}); }
 
 // ---------------------------------------------------------------------------
+// Matrix Market (gensim's MmCorpus): the content of kUci, entries in another order, real counts.
+
+constexpr const char* kMm = "%%MatrixMarket matrix coordinate real general\n% written by a test\n"
+                            "5 4 5                                             \n"
+                            "4 2 1\n1 3 2.0\n2 4 7\n\n1 1 1\n4 1 3e0\n";
+
+TEST_F(TextCorpus, MmEntriesInAnyOrder) { expect_uci_content(read_mm(write("c.mm", kMm), vocab_)); }
+
+TEST_F(TextCorpus, MmIntegerCountsGzipCompressed) {
+  const std::string path = dir_ + "/c.mm.gz";
+  write_gzip(path, "%%MatrixMarket matrix coordinate integer general\n5 4 5\n1 3 2\n1 1 1\n2 4 7\n4 2 1\n4 1 3\n");
+  expect_uci_content(read_mm(path, vocab_));
+}
+
+class MatrixMarket : public TextCorpus {
+ protected:
+  void expect_error(const std::string& text, const std::vector<std::string>& parts) {
+    const std::string path = write("c.mm", text);
+    const std::string message = error_of([&] { read_mm(path, vocab_); });
+    EXPECT_TRUE(contains(message, path + " ") || contains(message, path + ":")) << message;
+    for (const auto& part : parts) EXPECT_TRUE(contains(message, part)) << "lacks '" << part << "': " << message;
+  }
+};
+
+constexpr const char* kReal = "%%MatrixMarket matrix coordinate real general\n";
+
+TEST_F(MatrixMarket, RefusesOtherHeaders) {
+  expect_error("5 4 5\n", {"line 1", "expected the header '%%MatrixMarket"});
+  expect_error("%%MatrixMarket matrix array real general\n2 2\n", {"line 1", "'array'"});
+  expect_error("%%MatrixMarket matrix coordinate complex general\n", {"line 1", "'complex'"});
+  expect_error("%%MatrixMarket matrix coordinate pattern general\n", {"line 1", "'pattern'", "counts"});
+  expect_error("%%MatrixMarket matrix coordinate real symmetric\n", {"line 1", "'symmetric'"});
+  expect_error(kReal, {"the size line", "is missing"});
+}
+
+TEST_F(MatrixMarket, ChecksTheSizeLineAgainstTheContent) {
+  expect_error(std::string(kReal) + "2 5 1\n1 1 1\n", {"line 2", "says 5 words", "has 4"});
+  expect_error(std::string(kReal) + "2 4 3\n1 1 1\n2 1 1\n", {"line 2", "says 3 entries, the file has 2"});
+  expect_error(std::string(kReal) + "2 4 1\n1 1 1\n2 1 1\n", {"line 4", "more entries than the 1"});
+  expect_error(std::string(kReal) + "9000 4 1\n1 1 1\n", {"line 2", "9000 documents", "far more"});
+  expect_error(std::string(kReal) + "2 4\n", {"line 2", "size line"});
+}
+
+TEST_F(MatrixMarket, ChecksEveryEntry) {
+  const std::string head = std::string(kReal) + "2 4 2\n1 1 1\n";
+  expect_error(head + "3 1 1\n", {"line 4", "document 3 is out of range; expected 1 to 2"});
+  expect_error(head + "1 0 1\n", {"line 4", "word 0 is out of range"});
+  expect_error(head + "1 2 2.5\n", {"line 4", "count '2.5' is not a whole number"});
+  expect_error(head + "1 2 0\n", {"line 4", "count '0'"});
+  expect_error(head + "1 2 nan\n", {"line 4", "count 'nan'"});
+  expect_error(head + "1 2\n", {"line 4", "'document word count'"});
+  expect_error(head + "1 1 4\n", {"line 4", "word 1 is listed twice for document 1"});
+  expect_error(std::string("%%MatrixMarket matrix coordinate integer general\n2 4 1\n1 1 1.0\n"),
+               {"line 3", "count '1.0' is not an integer"});
+}
+
+// ---------------------------------------------------------------------------
 // The split.
 
 // "w" and the number (built so as not to trip GCC 12's false -Wrestrict on "w" + std::string).
@@ -352,6 +410,54 @@ class CorpusFile : public ::testing::Test {
   std::string dir_;
   std::string path_;
 };
+
+TEST_F(CorpusFile, WriterStreamsMoreThanItBuffers) {
+  // 200,000 documents of 1 or 2 words: the writer appends to the file several times.
+  CorpusWriter writer(path_, true);
+  Corpus expected;
+  expected.vocab_size = 3;
+  expected.vocab = {"a", "b", "c"};
+  for (std::int32_t d = 0; d < 200000; ++d) {
+    const std::vector<std::int32_t> ids = d % 3 == 0 ? std::vector<std::int32_t>{0, 2} : std::vector<std::int32_t>{1};
+    const std::vector<std::int32_t> counts(ids.size(), 1 + d % 5);
+    writer.add(ids, counts, 2 * d, "doc" + std::to_string(d));
+    expected.add_document(ids, counts, 2 * d);
+  }
+  EXPECT_FALSE(std::filesystem::exists(path_));  // written under its temporary name until finished
+  EXPECT_TRUE(std::filesystem::exists(temporary_path(path_)));
+  writer.finish(expected.vocab, 3, "test");
+  const Corpus r = read_corpus(path_, 0, 200000, true);
+  EXPECT_EQ(r.indptr, expected.indptr);
+  EXPECT_EQ(r.indices, expected.indices);
+  EXPECT_EQ(r.counts, expected.counts);
+  EXPECT_EQ(r.doc_ids, expected.doc_ids);
+  EXPECT_EQ(read_corpus_info(path_).num_tokens, expected.num_tokens());
+  const auto names = h5::File::open_read(path_).read_strings("/doc_names");
+  ASSERT_EQ(names.size(), 200000u);
+  EXPECT_EQ(names[199999], "doc199999");
+  EXPECT_FALSE(std::filesystem::exists(temporary_path(path_)));
+  // Checksummed as a file written whole: numbers with Fletcher-32, strings with the CRC-32 of write_strings.
+  const h5::Handle file(H5Fopen(path_.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  for (const char* name : {"/indptr", "/indices", "/counts", "/doc_ids"}) {
+    const h5::Handle set(H5Dopen2(file.get(), name, H5P_DEFAULT), H5Dclose);
+    const h5::Handle plist(H5Dget_create_plist(set.get()), H5Pclose);
+    EXPECT_GE(H5Pget_filter_by_id2(plist.get(), H5Z_FILTER_FLETCHER32, nullptr, nullptr, nullptr, 0, nullptr, nullptr),
+              0)
+        << name;
+  }
+  h5::File whole = h5::File::create(dir_ + "/whole.h5");
+  whole.write_strings("/doc_names", names);
+  EXPECT_EQ(h5::File::open_read(path_).attr_int("/doc_names", "crc32"), whole.attr_int("/doc_names", "crc32"));
+}
+
+TEST_F(CorpusFile, WriterNotFinishedLeavesNoFile) {
+  {
+    CorpusWriter writer(path_, false);
+    writer.add(std::vector<std::int32_t>{0}, std::vector<std::int32_t>{1}, 0);
+  }
+  EXPECT_FALSE(std::filesystem::exists(path_));
+  EXPECT_FALSE(std::filesystem::exists(temporary_path(path_)));
+}
 
 TEST_F(CorpusFile, InfoReadsTheSizes) {
   const Corpus c = test_corpus();

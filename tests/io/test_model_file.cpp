@@ -1,7 +1,7 @@
 // The generic model file: λ's tensors placed by the layout and read back bit
 // for bit, the layout recorded and checked, the family's content and the
-// history's further columns kept; layouts that do not cover λ exactly once
-// are refused.
+// history's further columns and the first step of a continued run kept;
+// layouts that do not cover λ exactly once are refused.
 
 #include <gtest/gtest.h>
 
@@ -70,6 +70,8 @@ ModelFile example() {
   c.config = {{"model.type", "example"}};
   c.lambda_offset = lambda;
   c.lambda_offset_block_sum = lambda;
+  c.step = 7;
+  c.first_step = 3;
   c.heldout_name = "score";
   c.extra_names = {"first", "second"};
   c.history = {{0, 0.0, 0.0, std::nan(""), 1.0, {2.0, 3.0}}, {5, 0.5, 1.0, 0.1, 4.0, {5.0, 6.0}}};
@@ -89,6 +91,8 @@ TEST(ModelFile, KeepsTensorsContentAndHistoryColumns) {
   EXPECT_EQ(back.model.attr_double("/model/prior", "concentration"), 0.5);
   EXPECT_EQ(back.model.numbers("/model/prior/mean", {2}), (std::vector<double>{1.5, -2.0}));
   EXPECT_EQ(back.vocab, written.vocab);
+  EXPECT_EQ(back.step, 7);
+  EXPECT_EQ(back.first_step, 3);
   EXPECT_EQ(back.extra_names, written.extra_names);
   ASSERT_EQ(back.history.size(), 2u);
   EXPECT_EQ(back.history[1].step, 5);
@@ -99,6 +103,15 @@ TEST(ModelFile, KeepsTensorsContentAndHistoryColumns) {
   other.tensors[0].strides = {5, 1};
   other.tensors[1].offset = 4;
   EXPECT_NE(error_of([&] { back.lambda(other); }).find("layout of λ in '/layout' is not the one"), std::string::npos);
+}
+
+TEST(ModelFile, RefusesAFirstStepAfterTheStep) {
+  const std::string path = testing::temp_dir("model_file_first_step") + "/m.h5";
+  ModelFile bad = example();
+  bad.first_step = 8;
+  write_model_file(path, bad);
+  EXPECT_NE(error_of([&] { read_model_file(path); }).find("'/solver' first_step 8 is not in [0, step 7]"),
+            std::string::npos);
 }
 
 TEST(ModelFile, RefusesAFileOfANewerSchemaNamingBoth) {

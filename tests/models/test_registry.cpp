@@ -1,6 +1,6 @@
 // The registry of model families: every family's declarations are usable
-// together (one type per shared key, job keys in the model section, unique
-// type names), and the README's table of job keys is the one the
+// together (one type per shared key, no family key that is a generic one,
+// unique type names), and the README's table of job keys is the one the
 // declarations make.
 
 #include <gtest/gtest.h>
@@ -24,13 +24,21 @@ TEST(Registry, FamiliesHaveDistinctTypesAndTheirKeysOneTypeEach) {
     EXPECT_TRUE(types.insert(f->type()).second) << f->type() << " registered twice";
     EXPECT_EQ(find_family(f->type()), f);
     for (const config::Option& o : f->options()) {
-      EXPECT_TRUE(o.key.starts_with("model.")) << f->type() << " declares " << o.key << " outside [model]";
+      EXPECT_NE(o.key.find('.'), std::string::npos) << f->type() << " declares " << o.key << " outside a section";
       const auto [it, added] = key_types.emplace(o.key, o.type);
       EXPECT_TRUE(added || it->second == o.type) << o.key << " is declared with two types";
     }
   }
   EXPECT_EQ(find_family("hmm"), nullptr);
   EXPECT_EQ(catalog().size(), families().size());
+  // The key table lists model.type, the families' keys (each once) and the generic ones: a family key that is
+  // also a generic key would be listed twice.
+  std::istringstream table(config::key_table(catalog()));
+  std::map<std::string, int> rows;
+  for (std::string line; std::getline(table, line);) {
+    if (line.starts_with("| `")) ++rows[line.substr(3, line.find('`', 3) - 3)];
+  }
+  for (const auto& [key, n] : rows) EXPECT_EQ(n, 1) << key << " is both a family's key and a generic one";
 }
 
 TEST(Registry, ReadmeKeyTableIsTheDeclarations) {

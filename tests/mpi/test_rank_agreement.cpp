@@ -86,6 +86,8 @@ class RankAgreement : public ::testing::Test {
       m.set("model.topics", std::int64_t{5});
       m.set("model.alpha", 0.2);
       m.set("model.eta", 0.05);
+      m.set("eval.coherence", std::string("umass,npmi"));  // counted on every rank's shard, summed
+      m.set("eval.coherence_top", std::int64_t{6});
       c.data.train = (dir_ / "train.h5").string();
       c.data.heldout = (dir_ / "test.h5").string();
     }
@@ -123,9 +125,12 @@ TEST_P(RankAgreementOf, DistributedFitEqualsSerialFit) {
                 1e-9 * std::abs(serial.history[i].heldout));
     ASSERT_EQ(distributed.history[i].extra.size(), serial.history[i].extra.size());
     for (std::size_t j = 0; j < serial.history[i].extra.size(); ++j) {
-      EXPECT_NEAR(distributed.history[i].extra[j], serial.history[i].extra[j],
-                  1e-9 * std::abs(serial.history[i].extra[j]));
+      EXPECT_NEAR(distributed.history[i].extra[j], serial.history[i].extra[j], 1e-9 * std::abs(serial.history[i].extra[j]))
+          << "column " << j << " of row " << i;
     }
+  }
+  if (type == "lda") {
+    EXPECT_EQ(serial.history.back().extra.size(), 2u);  // umass and npmi
   }
 }
 

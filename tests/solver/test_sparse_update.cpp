@@ -2,7 +2,9 @@
 // decays the rest lazily (λ = η + a · M). It must give the λ of the plain
 // dense update λ ← λ + ρ (η + N/|B| · s − λ) of every entry, to rounding:
 // checked against that loop, written out here, over many steps, with a
-// schedule that decays slowly and one that makes the scale renormalise.
+// schedule that decays slowly and one that makes the scale renormalise. A run
+// that continues another model (fit --init-model) takes its minibatches from
+// the start and its step sizes and random streams from the step it goes on from.
 
 #include <gtest/gtest.h>
 
@@ -19,18 +21,20 @@ namespace {
 // are untouched at each step.
 io::Corpus corpus() { return testing::synthetic_corpus(4, 400, 120, 30, 9); }
 
-// λ after `steps` steps of the plain dense update, every entry every step.
+// λ after `steps` steps of the plain dense update, every entry every step,
+// from `start` (default: the initial λ) at step `first` (steps first + 1, ...
+// taking minibatches 1, 2, ...).
 Eigen::VectorXd dense_reference(const config::SolverConfig& solver, const models::LdaOptions& options,
-                                std::int64_t steps) {
+                                std::int64_t steps, std::int64_t first = 0, Eigen::VectorXd start = {}) {
   models::LdaModel model(corpus(), std::nullopt, options);
   const Eigen::VectorXd eta = model.prior();
-  Eigen::VectorXd lambda = model.initial_global(solver.seed);
+  Eigen::VectorXd lambda = start.size() > 0 ? start : model.initial_global(solver.seed);
   MinibatchSequence batches(solver.seed, model.num_train(), solver.batch_size);
-  for (std::int64_t t = 1; t <= steps; ++t) {
+  for (std::int64_t t = first + 1; t <= first + steps; ++t) {
     // Base 0: the model sees λ exactly.
     const models::GlobalParams view(Eigen::VectorXd::Zero(lambda.size()), lambda, model.global_block_size());
     model.set_global(view);
-    const std::vector<std::int64_t> batch = batches.batch(t);
+    const std::vector<std::int64_t> batch = batches.batch(t - first);
     Eigen::VectorXd s = Eigen::VectorXd::Zero(lambda.size());
     model.add_local_stats(batch, solver.seed, t, testing::all_blocks(model), s);
     const double scale = static_cast<double>(model.num_train()) / static_cast<double>(batch.size());
@@ -75,6 +79,29 @@ TEST(SparseUpdate, EqualsTheDenseUpdateAcrossRenormalisations) {
   solver.rho = 0.99;
   // Never renormalised, the scale would be 0.01^120 = 1e-240.
   EXPECT_GE(expect_sparse_equals_dense(solver, 120), models::GlobalParams::kMinScale);
+}
+
+TEST(SparseUpdate, AContinuedRunGoesOnFromItsFirstStep) {
+  config::SolverConfig solver;
+  solver.batch_size = 8;
+  solver.seed = 3;
+  const models::LdaOptions options{4, 0.25, 0.05, 1000, 1e-4};
+  models::LdaModel model(corpus(), std::nullopt, options);
+  comm::SerialCommunicator comm;
+  Svi svi(model, comm, solver, 0, nullptr);
+  const Eigen::VectorXd start = model.initial_global(11);  // another model's λ
+  svi.restore({models::GlobalParams(model.prior(), start, 4), 25, 1000, 2.0, {}, 25});
+  EXPECT_EQ(svi.first_step(), 25);
+  EXPECT_EQ(svi.total_steps(), 25 + 15);  // one epoch of 120 documents in batches of 8
+  for (int t = 0; t < 10; ++t) svi.step();
+  EXPECT_EQ(svi.steps_done(), 35);
+  EXPECT_DOUBLE_EQ(svi.epochs_done(), 10.0 / 15.0);
+  EXPECT_EQ(svi.docs_seen(), 1000 + 80);
+  const Eigen::VectorXd expected = dense_reference(solver, options, 10, 25, start);
+  const Eigen::VectorXd lambda = svi.lambda().dense();
+  EXPECT_LT(((lambda - expected).array().abs() / expected.array().abs()).maxCoeff(), 1e-12);
+  svi.evaluate();
+  EXPECT_EQ(svi.history().back().step, 35);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 usage: natgrad_tools.py summary FILE
        natgrad_tools.py topics MODEL [--top N] [--format table|csv|json]          (lda)
+                               [--reference CORPUS.h5 [--coherence umass,npmi]] [--theta THETA.h5 --pyldavis JSON]
        natgrad_tools.py components MODEL [--format table|csv|json]               (gmm)
        natgrad_tools.py factors MODEL [--top N] [--format table|csv|json]         (hpf)
        natgrad_tools.py recommend THETA.h5 --user NAME [--top N]                  (hpf)
@@ -20,14 +21,18 @@ type without a module can still be read generically (read_parameters, history, p
 Also importable: open_checked, read_parameters (lambda's tensors and Layout of any model file), read_model (an
 LdaModel or a GmmModel), read_theta, read_dense, read_truth, summary, top_words, components, align, distances,
 hellinger, wasserstein2, history, metric_name, plot_convergence, export_model, export_assignments, log_predictive,
-heldout_loglik, export_pyldavis (and pyldavis_data, for pyLDAvis.prepare); and each family module's __all__.
+heldout_loglik, export_pyldavis (and pyldavis_data, for pyLDAvis.prepare), coherence (of topics over a reference
+corpus), write_corpus (a document-term matrix, e.g. scikit-learn's CountVectorizer's, as a natgrad corpus); and
+each family module's __all__.
 
-Modules: formats (file formats, open_checked), layout (Layout, reading /layout), model (Model, read_parameters,
-read_model), registry (type name -> family module), lda, gmm, hpf (the families), metrics (distances, history),
+Modules: formats (file formats, open_checked), corpus (write_corpus), layout (Layout, reading /layout), model
+(Model, read_parameters, read_model), registry (type name -> family module), lda, gmm, hpf (the families), metrics
+(distances, history),
 plots, compare, export, summaries (summary), cli.
 """
 from . import registry
 from .compare import align, comparable, distances
+from .corpus import write_corpus
 from .export import export_assignments, export_model, read_theta
 from .formats import CORPUS, DENSE, FORMATS, LAYOUT_SCHEMA, MODEL, PROG, SCHEMA_VERSION, SCHEMA_VERSIONS, THETA, \
     doc_lengths, fail, open_checked, read_dense, text
@@ -41,7 +46,7 @@ __all__ = ["align", "comparable", "distances", "export_assignments", "export_mod
            "FORMATS", "LAYOUT_SCHEMA", "MODEL", "PROG", "SCHEMA_VERSION", "SCHEMA_VERSIONS", "THETA", "doc_lengths",
            "fail", "open_checked", "read_dense", "text", "Layout", "Parameters", "hellinger", "history", "metric_goal",
            "metric_label", "metric_name", "wasserstein2", "Model", "read_model", "read_parameters", "plot_convergence",
-           "summary", "MODEL_TYPES", "main"]
+           "summary", "write_corpus", "MODEL_TYPES", "main"]
 MODEL_TYPES = registry.types()
 for _fam in registry.families():                 # nt.LdaModel, nt.top_words, nt.GmmModel, ... (each __all__)
     globals().update({_name: getattr(_fam, _name) for _name in _fam.__all__})

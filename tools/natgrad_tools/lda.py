@@ -14,8 +14,8 @@ from .metrics import hellinger
 from .model import Model, as_model
 from .registry import Assignments
 
-__all__ = ["LDA", "LdaModel", "top_words", "export_topic_word", "export_doc_topic", "term_frequency",
-           "pyldavis_data", "export_pyldavis"]
+__all__ = ["LDA", "LdaModel", "top_words", "top_word_ids", "coherence", "COHERENCE_MEASURES", "export_topic_word",
+           "export_doc_topic", "term_frequency", "pyldavis_data", "export_pyldavis"]
 
 LDA = TYPE = "lda"
 TENSORS = ("lambda",)
@@ -87,36 +87,111 @@ def theta_rows(f, theta):
 
 # ---- topics -------------------------------------------------------------------------------------------------
 
+def top_word_ids(model, n=10):
+    """[K, n] word ids: each topic's in decreasing lambda_kw (so E[beta_kw]), ties to the lower id (lda)."""
+    model = as_model(model, LDA, "topics")
+    return np.argsort(-model.lam, axis=1, kind="stable")[:, :n]
+
+
 def top_words(model, n=10):
     """[(topic, [(word, weight), ...]), ...], weights E[beta_kw] in decreasing order (lda)."""
     model = as_model(model, LDA, "topics")
-    beta = model.beta
-    order = np.argsort(-beta, axis=1, kind="stable")[:, :n]
+    beta, order = model.beta, top_word_ids(model, n)
     return [(k, [(model.vocab[w], float(beta[k, w])) for w in order[k]]) for k in range(model.topics)]
+
+
+COHERENCE_MEASURES = ("umass", "npmi")
+EPSILON = 1e-12  # as natgrad's and gensim's
+
+
+def coherence(model, reference, measures=COHERENCE_MEASURES, n=10):
+    """{measure: [K] coherence of each topic's top n words} over document co-occurrence in the corpus file
+    `reference` (with the model's vocabulary), as `natgrad evaluate --coherence` computes it (README, Topic
+    coherence): UMass, the mean over word pairs j < i of log((D(w_i, w_j)/D + eps) / (D(w_j)/D)); NPMI, the mean
+    over pairs of log((P_ij + eps) / (P_i P_j)) / -log(P_ij + eps); a pair with a word no document holds counts 0."""
+    import scipy.sparse
+    model = as_model(model, LDA, "coherence")
+    unknown = [m for m in measures if m not in COHERENCE_MEASURES]
+    if unknown:
+        raise ValueError(f"unknown coherence measure {unknown[0]!r}; expected {' or '.join(COHERENCE_MEASURES)}")
+    if not 2 <= n <= model.vocab_size:
+        fail(model.path, f"coherence of the top {n} words: expected 2 to V = {model.vocab_size}")
+    with open_checked(reference, CORPUS) as f:
+        require_format(f, reference, CORPUS)
+        if read_vocab(f) != model.vocab:
+            fail(reference, f"vocabulary differs from {model.path}'s; convert it with --vocab {model.path}")
+        indptr, indices = f["indptr"][:], f["indices"][:]
+    docs = len(indptr) - 1
+    top = top_word_ids(model, n)
+    words, slot = np.unique(top, return_inverse=True)
+    slot = slot.reshape(top.shape)
+    held = scipy.sparse.csr_matrix((np.ones(len(indices)), indices, indptr), shape=(docs, model.vocab_size))[:, words]
+    together = (held.T @ held).toarray()  # documents holding both of two top words; the diagonal: one
+    i, j = np.triu_indices(n, 1)          # pairs i < j: j the later word, conditioned on the earlier i (UMass)
+    out = {m: np.zeros(model.topics) for m in measures}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for k in range(model.topics):
+            s = slot[k]
+            single, joint = np.diag(together)[s] / docs, together[np.ix_(s, s)][i, j] / docs
+            if "umass" in out:
+                v = np.log((joint + EPSILON) / single[i])
+                out["umass"][k] = np.where(single[i] > 0, v, 0.0).mean()
+            if "npmi" in out:
+                v = np.log((joint + EPSILON) / (single[i] * single[j])) / -np.log(joint + EPSILON)
+                out["npmi"][k] = np.where((single[i] > 0) & (single[j] > 0), v, 0.0).mean()
+    return out
 
 
 def cmd_topics(args):
     topics = top_words(args.model, args.top)
+    measures = {}
+    if args.reference:
+        names = () if args.coherence == "none" else tuple(args.coherence.split(",")) if args.coherence else \
+            COHERENCE_MEASURES
+        if any(m not in COHERENCE_MEASURES for m in names):
+            raise SystemExit(f"{prog()}: --coherence {args.coherence}: expected umass, npmi, umass,npmi or none")
+        measures = coherence(args.model, args.reference, names, args.coherence_top)
+    elif args.coherence:
+        raise SystemExit(f"{prog()}: --coherence needs --reference CORPUS.h5")
+    if args.pyldavis:
+        if not (args.theta and args.reference):
+            raise SystemExit(f"{prog()}: --pyldavis needs --theta THETA.h5 and --reference CORPUS.h5 (the training "
+                             "corpus)")
+        print(f"wrote {export_pyldavis(args.model, args.theta, args.reference, args.pyldavis)}", file=sys.stderr)
     if args.format == "table":
         for k, words in topics:
-            print(f"topic {k:3d}: " + "  ".join(f"{w} ({x:.4f})" for w, x in words))
+            scores = "".join(f"  {m} {v[k]:.4f}" for m, v in measures.items())
+            print(f"topic {k:3d}{scores}: " + "  ".join(f"{w} ({x:.4f})" for w, x in words))
+        if measures:
+            print("mean     " + "".join(f"  {m} {v.mean():.4f}" for m, v in measures.items())
+                  + f"  (top {args.coherence_top} words, over the documents of {args.reference})")
     elif args.format == "csv":
         w = csv.writer(sys.stdout, lineterminator="\n")
-        w.writerow(["topic", "rank", "word", "weight"])
+        w.writerow(["topic", "rank", "word", "weight"] + list(measures))
         for k, words in topics:
             for rank, (word, weight) in enumerate(words):
-                w.writerow([k, rank, word, repr(weight)])
+                w.writerow([k, rank, word, repr(weight)] + [repr(float(v[k])) for v in measures.values()])
     else:
-        json.dump([{"topic": k, "words": [{"word": w, "weight": x} for w, x in words]} for k, words in topics],
-                  sys.stdout, indent=1)
+        json.dump([{"topic": k, "words": [{"word": w, "weight": x} for w, x in words],
+                    **{m: float(v[k]) for m, v in measures.items()}} for k, words in topics], sys.stdout, indent=1)
         print()
 
 
 def add_commands(sub):
-    p = sub.add_parser("topics", help="top words of each topic with their weights E[beta] (lda)")
+    p = sub.add_parser("topics", help="top words of each topic with their weights E[beta], their coherence, and a "
+                                      "pyLDAvis file (lda)")
     p.add_argument("model")
     p.add_argument("--top", type=int, default=10, help="words per topic (default 10)")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.add_argument("--reference", metavar="CORPUS.h5",
+                   help="corpus (the model's vocabulary) whose documents coherence counts co-occurrences in; with "
+                        "--pyldavis, whose word counts pyLDAvis shows (give the training corpus)")
+    p.add_argument("--coherence", default="", help="umass, npmi, umass,npmi (the default with --reference) or none")
+    p.add_argument("--coherence-top", type=int, default=10, help="top words of a topic its coherence looks at "
+                                                                  "(default 10, as natgrad evaluate --top)")
+    p.add_argument("--theta", metavar="THETA.h5", help="theta file of the training corpus (natgrad infer, or the "
+                                                         "fit's output.theta), for --pyldavis")
+    p.add_argument("--pyldavis", metavar="JSON", help="also write the arguments of pyLDAvis.prepare to JSON")
     p.set_defaults(run=cmd_topics)
 
 

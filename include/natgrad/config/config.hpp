@@ -15,6 +15,7 @@
 
 #include "natgrad/config/options.hpp"
 #include "natgrad/io/text_corpus.hpp"
+#include "natgrad/io/raw_text.hpp"
 
 namespace natgrad::config {
 
@@ -26,12 +27,14 @@ struct ModelConfig {
   Values values;
 };
 
-/// What the fit command's parser knows of a model family: its type name, a
-/// one-line summary for --help, and its options (model.* keys).
+/// What the parsers know of a model family: its type name, a one-line
+/// summary for --help, its job options (model.* keys and any others it
+/// declares), and its options of `natgrad evaluate`.
 struct ModelOptions {
   std::string type;
   std::string summary;
   std::vector<Option> options;
+  std::vector<Option> evaluate_options;
 };
 
 /// The families' options, in the registry's order (the first is the default model.type).
@@ -67,6 +70,7 @@ struct EvalConfig {
 
 struct OutputConfig {
   std::string model = "model.h5";  ///< output.model: path of the final model file
+  std::string theta;               ///< output.theta: what `natgrad infer` writes of the training data ("": nothing)
 };
 
 struct CheckpointConfig {
@@ -80,6 +84,9 @@ struct CheckpointConfig {
 struct FitConfig {
   std::string config_file;  ///< --config, if any
   std::string restart;      ///< --restart: "" (fresh start), "auto", or a checkpoint path
+  std::string init_model;   ///< --init-model: a model file to continue on this job's data ("": none)
+  bool drop_unseen = false;     ///< --drop-unseen: the continued model drops the old columns the data lack
+  bool reset_schedule = false;  ///< --reset-schedule: the continued run starts at step 0
   ModelConfig model;
   DataConfig data;
   SolverConfig solver;
@@ -115,9 +122,10 @@ std::string key_table(const ModelCatalog& models);
 
 /// Everything `natgrad convert` needs.
 struct ConvertConfig {
-  std::string format;       ///< uci | ldac | csv | triples
-  std::string input;        ///< DOCWORD (uci) or FILE (ldac, csv, triples)
-  std::string vocab;        ///< VOCAB (uci, ldac; empty for csv, triples)
+  std::string format;       ///< uci | ldac | mm | csv | triples | text
+  std::string input;        ///< DOCWORD (uci) or FILE (ldac, mm, csv, triples); the first INPUT (text)
+  std::string vocab;        ///< VOCAB (uci, ldac, mm; empty for csv, triples and text)
+  io::TextOptions text;     ///< text only: the inputs and how they become a corpus
   std::string label_column;  ///< --label-column (csv only): first, last, a 1-based column N, or "" for none
   io::TriplesOptions triples;  ///< --header, --user-column, --item-column, --count-column, --binarize, --min-count
   std::string out;          ///< --out
@@ -156,10 +164,10 @@ SynthConfig parse_synth(const std::vector<std::string>& args, const std::vector<
 std::string synth_help(const std::string& usage, const std::vector<Option>& options, const std::string& file,
                        const std::string& row);
 
-/// Everything `natgrad infer` needs.
+/// Everything `natgrad infer` (and `natgrad evaluate`) needs.
 struct InferConfig {
   std::string model;                   ///< --model: a model file or checkpoint
-  std::string data;                    ///< --data: a corpus with the model's vocabulary
+  std::string data;                    ///< --data: a corpus with the model's vocabulary (evaluate: or "")
   std::string out;                     ///< --out: the theta file
   std::int64_t local_max_iters = 100;  ///< --local-max-iters ≥ 1
   double local_tol = 1e-3;             ///< --local-tol > 0
@@ -167,15 +175,28 @@ struct InferConfig {
   std::int64_t top = 20;               ///< --top ≥ 1 (infer): columns ranked per item, for models that rank them
   std::string train;                   ///< --train (evaluate): the training data of --data's items, for models
                                        ///< whose score needs it ("": the model file's training data)
+  /// evaluate: the families' options given (ModelOptions::evaluate_options), as
+  /// parsed by their declarations; the model's family completes and checks them.
+  Values measures;
 };
 
-/// Parses the arguments that follow `natgrad infer` (or, without --out,
-/// `natgrad evaluate`). @throws natgrad::Error naming the argument at fault.
-InferConfig parse_infer(const std::vector<std::string>& args, bool needs_out = true);
+/// Parses the arguments that follow `natgrad infer`. @throws natgrad::Error naming the argument at fault.
+InferConfig parse_infer(const std::vector<std::string>& args);
+
+/// Parses the arguments that follow `natgrad evaluate`: those of infer but
+/// --out (and --data is optional), and the families' evaluate options.
+/// @throws natgrad::Error naming the argument at fault.
+InferConfig parse_evaluate(const std::vector<std::string>& args, const ModelCatalog& models);
+
+/// The evaluate options of `family` in `given` (InferConfig::measures),
+/// completed and checked; `model` names the model file in messages.
+/// @throws natgrad::Error naming an option that is another family's, or a value at fault.
+Values evaluate_measures(const Values& given, const ModelCatalog& models, const std::string& family,
+                         const std::string& model);
 
 /// Help text for `natgrad infer --help` and `natgrad evaluate --help`.
 std::string infer_help();
-std::string evaluate_help();
+std::string evaluate_help(const ModelCatalog& models);
 
 /// True if `args` asks for help (-h or --help).
 bool wants_help(const std::vector<std::string>& args);

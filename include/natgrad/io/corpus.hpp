@@ -7,7 +7,7 @@
 ///   /counts   int32 [NNZ]    occurrences of the word in the document, ≥ 1
 ///   /doc_ids  int64 [D]      0-based index of each document in the source file
 ///   /vocab    UTF-8 strings [V]
-///   /doc_names UTF-8 strings [D]  (optional) the documents' names (a recommender's users)
+///   /doc_names UTF-8 strings [D]  (optional) the documents' names: a file, a line, a name, a recommender's user
 ///   root attributes: format, schema_version, num_docs, vocab_size, num_tokens, source,
 ///             vocab_hash (vocabulary_hash of /vocab); and in the held-out part of
 ///             split_entries, train_file and train_checksum: the training part's path and
@@ -15,6 +15,7 @@
 ///   /truth    (synthetic corpora only) the true parameters, as the family that drew them writes them
 
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -22,6 +23,10 @@
 #include "natgrad/io/group.hpp"
 
 namespace natgrad::io {
+
+namespace h5 {
+class AtomicFile;
+}
 
 inline constexpr const char* kCorpusFormat = "natgrad.corpus";
 inline constexpr std::int64_t kCorpusSchemaVersion = 1;
@@ -68,6 +73,41 @@ struct CorpusInfo {
   std::int64_t num_tokens = 0;
   std::string train_checksum;  ///< of the training part it was split from (split_entries), or ""
   std::string vocab_hash;  ///< vocabulary_hash() of its words, "" in a file written before it was stored
+};
+
+/// Writes a corpus file document by document, holding a buffer of bounded size
+/// rather than the corpus: the datasets grow as documents come, in an
+/// h5::AtomicFile, which finish() completes and renames into place (a writer
+/// destroyed before finish() removes it).
+class CorpusWriter {
+ public:
+  /// @param with_names whether documents have names (/doc_names)
+  /// @throws natgrad::Error naming the path if it cannot be created
+  CorpusWriter(const std::string& path, bool with_names);
+  ~CorpusWriter();
+  CorpusWriter(const CorpusWriter&) = delete;
+  CorpusWriter& operator=(const CorpusWriter&) = delete;
+  /// Appends a document: ids strictly increasing, counts ≥ 1 (the caller checks);
+  /// `name` is ignored without names.
+  void add(std::span<const std::int32_t> ids, std::span<const std::int32_t> counts, std::int64_t source_id,
+           const std::string& name = "");
+  std::int64_t num_docs() const { return docs_; }
+  std::int64_t num_tokens() const { return tokens_; }
+  /// Writes the vocabulary (`vocab`, V = vocab_size words; may be empty), the
+  /// attributes and `truth` (if given, under /truth), and renames the file into place.
+  void finish(const std::vector<std::string>& vocab, std::int32_t vocab_size, const std::string& source,
+              const Group* truth = nullptr);
+
+ private:
+  void flush();
+  std::unique_ptr<h5::AtomicFile> file_;
+  bool with_names_;
+  std::int64_t docs_ = 0;
+  std::int64_t tokens_ = 0;
+  std::int64_t entries_ = 0;
+  std::vector<std::int64_t> indptr_, doc_ids_;
+  std::vector<std::int32_t> indices_, counts_;
+  std::vector<std::string> names_;
 };
 
 /// A hash of a vocabulary, its words in order (64-bit FNV-1a of each word and a

@@ -94,6 +94,21 @@ void write_data(const std::string& path, const Shard& data, const std::string& s
 /// "1000 documents, 60 words, 29880 tokens" / "240 rows, 3 columns": what a file holds.
 std::string describe(const Shard& data);
 
+/// How the columns of new data match those of an old model, by name (`natgrad fit --init-model`).
+struct ColumnMatch {
+  /// Per column of the continued model: the old column it continues, or −1 (a column the old model lacks).
+  /// The data's columns come first, then (unless dropped) the old columns the data lack, in their old order.
+  std::vector<std::int64_t> old_of_new;
+  std::vector<std::string> added;  ///< the names of those old columns the data lack
+};
+
+/// Matches the new data's columns to an old model's by name (or, where either
+/// has no names, by position, if they are as many), keeping the old columns
+/// the data lack unless `drop_unseen`.
+/// @throws natgrad::Error if there are no names to match and the counts differ
+ColumnMatch match_columns(const std::vector<std::string>& old_names, std::int64_t old_count,
+                          const std::vector<std::string>& new_names, std::int64_t new_count, bool drop_unseen);
+
 /// The training (and held-out) data of a fit, each rank holding its shard.
 class DataSource {
  public:
@@ -108,6 +123,11 @@ class DataSource {
   const DataFingerprint& fingerprint() const { return fingerprint_; }
   /// The names of the training data's columns, on rank 0 (elsewhere, and for data without names: empty).
   const std::vector<std::string>& column_names() const { return names_; }
+  /// Gives the data `count` more columns, which no item uses, named `names`
+  /// (on rank 0): the columns a model continued with --init-model keeps from
+  /// its old data. Call before the shards are handed over.
+  /// @throws natgrad::Error for dense data, whose rows would need values there
+  void add_columns(const std::vector<std::string>& names, std::int64_t count);
   /// This rank's shard of the training data, handed over once; T is Corpus or DenseData.
   template <class T>
   T take_train() {

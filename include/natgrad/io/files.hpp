@@ -22,6 +22,13 @@ std::string temporary_path(const std::string& path);
 /// @throws natgrad::Error
 void write_file(const std::string& path, std::span<const unsigned char> bytes);
 
+/// Puts a file that was written whole at `tmp` (its temporary_path) in place:
+/// flushed to disk (fsync), renamed to `path`, and the folder synced. On any
+/// error `tmp` is removed, `path` is left as it was, and the message names the
+/// file and the cause.
+/// @throws natgrad::Error
+void rename_into_place(const std::string& tmp, const std::string& path);
+
 /// Whether two paths name the same file: the same inode when both exist, else
 /// the same absolute, normalised path.
 bool same_file(const std::string& a, const std::string& b);

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <variant>
@@ -56,6 +57,8 @@ class File {
   /// Opens an existing file read-only.
   /// @throws natgrad::Error naming the path if it is missing, unreadable or not HDF5.
   static File open_read(const std::string& path);
+  /// Whether `path` is a readable HDF5 file (by its signature).
+  static bool is_hdf5(const std::string& path);
   /// Creates (truncates) a file for writing, on disk.
   /// @throws natgrad::Error naming the path if it cannot be created.
   static File create(const std::string& path);
@@ -92,6 +95,18 @@ class File {
                      const std::vector<std::uint64_t>& dims = {});
   /// Writes a table as a 1-D compound dataset; all columns have the same length.
   void write_table(const std::string& name, const std::vector<Column>& columns);
+  /// Creates an empty 1-D dataset of T that append() extends, stored in chunks of `chunk` elements
+  /// (for data written piece by piece, whose size is not known in advance), each with a
+  /// Fletcher-32 checksum as File::write's.
+  template <class T>
+  void create_appendable(const std::string& name, std::uint64_t chunk);
+  /// The same for variable-length UTF-8 strings, whose CRC-32 attribute (as write_strings')
+  /// append_strings keeps up to date.
+  void create_appendable_strings(const std::string& name, std::uint64_t chunk);
+  /// Appends `values` at the end of a dataset made by create_appendable (of T, or of strings).
+  template <class T>
+  void append(const std::string& name, std::span<const T> values);
+  void append_strings(const std::string& name, std::span<const std::string> values);
 
   /// Shape of a dataset. @throws natgrad::Error if it does not exist.
   std::vector<std::uint64_t> shape(const std::string& name) const;
@@ -137,9 +152,16 @@ class File {
   std::string attr_string(const std::string& object, const std::string& attr) const;
 
  private:
+  friend class AtomicFile;
   File(std::string path, Handle handle) : path_(std::move(path)), handle_(std::move(handle)) {}
+  /// Creates the file `at` on disk, named `shown` in messages.
+  static File create_on_disk(const std::string& at, const std::string& shown);
   [[noreturn]] void fail(const std::string& what) const;
+  /// fail() for a write to disk: names errno's cause where the write set it.
+  [[noreturn]] void fail_write(const std::string& what) const;
   Handle open_dataset(const std::string& name) const;
+  void create_appendable_of(const std::string& name, hid_t type, std::uint64_t chunk);
+  void append_of(const std::string& name, hid_t type, std::uint64_t count, const void* values);
   /// Opens a dataset whose values are of T's class (integer or floating point).
   template <class T>
   Handle open_numeric(const std::string& name) const;
@@ -161,6 +183,33 @@ void write_group(File& file, const Group& group);
 /// all of them and of `root` itself, into a Group named after the file.
 /// @throws natgrad::Error naming the file and the object it cannot read.
 Group read_group(const File& file, const std::string& root);
+
+/// A file written on disk piece by piece (when it need not fit in memory, as
+/// a corpus converted from text) under its temporary_path(path), and put in
+/// place by commit(): closed, synced to disk and renamed over `path`
+/// (io::rename_into_place), so a reader never sees it half-written. Destroyed
+/// without commit() (an error on the way), it removes the temporary file and
+/// leaves `path` as it was. Its datasets are checksummed as any (File::write,
+/// File::create_appendable).
+class AtomicFile {
+ public:
+  /// @throws natgrad::Error naming the path if the temporary file cannot be created.
+  explicit AtomicFile(std::string path);
+  ~AtomicFile();
+  AtomicFile(const AtomicFile&) = delete;
+  AtomicFile& operator=(const AtomicFile&) = delete;
+  /// The open temporary file, until commit().
+  File& file() { return *file_; }
+  /// Flushes, closes, syncs and renames the file into place.
+  /// @throws natgrad::Error naming the path and the cause if it cannot be written.
+  void commit();
+
+ private:
+  std::string path_;
+  std::string tmp_;
+  std::optional<File> file_;
+  bool committed_ = false;
+};
 
 /// Creates `path` atomically: `body` writes the file in memory, whose bytes
 /// then go to a temporary file unique to this process, synced to disk and

@@ -16,7 +16,8 @@
 ///                    of tensor t is entry offsets_t + Σ_j i_j strides_tj of the flat λ
 ///   /vocab           UTF-8 strings: the names of the training data's columns (if it has them)
 ///   /config          one string attribute per resolved job key ("solver.kappa" = "0.7")
-///   /solver          attributes step, epoch, seed, docs_seen, train_seconds, lambda_scale a;
+///   /solver          attributes step, epoch, seed, docs_seen, train_seconds, lambda_scale a,
+///                    first_step (the step the run started from: 0, or that of the model it continued);
 ///     /solver/lambda_offset            float64 [n]  M, in the flat layout of λ:
 ///                                      λ = η + a · M (models::GlobalParams), exactly as
 ///                                      the run keeps it, so that a restart continues bit for bit
@@ -81,6 +82,7 @@ struct ModelFile {
   Eigen::VectorXd lambda_offset;            ///< M (n), the flat layout
   Eigen::VectorXd lambda_offset_block_sum;  ///< Σ over blocks of M
   std::int64_t step = 0;
+  std::int64_t first_step = 0;      ///< the step the run started from (absent in older files: 0)
   double epoch = 0.0;
   std::uint64_t seed = 0;
   std::int64_t docs_seen = 0;       ///< data visited by the steps so far
@@ -113,8 +115,9 @@ void write_model_file(const std::string& path, const ModelFile& contents);
 ModelFile read_model_file(const std::string& path);
 
 /// Reads what identifies the run a model file or checkpoint belongs to, and
-/// nothing large: its type, /config, /data and the step (the other fields stay
-/// empty). For choosing among checkpoints before reading one whole.
+/// nothing large: its type, /config, /data, the step and the first step (the
+/// other fields stay empty). For choosing among checkpoints before reading one
+/// whole.
 /// @throws natgrad::Error as read_model_file.
 ModelFile read_model_header(const std::string& path);
 

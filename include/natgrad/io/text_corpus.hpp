@@ -50,6 +50,15 @@ struct TriplesOptions {
 ///   option beyond the fields, or a file without records.
 Corpus read_triples(const std::string& path, const TriplesOptions& options);
 
+/// Reads a Matrix Market file of counts, documents × words (gensim's
+/// MmCorpus, scipy.io.mmwrite of a document-term matrix): the header
+/// "%%MatrixMarket matrix coordinate integer|real general", comment lines
+/// starting with %, the size line "D W NNZ", then NNZ lines "document word
+/// count" (1-based, in any order; real counts must be whole), and the
+/// vocabulary file (W lines). @throws natgrad::Error naming the file, line and
+/// value at fault, as read_uci does.
+Corpus read_mm(const std::string& path, const std::string& vocab_path);
+
 /// Splits a corpus: document i (0-based) goes to the second part when
 /// i % every == every − 1, to the first otherwise. every ≥ 2.
 std::pair<Corpus, Corpus> split_every(const Corpus& corpus, std::int64_t every);

@@ -17,6 +17,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -65,6 +66,19 @@ class Predictor {
   virtual io::Group theta_attributes(std::int64_t items) const = 0;
   /// What `natgrad infer` wrote, for its summary line: "topic proportions of 343 documents".
   virtual std::string inferred(std::int64_t items) const = 0;
+  /// Measures of the model beyond the held-out score that `options` (the
+  /// family's Family::evaluate_options, completed) ask `natgrad evaluate` for
+  /// (LDA: topic coherence): this rank's part of the sums they are made of
+  /// (the same length on every rank; empty when none is asked for), rank
+  /// `rank` of `size` reading its shard of the data they are measured on.
+  virtual std::vector<double> measure_partial(const config::Values& /*options*/, int /*rank*/, int /*size*/) {
+    return {};
+  }
+  /// What `natgrad evaluate` prints of them, from the sums over all ranks.
+  virtual std::string measure_report(const config::Values& /*options*/, const std::vector<double>& /*total*/,
+                                     const std::string& /*model*/) const {
+    return {};
+  }
 };
 
 /// What `natgrad synth <type>` draws: the data, whole, and the truth to store under /truth.
@@ -97,6 +111,18 @@ class Family {
   virtual Eigen::VectorXd file_prior(const io::ModelFile& file) const = 0;
   /// A predictor from a model file of this type that check_file accepted.
   virtual std::unique_ptr<Predictor> make_predictor(const io::ModelFile& file, const LocalOptions& local) const = 0;
+  /// Options of `natgrad evaluate` for models of this type (written --key
+  /// value), beyond the generic ones: what Predictor::measure_partial reads.
+  virtual std::vector<config::Option> evaluate_options() const { return {}; }
+  /// λ of a model continued from `old` (a checked model file of this type,
+  /// `natgrad fit --init-model`) on data whose columns are matched to the old
+  /// ones by name: new column j is old column old_of_new[j], or, where that
+  /// is −1, a column that the old model does not have, which keeps its value
+  /// in `fresh` (the new model's initial λ). The default continues only on
+  /// the same columns (old_of_new the identity): λ is the old one.
+  /// @throws natgrad::Error naming the file when `old` cannot continue the model `fresh` starts
+  virtual Eigen::VectorXd continue_lambda(const io::ModelFile& old, std::span<const std::int64_t> old_of_new,
+                                          const Eigen::VectorXd& fresh) const;
   /// `natgrad synth <type>`: its usage line(s) and options (written --key value).
   virtual std::string synth_usage() const = 0;
   virtual std::vector<config::Option> synth_options() const = 0;

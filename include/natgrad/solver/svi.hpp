@@ -39,6 +39,9 @@ struct SviState {
   std::int64_t docs_seen = 0;
   double train_seconds = 0.0;
   std::vector<io::HistoryRow> history;
+  /// The step this run started from: 0, or the step of the model it continues
+  /// (natgrad fit --init-model), whose schedule it goes on with.
+  std::int64_t first_step = 0;
 };
 
 /// Checkpoints and stopping, as run() sees them.
@@ -57,8 +60,12 @@ class Svi {
   Svi(models::Model& model, comm::Communicator& comm, const config::SolverConfig& solver,
       std::int64_t eval_every, std::ostream* progress);
 
-  /// Steps of the whole run: solver.max_steps, or solver.epochs passes.
-  std::int64_t total_steps() const { return total_steps_; }
+  /// The step the run ends at: first_step() + solver.max_steps, or + solver.epochs passes.
+  std::int64_t total_steps() const { return first_step_ + run_steps_; }
+  /// The step the run started from (SviState::first_step). Step t of the
+  /// schedule and of the random streams takes minibatch t − first_step(), so
+  /// that a continued run passes over its data from the start.
+  std::int64_t first_step() const { return first_step_; }
   /// Runs from the current step to total_steps(), evaluating at step 0 (if
   /// nothing has been evaluated yet), every eval_every steps and at the end,
   /// and checkpointing as `control` says (and at the end). Collective.
@@ -74,8 +81,8 @@ class Svi {
   /// optimised. Collective.
   double elbo();
 
-  /// Continues from the state of a checkpoint; `state.lambda` has the model's
-  /// size and blocks and base = η.
+  /// Continues from the state of a checkpoint (or of a model that this run
+  /// continues); `state.lambda` has the model's size and blocks and base = η.
   void restore(SviState state);
 
   /// The current λ, in blocks of the model's global_block_size().
@@ -85,7 +92,8 @@ class Svi {
   std::int64_t docs_seen() const { return docs_seen_; }
   /// Wall seconds spent in step() so far.
   double train_seconds() const { return train_seconds_; }
-  double epochs_done() const { return batches_.epochs_after(step_); }
+  /// Passes over the data since first_step().
+  double epochs_done() const { return batches_.epochs_after(step_ - first_step_); }
   /// Where the steps of this process's run went (since its start or restart;
   /// not saved in checkpoints): this rank's seconds in the local step, in the
   /// allgather and allreduce (waiting for slower ranks included), the
@@ -122,7 +130,8 @@ class Svi {
   std::int64_t eval_every_;
   std::ostream* progress_;
   MinibatchSequence batches_;
-  std::int64_t total_steps_;
+  std::int64_t run_steps_;                 ///< steps from first_step_ to the end
+  std::int64_t first_step_ = 0;
   Eigen::Index block_size_;                ///< entries of λ per block
   Eigen::Index tail_size_;                 ///< entries of λ after the blocks, updated at every step
   std::vector<Eigen::Index> dependent_;    ///< the model's dependent prior positions

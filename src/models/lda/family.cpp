@@ -4,6 +4,7 @@
 #include "natgrad/models/lda/family.hpp"
 
 #include <cstdio>
+#include <optional>
 #include <numeric>
 
 #include "natgrad/error.hpp"
@@ -46,7 +47,8 @@ Eigen::MatrixXd file_topics(const io::ModelFile& file) {
 class LdaPredictor final : public Predictor {
  public:
   LdaPredictor(const io::ModelFile& file, const LocalOptions& local)
-      : lambda_(file_topics(file)), beta_(lda_exp_elog_beta(lambda_)), ws_(static_cast<std::size_t>(local.threads)) {
+      : lambda_(file_topics(file)), vocab_(file.vocab), beta_(lda_exp_elog_beta(lambda_)),
+        ws_(static_cast<std::size_t>(local.threads)) {
     options_.topics = lambda_.rows();
     options_.alpha = file.model.numbers("/model/alpha", {static_cast<std::uint64_t>(lambda_.rows())})[0];
     options_.local_max_iters = local.max_iters;
@@ -57,10 +59,7 @@ class LdaPredictor final : public Predictor {
   std::int64_t columns() const override { return lambda_.cols(); }
 
   std::vector<double> score(const io::Shard& shard) override {
-    const Eigen::Map<const Eigen::VectorXd> flat(lambda_.data(), lambda_.size());
-    // Base 0: λ exactly as the file holds it.
-    const GlobalParams lambda(Eigen::VectorXd::Zero(flat.size()), flat, options_.topics);
-    const ScoreSum s = lda_heldout_score(lambda, beta_, std::get<io::Corpus>(shard), options_, ws_);
+    const ScoreSum s = lda_heldout_score(params(), beta_, std::get<io::Corpus>(shard), options_, ws_);
     return {s.log_score, s.count};
   }
 
@@ -101,8 +100,74 @@ class LdaPredictor final : public Predictor {
     return "topic proportions of " + std::to_string(items) + " documents";
   }
 
+  std::vector<double> measure_partial(const config::Values& options, int rank, int size) override {
+    if (!options.has("coherence")) return {};
+    measures_ = coherence_measures("--coherence", options.text("coherence"));
+    if (measures_.empty()) return {};
+    if (!options.has("reference")) {
+      throw Error("evaluate: --coherence needs --reference CORPUS.h5, the corpus whose documents it counts "
+                  "co-occurrences in (with the model's vocabulary)");
+    }
+    const std::int64_t top = options.integer("top");
+    if (top > lambda_.cols()) {
+      throw Error("evaluate: --top " + std::to_string(top) + ": the model has " + std::to_string(lambda_.cols()) +
+                  " words");
+    }
+    reference_ = options.text("reference");
+    const io::DataInfo info = io::read_info(io::DataKind::kCorpus, reference_);
+    io::require_columns(io::DataKind::kCorpus, reference_, info.columns, lambda_.cols(), "the model");
+    const io::Shard shard = io::read_shard(io::DataKind::kCorpus, reference_, info.items, rank, size, false);
+    counts_.emplace(lda_top_words(params(), top), lambda_.rows(), top, lambda_.cols());
+    std::vector<double> sums(counts_->size(), 0.0);
+    counts_->add(std::get<io::Corpus>(shard), sums);
+    return sums;
+  }
+
+  std::string measure_report(const config::Values&, const std::vector<double>& total,
+                             const std::string& model) const override {
+    const CoherenceCounts& c = *counts_;
+    std::string out = "coherence of the top " + std::to_string(c.top()) + " words of each of the " +
+                      std::to_string(c.topics()) + " topics of " + model + " over document co-occurrence in " +
+                      reference_ + " (" + std::to_string(static_cast<std::int64_t>(total[0])) + " documents)\ntopic";
+    char cell[32];
+    for (const Coherence m : measures_) {
+      std::snprintf(cell, sizeof cell, " %9s", coherence_name(m).c_str());
+      out += cell;
+    }
+    out += "  top words\n";
+    for (std::int64_t k = 0; k < c.topics(); ++k) {
+      std::snprintf(cell, sizeof cell, "%5lld", static_cast<long long>(k));
+      out += cell;
+      for (const Coherence m : measures_) {
+        std::snprintf(cell, sizeof cell, " %9.4f", c.topic(m, total.data(), k));
+        out += cell;
+      }
+      out += " ";
+      for (std::int64_t i = 0; i < c.top(); ++i) {
+        out += " " + vocab_[static_cast<std::size_t>(c.top_words()[static_cast<std::size_t>(k * c.top() + i)])];
+      }
+      out += "\n";
+    }
+    out += " mean";
+    for (const Coherence m : measures_) {
+      std::snprintf(cell, sizeof cell, " %9.4f", c.mean(m, total.data()));
+      out += cell;
+    }
+    return out + "\n";
+  }
+
  private:
+  // λ as the solver's form of it, with base 0: exactly as the file holds it.
+  GlobalParams params() const {
+    const Eigen::Map<const Eigen::VectorXd> flat(lambda_.data(), lambda_.size());
+    return {Eigen::VectorXd::Zero(flat.size()), flat, options_.topics};
+  }
+
   Eigen::MatrixXd lambda_;  ///< K × V
+  std::vector<std::string> vocab_;
+  std::vector<Coherence> measures_;         ///< of the last measure_partial
+  std::string reference_;
+  std::optional<CoherenceCounts> counts_;
   LdaBeta beta_;
   LdaOptions options_;
   LdaWorkspaces ws_;
@@ -118,7 +183,23 @@ class Lda final : public Family {
             config::derived_option("model.alpha", Type::kNumber, one_over_topics, "1/K", config::positive(),
                                    "symmetric Dirichlet prior on each document's topic proportions θ"),
             config::derived_option("model.eta", Type::kNumber, one_over_topics, "1/K", config::positive(),
-                                   "symmetric Dirichlet prior on each topic β_k")};
+                                   "symmetric Dirichlet prior on each topic β_k"),
+            config::option("eval.coherence", Type::kText, std::string("none"), coherence_rule(),
+                           "topic coherence of each evaluation over the training documents, its mean over topics "
+                           "in /history and the progress lines (see the README)"),
+            config::option("eval.coherence_top", Type::kInteger, std::int64_t{10}, config::at_least(2),
+                           "the top words of each topic that eval.coherence looks at")};
+  }
+
+  std::vector<config::Option> evaluate_options() const override {
+    return {config::unset_option("coherence", Type::kText, "none", coherence_rule(),
+                                 "topic coherence of each topic's top words over document co-occurrence in "
+                                 "--reference"),
+            config::option("top", Type::kInteger, std::int64_t{10}, config::at_least(2),
+                           "the top words of each topic that --coherence looks at"),
+            config::unset_option("reference", Type::kText, "none", {},
+                                 "the corpus (with the model's vocabulary) in whose documents --coherence counts "
+                                 "co-occurrences")};
   }
 
   io::DataKind data_kind() const override { return io::DataKind::kCorpus; }
@@ -141,6 +222,8 @@ class Lda final : public Family {
     options.local_max_iters = static_cast<int>(solver.local_max_iters);
     options.local_tol = solver.local_tol;
     options.threads = static_cast<int>(solver.threads);
+    options.coherence = coherence_measures("eval.coherence", model.values.text("eval.coherence"));
+    options.coherence_top = model.values.integer("eval.coherence_top");
     std::unique_ptr<LdaModel> out;
     comm::agree(comm, [&] {
       out = std::make_unique<LdaModel>(data.take_train<io::Corpus>(), data.take_heldout<io::Corpus>(), options,
@@ -182,6 +265,24 @@ class Lda final : public Family {
 
   std::unique_ptr<Predictor> make_predictor(const io::ModelFile& file, const LocalOptions& local) const override {
     return std::make_unique<LdaPredictor>(file, local);
+  }
+
+  Eigen::VectorXd continue_lambda(const io::ModelFile& old, std::span<const std::int64_t> old_of_new,
+                                  const Eigen::VectorXd& fresh) const override {
+    // A column of λ is a word's K topics: known words keep theirs, new ones the fresh model's.
+    const Eigen::MatrixXd before = file_topics(old);
+    const auto v = static_cast<Eigen::Index>(old_of_new.size());
+    const Eigen::Index k = fresh.size() / v;
+    if (before.rows() != k) {
+      throw Error(old.model.file() + ": --init-model has K = " + std::to_string(before.rows()) +
+                  " topics; the job has model.topics = " + std::to_string(k));
+    }
+    Eigen::VectorXd out = fresh;
+    Eigen::Map<Eigen::MatrixXd> after(out.data(), k, v);
+    for (Eigen::Index j = 0; j < v; ++j) {
+      if (old_of_new[static_cast<std::size_t>(j)] >= 0) after.col(j) = before.col(old_of_new[static_cast<std::size_t>(j)]);
+    }
+    return out;
   }
 
   std::string synth_usage() const override {

@@ -241,6 +241,10 @@ LdaModel::LdaModel(io::Corpus train, std::optional<io::Corpus> heldout, const Ld
       heldout_(std::move(heldout)),
       ws_(static_cast<std::size_t>(options.threads)) {
   if (options.threads < 1) throw Error("LDA threads = " + std::to_string(options.threads) + ": expected >= 1");
+  if (!options.coherence.empty() && (options.coherence_top < 2 || options.coherence_top > vocab_size_)) {
+    throw Error("eval.coherence_top = " + std::to_string(options.coherence_top) + ": expected 2 to the V = " +
+                std::to_string(vocab_size_) + " words");
+  }
   if (heldout_ && heldout_->vocab_size != train_.vocab_size) {
     throw Error("held-out corpus has V = " + std::to_string(heldout_->vocab_size) +
                 " words, the training corpus V = " + std::to_string(train_.vocab_size) +
@@ -428,6 +432,27 @@ ScoreSum LdaModel::heldout_partial() {
 
 double LdaModel::heldout_metric(const ScoreSum& total) const {
   return total.count > 0 ? lda_perplexity(total) : std::nan("");  // NaN without held-out data
+}
+
+std::vector<std::string> LdaModel::extra_names() const {
+  std::vector<std::string> names;
+  for (const Coherence m : options_.coherence) names.push_back(coherence_name(m));
+  return names;
+}
+
+std::vector<double> LdaModel::extra_partial() {
+  if (options_.coherence.empty()) return {};
+  // Every rank takes the same top words of the same λ, and counts them in its own documents.
+  coherence_.emplace(lda_top_words(*lambda_, options_.coherence_top), topics_, options_.coherence_top, vocab_size_);
+  std::vector<double> sums(coherence_->size(), 0.0);
+  coherence_->add(train_, sums);
+  return sums;
+}
+
+std::vector<double> LdaModel::extra_values(const std::vector<double>& total) const {
+  std::vector<double> values;
+  for (const Coherence m : options_.coherence) values.push_back(coherence_->mean(m, total.data()));
+  return values;
 }
 
 double LdaModel::elbo_local_partial() {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "natgrad/io/corpus.hpp"
+#include "natgrad/models/lda/coherence.hpp"
 #include "natgrad/models/model.hpp"
 
 namespace natgrad::models {
@@ -24,6 +25,8 @@ struct LdaOptions {
   int local_max_iters = 100;      ///< most iterations of the per-document step
   double local_tol = 1e-3;        ///< stop when mean |Δγ| < local_tol
   int threads = 1;                ///< OpenMP threads of the local steps (solver.threads ≥ 1)
+  std::vector<Coherence> coherence = {};  ///< eval.coherence: measured at each evaluation over the training documents
+  std::int64_t coherence_top = 10;    ///< eval.coherence_top: top words of each topic they look at (2 ≤ it ≤ V)
 };
 
 /// Floating-point operations of lda_local_step per distinct word of a
@@ -179,6 +182,10 @@ class LdaModel final : public Model {
   ScoreSum heldout_partial() override;
   double heldout_metric(const ScoreSum& total) const override;
   std::string heldout_name() const override { return "perplexity"; }
+  /// With eval.coherence: the mean over topics of each measure (umass, npmi) over the training documents.
+  std::vector<std::string> extra_names() const override;
+  std::vector<double> extra_partial() override;
+  std::vector<double> extra_values(const std::vector<double>& total) const override;
   double elbo_local_partial() override;
   double elbo_global() const override;
 
@@ -206,6 +213,7 @@ class LdaModel final : public Model {
   /// Makes the columns `ids` of beta_ current for the current λ.
   void refresh_columns(std::span<const std::int32_t> ids);
 
+  std::optional<CoherenceCounts> coherence_;  ///< of the top words at the last evaluation (eval.coherence)
   LdaBeta beta_;                   ///< exp(E[log β]); column w valid when column_version_[w] == version_
   Eigen::ArrayXf psi_rowsum_;      ///< K: ψ(Σ_w λ_kw), from the sums kept by GlobalParams
   std::vector<std::uint64_t> column_version_;

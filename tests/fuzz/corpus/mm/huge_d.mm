@@ -1,0 +1,3 @@
+%%MatrixMarket matrix coordinate real general
+900000000000 8 1
+1 1 1
