@@ -55,10 +55,16 @@ limit=$((peak + 60000))  # kB: 60 MB more than a small fit's rank takes
 LIMITED=(bash -c 'if [ "$OMPI_COMM_WORLD_RANK" = 1 ]; then ulimit -v '"$limit"'; fi; exec "$@"' rank)
 expect "λ beyond one rank's address-space limit" "rank 1: λ and its copies need [0-9.]+ GB on this rank .*; this rank can have [0-9.]+ GB \(its address-space limit, RLIMIT_AS\)" \
   "$MPIEXEC" -np 2 "${LIMITED[@]}" "$NATGRAD" fit --data.train kos.h5 --model.topics 2000 --output.model m.h5
-# A model of 16 MB of λ (and its solver copy), read by a rank with 60 MB to spare: out of memory while reading it.
-timeout 300 "$MPIEXEC" -np 2 "$NATGRAD" fit --data.train kos.h5 --model.topics 3000 --solver.max_steps 1 \
-  --eval.every_steps 0 --output.model big.h5 > /dev/null
-expect "out of memory on one rank" "rank 1: while reading the model file big.h5: out of memory \(std::bad_alloc\)" \
-  "$MPIEXEC" -np 2 "${LIMITED[@]}" "$NATGRAD" evaluate --model big.h5 --data kos.h5
+# A model of 165 MB of λ (and its solver copy), read by a rank with 60 MB to spare: out of memory while reading
+# it. Not in the sanitizer build: AddressSanitizer's operator new reports a failed allocation and aborts, it
+# never throws std::bad_alloc (the release build tests it).
+if [ -n "${NATGRAD_SANITIZED:-}" ]; then
+  echo "skipped in the sanitizer build: out of memory on one rank"
+else
+  timeout 300 "$MPIEXEC" -np 2 "$NATGRAD" fit --data.train kos.h5 --model.topics 3000 --solver.max_steps 1 \
+    --eval.every_steps 0 --output.model big.h5 > /dev/null
+  expect "out of memory on one rank" "rank 1: while reading the model file big.h5: out of memory \(std::bad_alloc\)" \
+    "$MPIEXEC" -np 2 "${LIMITED[@]}" "$NATGRAD" evaluate --model big.h5 --data kos.h5
+fi
 [ "$failures" = 0 ] || exit 1
 echo "e2e_limits: ok"
