@@ -619,14 +619,14 @@ ConvertConfig parse_convert(const std::vector<std::string>& args) {
   c.triples.row_column = column("user-column", 1);
   c.triples.column_column = column("item-column", 2);
   if (vm.count("count-column") != 0) {
-    const std::string text = vm["count-column"].as<std::string>();
-    if (text == "none") {
+    const std::string given = vm["count-column"].as<std::string>();
+    if (given == "none") {
       c.triples.count_column = 0;
     } else {
       std::int64_t n = 0;
-      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-      if (ec != std::errc() || end != text.data() + text.size() || n < 1 || n > 1000000) {
-        throw Error("convert: --count-column '" + text + "': expected a field number >= 1 or 'none'");
+      const auto [end, ec] = std::from_chars(given.data(), given.data() + given.size(), n);
+      if (ec != std::errc() || end != given.data() + given.size() || n < 1 || n > 1000000) {
+        throw Error("convert: --count-column '" + given + "': expected a field number >= 1 or 'none'");
       }
       c.triples.count_column = static_cast<int>(n);
     }
@@ -720,10 +720,9 @@ std::vector<Option> infer_options(bool evaluate) {
     o.push_back(option("top", T::kInteger, std::int64_t{20}, at_least(1),
                        "for models that rank the data's columns for each item (recommenders): how many"));
   } else {
-    o.push_back(option("train", T::kText, std::string(), {},
-                       "for models whose held-out score conditions on each item's training entries "
-                       "(recommenders): the training data --data was held out from (default: the training data "
-                       "the model file names)"));
+    o.push_back(unset_option("train", T::kText, "the training data the model file names", {},
+                             "for models whose held-out score conditions on each item's training entries "
+                             "(recommenders): the training data --data was held out from"));
   }
   return o;
 }
@@ -799,7 +798,7 @@ InferConfig parse_evaluate(const std::vector<std::string>& args, const ModelCata
   po::variables_map vm;
   const Values v = parse_command(args, infer_options(true), families, "evaluate", vm);
   InferConfig c = infer_config(v);
-  c.train = v.text("train");
+  if (v.has("train")) c.train = v.text("train");
   for (const auto& [o, owners] : keys) {
     if (vm.count(o.key) == 0) continue;
     try {
