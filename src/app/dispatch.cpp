@@ -15,7 +15,7 @@ std::string usage() {
   for (const models::Family* f : models::families()) synth += (synth.empty() ? "" : " | ") + std::string("synth ") + f->type();
   return "usage: natgrad COMMAND [options]\n"
          "commands:\n"
-         "  convert   turn raw text, a bag of words (UCI, LDA-C, Matrix Market) or CSV data into natgrad's HDF5 files\n"
+         "  convert   turn raw text, a bag of words (uci, ldac, mm) or CSV data into natgrad's HDF5 files\n"
          "  fit       fit a model by stochastic variational inference (run under mpirun)\n"
          "  synth     draw data from a model's generative process (" + synth + ")\n"
          "  infer     what a fitted model says of each item of a data set (topic proportions, responsibilities)\n"
@@ -44,7 +44,7 @@ int dispatch(const std::vector<std::string>& args, comm::Communicator& comm, std
     return 0;
   };
   struct Command {
-    std::vector<std::string> words;  ///< the command's name, e.g. {"synth", "lda"}
+    std::vector<std::string> words;  ///< the command's name, e.g. {"synth", TYPE}
     std::function<std::string()> help;
     std::function<int(const std::vector<std::string>&)> run;  ///< takes the options after the name
   };
