@@ -44,19 +44,13 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from bench_common import mpi_env
+
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools"))
 import natgrad_tools as nt  # noqa: E402
 
 LOGLIK_TOL = 1e-6
-
-
-def mpi_env():
-    env = dict(os.environ)
-    if os.geteuid() == 0:
-        env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
-    env["OMPI_MCA_rmaps_base_oversubscribe"] = "1"
-    return env
 
 
 # A process forked from this one (numpy, h5py, the data loaded) would report this process's resident set as its

@@ -38,7 +38,6 @@ every item adds (see the README, "Hierarchical Poisson factorization").
 import argparse
 import json
 import math
-import os
 import subprocess
 import sys
 import tempfile
@@ -48,6 +47,8 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from bench_common import mpi_env
+
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "data"
 sys.path.insert(0, str(ROOT / "tools"))
@@ -56,14 +57,6 @@ import natgrad_tools as nt  # noqa: E402
 TOP_K = 20
 RANKING_USERS = 1000
 RATE_FLOOR = 1e-10
-
-
-def mpi_env():
-    env = dict(os.environ)
-    if os.geteuid() == 0:
-        env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
-    env["OMPI_MCA_rmaps_base_oversubscribe"] = "1"
-    return env
 
 
 def run_logged(cmd, log):

@@ -51,16 +51,10 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from bench_common import mpi_env
+
 ROOT = Path(__file__).resolve().parents[2]
 BATCH, TAU0, KAPPA = 256, 10.0, 0.7
-
-
-def mpi_env():
-    env = dict(os.environ)
-    if os.geteuid() == 0:
-        env.update(OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1")
-    env["OMPI_MCA_rmaps_base_oversubscribe"] = "1"
-    return env
 
 
 def run_child(cmd, **kwargs):
