@@ -70,15 +70,26 @@ void check_fits(const io::ModelFile& saved, const std::string& path, const confi
 models::GlobalParams saved_lambda(const io::ModelFile& saved, const models::Model& model, const std::string& path) {
   const Eigen::VectorXd lambda = saved.lambda(model.layout());
   if (saved.lambda_offset.size() == 0) return {model.prior(), lambda, model.global_block_size(), model.global_tail_size()};
+  const auto base = [&] {
+    return saved.lambda_base.size() == 0 ? model.prior()
+                                         : models::GlobalParams::expand_base(saved.lambda_base, model.global_size(),
+                                                                             model.global_block_size(),
+                                                                             model.global_tail_size());
+  };
   if (saved.lambda_offset.size() != model.global_size() ||
-      saved.lambda_offset_block_sum.size() != model.global_block_size()) {
+      saved.lambda_offset_block_sum.size() != model.global_block_size() ||
+      saved.lambda_tail_size != model.global_tail_size()) {
     throw Error(path + ": does not fit this job: '/solver/lambda_offset' has " +
                 std::to_string(saved.lambda_offset.size()) + " values in blocks of " +
-                std::to_string(saved.lambda_offset_block_sum.size()) + ", the job's λ " +
-                std::to_string(model.global_size()) + " in blocks of " + std::to_string(model.global_block_size()));
+                std::to_string(saved.lambda_offset_block_sum.size()) + " and a tail of " +
+                std::to_string(saved.lambda_tail_size) + ", the job's λ " + std::to_string(model.global_size()) +
+                " in blocks of " + std::to_string(model.global_block_size()) + " and a tail of " +
+                std::to_string(model.global_tail_size()));
   }
-  return {model.prior(), saved.lambda_offset, saved.lambda_scale, saved.lambda_offset_block_sum,
-          model.global_tail_size()};
+  models::GlobalParams out(base(), saved.lambda_offset, saved.lambda_scale, saved.lambda_offset_block_sum,
+                           model.global_tail_size());
+  if (saved.lambda_base.size() > 0) out.set_base_block_sum(saved.lambda_base_block_sum);
+  return out;
 }
 
 // Refuses, before λ is allocated, a model whose λ and the solver's copies of
@@ -252,9 +263,10 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
     comm::agree(comm, [&] {
       model.adopt(old);  // λ is in the old model's terms (the mixture: its prior and coordinates)
       const Eigen::VectorXd lambda = family.continue_lambda(old, continued->old_of_new, svi.lambda().dense());
-      svi.restore({models::GlobalParams(model.prior(), lambda, model.global_block_size()), first_step,
+      svi.restore({models::GlobalParams(model.prior(), lambda, model.global_block_size(), model.global_tail_size()),
+                   first_step,
                    config.reset_schedule ? 0 : old.docs_seen, config.reset_schedule ? 0.0 : old.train_seconds, {},
-                   first_step});
+                   first_step, io::Group()});
     });
   }
   if (!restart.empty()) {
@@ -263,7 +275,7 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
       check_fits(saved, restart, config, model, data, first_step);
       model.adopt(saved);
       svi.restore({saved_lambda(saved, model, restart), saved.step, saved.docs_seen, saved.train_seconds,
-                   std::move(saved.history), saved.first_step});
+                   std::move(saved.history), saved.first_step, std::move(saved.solver_state)});
     });
   }
   if (root) {
@@ -285,6 +297,12 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
     contents.lambda_scale = lambda.scale();
     contents.lambda_offset = lambda.offset();
     contents.lambda_offset_block_sum = lambda.block_sum();
+    contents.lambda_tail_size = lambda.tail_size();
+    if (svi.base_moves()) {
+      contents.lambda_base = lambda.compact_base();
+      contents.lambda_base_block_sum = lambda.base_block_sum();
+    }
+    contents.solver_state = svi.solver_state();
     contents.config = config::resolved(config, models::catalog());
     contents.step = svi.steps_done();
     contents.first_step = svi.first_step();
@@ -295,7 +313,7 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
     contents.train_path = config.data.train;
     contents.data = data.fingerprint();
     contents.heldout_name = model.heldout_name();
-    contents.extra_names = model.extra_names();
+    contents.extra_names = svi.extra_names();
     contents.history = svi.history();
     return contents;
   };

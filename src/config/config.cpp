@@ -70,9 +70,12 @@ const std::vector<Bound>& generic_keys() {
                             "data per step over all ranks (capped at the number of training data)"),
                      &FitConfig::solver, &SolverConfig::batch_size));
     const std::vector<std::pair<std::string, Schedule>> schedules = {{"robbins_monro", Schedule::kRobbinsMonro},
-                                                                     {"constant", Schedule::kConstant}};
-    k.push_back({option("solver.schedule", T::kText, std::string("robbins_monro"), one_of({"robbins_monro", "constant"}),
-                        "step size: robbins_monro, rho_t = (tau0 + t)^-kappa, or constant, rho_t = solver.rho"),
+                                                                     {"constant", Schedule::kConstant},
+                                                                     {"adaptive", Schedule::kAdaptive}};
+    k.push_back({option("solver.schedule", T::kText, std::string("robbins_monro"),
+                        one_of({"robbins_monro", "constant", "adaptive"}),
+                        "step size: robbins_monro, rho_t = (tau0 + t)^-kappa, constant, rho_t = solver.rho, or "
+                        "adaptive (Ranganath et al. 2013; see the README)"),
                  [schedules](FitConfig& c, const Value& v) {
                    for (const auto& [name, s] : schedules) {
                      if (name == std::get<std::string>(v)) c.solver.schedule = s;
@@ -449,7 +452,10 @@ po::options_description triples_options() {
       ("count-column", po::value<std::string>(),
        "the field of the counts, N >= 1, or 'none': every record counts 1 (default 3 if the first line has "
        "3 fields or more, else none)")
-      ("binarize", "every count (after summing repeated pairs) becomes 1");
+      ("binarize", "every count (after summing repeated pairs) becomes 1")
+      ("items-from", po::value<std::string>(),
+       "the items of this model or corpus (its /vocab), all of them and in its order, so that the model can "
+       "score the users (infer, evaluate); records of other items are skipped and counted");
   return triples;
 }
 
@@ -539,7 +545,8 @@ std::string convert_help() {
          "       natgrad convert ldac FILE VOCAB --out CORPUS.h5 [split]\n"
          "       natgrad convert mm FILE VOCAB --out CORPUS.h5 [split]     (Matrix Market, documents x words)\n"
          "       natgrad convert triples FILE --out CORPUS.h5 [--header] [--user-column N] [--item-column N]\n"
-         "                           [--count-column N|none] [--binarize] [--min-count C] [split]\n"
+         "                           [--count-column N|none] [--binarize] [--min-count C]\n"
+         "                           [--items-from MODEL.h5] [split]\n"
          "       natgrad convert text INPUT... --out CORPUS.h5 [text options] [split]\n"
          "       natgrad convert csv FILE --out DATA.h5 [--label-column first|last|N]\n"
          "                           [--split-every N --heldout-out TEST.h5]\n"
@@ -616,6 +623,7 @@ ConvertConfig parse_convert(const std::vector<std::string>& args) {
   };
   c.triples.header = vm.count("header") != 0;
   c.triples.binarize = vm.count("binarize") != 0;
+  if (vm.count("items-from") != 0) c.triples.items_from = vm["items-from"].as<std::string>();
   c.triples.row_column = column("user-column", 1);
   c.triples.column_column = column("item-column", 2);
   if (vm.count("count-column") != 0) {

@@ -14,6 +14,7 @@ const char* type_name(Type type) {
     case Type::kInteger: return "an integer";
     case Type::kNumber: return "a number";
     case Type::kNumbers: return "numbers separated by commas or spaces";
+    case Type::kNumberOrAuto: return "a number or auto";
     case Type::kText: break;
   }
   return "a text";
@@ -55,6 +56,11 @@ template const double& Values::get<double>(const std::string&) const;
 template const std::string& Values::get<std::string>(const std::string&) const;
 template const std::vector<double>& Values::get<std::vector<double>>(const std::string&) const;
 
+bool Values::is_auto(const std::string& key) const {
+  const auto it = values_.find(key);
+  return it != values_.end() && std::holds_alternative<std::string>(it->second) && std::get<std::string>(it->second) == kAuto;
+}
+
 std::optional<Value> Values::find(const std::string& key) const {
   const auto it = values_.find(key);
   if (it == values_.end()) return std::nullopt;
@@ -76,6 +82,17 @@ Rule int32_count() {
 
 Rule positive() {
   return number_rule("a finite number > 0", [](double x) { return std::isfinite(x) && x > 0; });
+}
+
+Rule positive_or_auto() {
+  const Rule number = positive();
+  Rule rule;
+  rule.text = number.text + ", or " + kAuto;
+  rule.check = [number, text = rule.text](const Value& v) {
+    if (const auto* word = std::get_if<std::string>(&v)) return *word == kAuto ? std::string() : text;
+    return number.check(v).empty() ? std::string() : text;
+  };
+  return rule;
 }
 
 Rule non_negative() {
@@ -185,6 +202,12 @@ Value parse_value(const Option& option, const std::string& text, const std::stri
       return v;
     }
     case Type::kNumber: {
+      double v = 0;
+      if (!read_whole(text, v)) throw invalid(type_name(option.type));
+      return v;
+    }
+    case Type::kNumberOrAuto: {
+      if (text == kAuto) return text;
       double v = 0;
       if (!read_whole(text, v)) throw invalid(type_name(option.type));
       return v;

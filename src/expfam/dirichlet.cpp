@@ -1,6 +1,7 @@
 #include "natgrad/expfam/dirichlet.hpp"
 
 #include <cmath>
+#include <limits>
 #include <string>
 
 #include "natgrad/error.hpp"
@@ -42,6 +43,51 @@ Eigen::MatrixXd Dirichlet::fisher() const {
   Eigen::MatrixXd f = Eigen::MatrixXd::Constant(n, n, -trigamma(alpha_.sum()));
   for (Eigen::Index i = 0; i < n; ++i) f(i, i) += trigamma(alpha_[i]);
   return f;
+}
+
+DirichletPrior DirichletPrior::asymmetric(Eigen::VectorXd sum_log, double samples) {
+  const double d = static_cast<double>(sum_log.size());
+  return {std::move(sum_log), samples, d, false};
+}
+
+DirichletPrior DirichletPrior::symmetric(double sum_log, double samples, double dimension) {
+  return {Eigen::VectorXd::Constant(1, sum_log), samples, dimension, true};
+}
+
+double DirichletPrior::objective(const Eigen::VectorXd& alpha) const {
+  if (!(alpha.array() > 0).all() || !alpha.allFinite()) return -std::numeric_limits<double>::infinity();
+  if (symmetric_) {
+    const double a = alpha[0];
+    return samples_ * (std::lgamma(dimension_ * a) - dimension_ * std::lgamma(a)) + (a - 1.0) * sum_log_[0];
+  }
+  double sum = 0.0;
+  for (Eigen::Index i = 0; i < alpha.size(); ++i) sum += (alpha[i] - 1.0) * sum_log_[i] - samples_ * std::lgamma(alpha[i]);
+  return sum + samples_ * std::lgamma(alpha.sum());
+}
+
+Eigen::VectorXd DirichletPrior::gradient(const Eigen::VectorXd& alpha) const {
+  if (symmetric_) {
+    const double a = alpha[0];
+    return Eigen::VectorXd::Constant(1, samples_ * dimension_ * (digamma(dimension_ * a) - digamma(a)) + sum_log_[0]);
+  }
+  const double psi_total = digamma(alpha.sum());
+  Eigen::VectorXd g(alpha.size());
+  for (Eigen::Index i = 0; i < alpha.size(); ++i) g[i] = samples_ * (psi_total - digamma(alpha[i])) + sum_log_[i];
+  return g;
+}
+
+Eigen::VectorXd DirichletPrior::newton_step(const Eigen::VectorXd& alpha) const {
+  const Eigen::VectorXd g = gradient(alpha);
+  if (symmetric_) {
+    const double a = alpha[0];
+    const double h = samples_ * dimension_ * (dimension_ * trigamma(dimension_ * a) - trigamma(a));
+    return Eigen::VectorXd::Constant(1, -g[0] / h);
+  }
+  Eigen::VectorXd q(alpha.size());
+  for (Eigen::Index i = 0; i < alpha.size(); ++i) q[i] = -samples_ * trigamma(alpha[i]);
+  const double z = samples_ * trigamma(alpha.sum());
+  const double b = (g.array() / q.array()).sum() / (1.0 / z + q.array().inverse().sum());
+  return -((g.array() - b) / q.array()).matrix();
 }
 
 double Dirichlet::kl(const Dirichlet& other) const {

@@ -69,6 +69,15 @@ void write_contents(h5::File& file, const ModelFile& c) {
     file.set_attr("/solver", "lambda_scale", c.lambda_scale);
     write_vector(file, "/solver/lambda_offset", c.lambda_offset);
     write_vector(file, "/solver/lambda_offset_block_sum", c.lambda_offset_block_sum);
+    file.set_attr("/solver", "lambda_tail_size", static_cast<std::int64_t>(c.lambda_tail_size));
+  }
+  if (c.lambda_base.size() > 0) {
+    write_vector(file, "/solver/lambda_base", c.lambda_base);
+    write_vector(file, "/solver/lambda_base_block_sum", c.lambda_base_block_sum);
+  }
+  if (!c.solver_state.datasets().empty() || !c.solver_state.attributes().empty()) {
+    file.create_group("/solver/state");
+    h5::write_group(file, c.solver_state);
   }
 
   file.create_group("/data");
@@ -181,6 +190,29 @@ void read_solver(const h5::File& file, ModelFile& c) {
     throw Error(path + ": '/solver/lambda_offset' has " + std::to_string(c.lambda_offset.size()) +
                 " values, fewer than the block of " + std::to_string(block) + " of '/solver/lambda_offset_block_sum'");
   }
+  // Written since tails could be as long as a block; before, a tail was shorter than one.
+  c.lambda_tail_size = file.has_attr("/solver", "lambda_tail_size")
+                           ? file.attr_int("/solver", "lambda_tail_size")
+                           : c.lambda_offset.size() % block;
+  if (c.lambda_tail_size < 0 || c.lambda_tail_size > c.lambda_offset.size() - block ||
+      (c.lambda_offset.size() - c.lambda_tail_size) % block != 0) {
+    throw Error(path + ": '/solver' lambda_tail_size " + std::to_string(c.lambda_tail_size) +
+                " does not leave whole blocks of " + std::to_string(block) + " in the " +
+                std::to_string(c.lambda_offset.size()) + " values of '/solver/lambda_offset'");
+  }
+  if (file.exists("/solver/lambda_base")) {
+    c.lambda_base = read_finite_vector(file, "/solver/lambda_base");
+    c.lambda_base_block_sum = read_finite_vector(file, "/solver/lambda_base_block_sum");
+    const Eigen::Index n = c.lambda_offset.size();
+    if ((c.lambda_base.size() != n && c.lambda_base.size() != block + c.lambda_tail_size) ||
+        c.lambda_base_block_sum.size() != block) {
+      throw Error(path + ": '/solver/lambda_base' has " + std::to_string(c.lambda_base.size()) +
+                  " values and '/solver/lambda_base_block_sum' " + std::to_string(c.lambda_base_block_sum.size()) +
+                  "; expected " + std::to_string(block + c.lambda_tail_size) + " or " + std::to_string(n) +
+                  ", and " + std::to_string(block));
+    }
+  }
+  if (file.exists("/solver/state")) c.solver_state = h5::read_group(file, "/solver/state");
   if (!c.layout.tensors.empty() && c.lambda_offset.size() != c.layout.size) {
     throw Error(path + ": '/solver/lambda_offset' has " + std::to_string(c.lambda_offset.size()) +
                 " values; the layout of λ has " + std::to_string(c.layout.size));

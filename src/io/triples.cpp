@@ -9,6 +9,7 @@
 
 #include "line_reader.hpp"
 #include "natgrad/error.hpp"
+#include "natgrad/io/hdf5.hpp"
 #include "natgrad/io/text_corpus.hpp"
 
 namespace natgrad::io {
@@ -90,13 +91,23 @@ std::int32_t parse_count(const LineReader& in, std::string_view field, int colum
   return static_cast<std::int32_t>(value);
 }
 
-// Dense ids of names in order of first appearance.
+// Dense ids of names in order of first appearance, or of given names only (fixed: −1 for any other).
 class Names {
  public:
   Names(const char* what, const LineReader& in) : what_(what), in_(in) {}
+  Names(const char* what, const LineReader& in, std::vector<std::string> given) : Names(what, in) {
+    fixed_ = true;
+    names_ = std::move(given);
+    for (std::size_t i = 0; i < names_.size(); ++i) ids_.try_emplace(names_[i], static_cast<std::int32_t>(i));
+  }
+  bool fixed() const { return fixed_; }
   std::int32_t id(std::string_view name, int column) {
     if (name.empty()) in_.fail(column, std::string("empty ") + what_ + " id");
     if (!valid_utf8(name)) in_.fail(column, std::string(what_) + " id " + quoted(name) + " is not valid UTF-8");
+    if (fixed_) {
+      const auto it = ids_.find(std::string(name));
+      return it == ids_.end() ? -1 : it->second;
+    }
     const auto [it, added] = ids_.try_emplace(std::string(name), static_cast<std::int32_t>(names_.size()));
     if (added) {
       if (names_.size() == static_cast<std::size_t>(kMaxCount)) {
@@ -111,6 +122,7 @@ class Names {
  private:
   const char* what_;
   const LineReader& in_;
+  bool fixed_ = false;
   std::unordered_map<std::string, std::int32_t> ids_;
   std::vector<std::string> names_;
 };
@@ -136,12 +148,24 @@ std::vector<std::int32_t> compact(std::vector<std::string>& names, const std::ve
   return renumber;
 }
 
+// The column names of a model or corpus file (its /vocab).
+std::vector<std::string> names_of(const std::string& path) {
+  const h5::File file = h5::File::open_read(path);
+  std::vector<std::string> names = file.exists("/vocab") ? file.read_strings("/vocab") : std::vector<std::string>{};
+  if (names.empty()) {
+    throw Error("--items-from " + path + ": the file has no names of its items ('/vocab' is missing or empty); "
+                "expected a model or corpus made from named items");
+  }
+  return names;
+}
+
 }  // namespace
 
-Corpus read_triples(const std::string& path, const TriplesOptions& options) {
+Corpus read_triples(const std::string& path, const TriplesOptions& options, std::int64_t* skipped) {
   LineReader in(path);
   Names rows("user", in);
-  Names columns("item", in);
+  Names columns = options.items_from.empty() ? Names("item", in) : Names("item", in, names_of(options.items_from));
+  std::int64_t unknown = 0;  // records of items that the --items-from file lacks
   std::vector<Record> records;
   std::vector<std::string_view> f;
   std::string line;
@@ -191,9 +215,19 @@ Corpus read_triples(const std::string& path, const TriplesOptions& options) {
     r.column = columns.id(f[static_cast<std::size_t>(options.column_column) - 1], options.column_column);
     r.count = count_column > 0 ? parse_count(in, f[static_cast<std::size_t>(count_column) - 1], count_column) : 1;
     r.line = in.number();
+    if (r.column < 0) {
+      ++unknown;
+      continue;
+    }
     records.push_back(r);
   }
-  if (records.empty()) throw Error(path + ": no records (lines of user, item and count)");
+  if (skipped != nullptr) *skipped = unknown;
+  if (records.empty()) {
+    throw Error(path + (unknown == 0 ? ": no records (lines of user, item and count)"
+                                     : ": no record names an item of --items-from " + options.items_from + " (" +
+                                           std::to_string(unknown) +
+                                           (unknown == 1 ? " record of another item)" : " records of other items)")));
+  }
 
   // Repeated pairs summed, in the file's order (stable), then filtered.
   std::stable_sort(records.begin(), records.end(), [](const Record& a, const Record& b) {
@@ -222,7 +256,7 @@ Corpus read_triples(const std::string& path, const TriplesOptions& options) {
                 std::to_string(options.min_count));
   }
   std::vector<bool> row_used(rows.names().size(), false);
-  std::vector<bool> column_used(columns.names().size(), false);
+  std::vector<bool> column_used(columns.names().size(), columns.fixed());  // given columns are all kept
   for (const Record& r : records) {
     row_used[static_cast<std::size_t>(r.row)] = true;
     column_used[static_cast<std::size_t>(r.column)] = true;

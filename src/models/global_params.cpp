@@ -42,6 +42,14 @@ GlobalParams::GlobalParams(Eigen::VectorXd base, Eigen::VectorXd offset, double 
   }
 }
 
+void GlobalParams::set_base_block_sum(Eigen::VectorXd sums) {
+  if (sums.size() != block_size()) {
+    throw Error("Σ over blocks of λ's base has " + std::to_string(sums.size()) + " entries; expected " +
+                std::to_string(block_size()));
+  }
+  base_block_sum_ = std::move(sums);
+}
+
 Eigen::VectorXd GlobalParams::dense() const {
   Eigen::VectorXd out = scale_ * offset_;
   for (Eigen::Index b = 0; b < num_blocks(); ++b) out.segment(b * block_size(), block_size()) += base_.segment(b * base_stride_, block_size());
@@ -60,6 +68,47 @@ void GlobalParams::decay(double factor) {
   offset_ *= scale;
   block_sum_ *= scale;
   scale_ = 1.0;
+}
+
+void GlobalParams::move_base(const Eigen::VectorXd& target, double weight) {
+  const Eigen::Index n = block_size();
+  const Eigen::Index blocks = num_blocks();
+  if (base_stride_ == 0) {
+    base_ += weight * (target.head(n) - base_);
+  } else {
+    base_ += weight * (target.head(blocks * n) - base_);
+  }
+  base_tail_ += weight * (target.tail(tail_size()) - base_tail_);
+  base_block_sum_ = base_stride_ == 0
+                        ? Eigen::VectorXd(static_cast<double>(blocks) * base_)
+                        : Eigen::VectorXd(Eigen::Map<const Eigen::MatrixXd>(base_.data(), n, blocks).rowwise().sum());
+}
+
+Eigen::VectorXd GlobalParams::compact(const Eigen::VectorXd& full) const {
+  if (base_stride_ != 0) return full;
+  Eigen::VectorXd out(block_size() + tail_size());
+  out << full.head(block_size()), full.tail(tail_size());
+  return out;
+}
+
+Eigen::VectorXd GlobalParams::compact_base() const {
+  Eigen::VectorXd out(base_.size() + base_tail_.size());
+  out << base_, base_tail_;
+  return out;
+}
+
+Eigen::VectorXd GlobalParams::expand_base(const Eigen::VectorXd& compact, Eigen::Index n, Eigen::Index block_size,
+                                          Eigen::Index tail_size) {
+  if (compact.size() == n) return compact;
+  if (block_size < 1 || compact.size() != block_size + tail_size || (n - tail_size) % block_size != 0) {
+    throw Error("a base of λ of " + std::to_string(compact.size()) + " entries for " + std::to_string(n) +
+                " entries in blocks of " + std::to_string(block_size) + " and a tail of " + std::to_string(tail_size) +
+                ": expected " + std::to_string(block_size + tail_size) + " or " + std::to_string(n));
+  }
+  Eigen::VectorXd out(n);
+  for (Eigen::Index b = 0; b < (n - tail_size) / block_size; ++b) out.segment(b * block_size, block_size) = compact.head(block_size);
+  out.tail(tail_size) = compact.tail(tail_size);
+  return out;
 }
 
 bool GlobalParams::add(std::span<const std::int64_t> blocks, const Eigen::Ref<const Eigen::VectorXd>& values,

@@ -6,6 +6,7 @@ namespace natgrad::solver {
 
 double step_size(const config::SolverConfig& solver, std::int64_t t) {
   if (solver.schedule == config::Schedule::kConstant) return solver.rho;
+  if (solver.schedule == config::Schedule::kAdaptive) return std::nan("");
   return std::pow(solver.tau0 + static_cast<double>(t), -solver.kappa);
 }
 

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -151,6 +152,19 @@ TEST(ParseFit, PriorsDefaultToOneOverTheNumberOfTopics) {
   const FitConfig c = parse_fit({"--model.topics", "3", "--data.train", "x.h5", "--model.alpha", "0.5"});
   EXPECT_DOUBLE_EQ(c.model.values.number("model.alpha"), 0.5);
   EXPECT_DOUBLE_EQ(c.model.values.number("model.eta"), 1.0 / 3);
+}
+
+TEST(ParseFit, PriorsCanBeLearned) {
+  const FitConfig c = parse_fit({"--model.topics", "3", "--data.train", "x.h5", "--model.alpha", "auto",
+                                 "--solver.schedule", "adaptive"});
+  EXPECT_TRUE(c.model.values.is_auto("model.alpha"));
+  EXPECT_FALSE(c.model.values.is_auto("model.eta"));
+  EXPECT_EQ(c.solver.schedule, Schedule::kAdaptive);
+  // The resolved configuration says auto, and parses back.
+  const auto all = resolved(c);
+  const auto alpha = std::find_if(all.begin(), all.end(), [](const auto& kv) { return kv.first == "model.alpha"; });
+  ASSERT_NE(alpha, all.end());
+  EXPECT_EQ(alpha->second, "auto");
 }
 
 TEST(ParseFit, EveryKeyCanBeSetOnTheCommandLine) {
@@ -312,6 +326,10 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidFit{"GmmKeyForLda", minimal_plus({"--model.components", "3"}),
                    {"model.components is not a key of model.type = lda"}},
         InvalidFit{"LdaKeyForGmm", gmm_fit({"--model.alpha", "0.1"}), {"model.alpha is not a key of model.type = gmm"}},
+        InvalidFit{"AlphaNeitherANumberNorAuto", minimal_plus({"--model.alpha", "often"}),
+                   {"'often'", "--model.alpha", "expected a number or auto"}},
+        InvalidFit{"EtaNotPositive", minimal_plus({"--model.eta", "-1"}),
+                   {"model.eta = -1", "a finite number > 0, or auto"}},
         InvalidFit{"GmmWithoutComponents", {"--model.type", "gmm", "--data.train", "x.h5"}, {"model.components is required"}},
         InvalidFit{"ComponentsZero",
                    {"--model.type", "gmm", "--model.components", "0", "--data.train", "x.h5"},
@@ -340,7 +358,7 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidFit{"RhoTwo", minimal_plus({"--solver.rho", "2"}), {"solver.rho = 2"}},
         InvalidFit{"ScheduleAdam",
                    minimal_plus({"--solver.schedule", "adam"}),
-                   {"solver.schedule = adam", "robbins_monro or constant"}},
+                   {"solver.schedule = adam", "robbins_monro, constant or adaptive"}},
         InvalidFit{"EpochsZero", minimal_plus({"--solver.epochs", "0"}), {"solver.epochs = 0"}},
         InvalidFit{"MaxStepsZero", minimal_plus({"--solver.max_steps", "0"}), {"solver.max_steps = 0"}},
         InvalidFit{"MaxStepsNegative", minimal_plus({"--solver.max_steps", "-4"}), {"solver.max_steps = -4"}},

@@ -215,6 +215,19 @@ expect_error "a family's evaluate option for a model of another" 2 \
   "evaluate: --coherence is an option for lda models; g.h5 is a gmm model" evaluate --model g.h5 --coherence umass
 expect_error "an --init-model of another family" 2 "g.h5: --init-model is a gmm model; the job's model.type is lda" \
   "${FIT[@]}" --init-model g.h5
+expect_error "a prior that is neither a number nor auto" 2 \
+  "the argument ('often') for option '--model.alpha' is invalid: expected a number or auto" \
+  "${FIT[@]}" --model.alpha often
+printf 'u1\tx\t1\n' > named.tsv
+"$NATGRAD" convert triples named.tsv --out named.h5 >/dev/null
+printf 'u2\ty\t1\nu3\tz\t2\nu3\tw\t1\n' > new.tsv
+expect_error "--items-from a file without item names" 2 "--items-from points.h5: the file has no names of its items" \
+  convert triples new.tsv --items-from points.h5 --out z.h5
+expect_error "new users none of whose items the model has" 2 \
+  "new.tsv: no record names an item of --items-from named.h5 (3 records of other items)" \
+  convert triples new.tsv --items-from named.h5 --out z.h5
+expect_error "synth lda --alpha of another length than K" 2 "synth lda: --alpha has 2 numbers; expected 1 or K = 3" \
+  synth lda --topics 3 --alpha 0.1,0.2 --out z.h5
 expect_error "unknown command" 2 "unknown command 'fitt'" fitt --config job.ini
 [ ! -e z.h5 ] || { echo "FAIL: a failed conversion left z.h5"; failures=$((failures + 1)); }
 [ "$failures" = 0 ] || exit 1

@@ -6,6 +6,8 @@
 #    log-likelihood, precision, recall and NDCG at 20) to a relative 1e-9;
 #  - evaluate under mpirun -np 2 gives the fit's last held-out figures;
 #  - infer: every package's E[θ] and top 10 items, none of them one it has;
+#  - new users converted with the model's items (convert triples --items-from) are inferred as the
+#    packages whose items they have;
 #  - the tools: summary, factors, recommend, compare, export, plot.
 source "$(dirname "$0")/common.sh"
 DEB="${NATGRAD_SHARED_DATA:-}/debdeps/triples.debdeps.tsv.gz"
@@ -99,6 +101,39 @@ for u in range(0, users, 97):
     if have & set(rec[u]):
         sys.exit(f"FAIL: user {u} is recommended items it has: {sorted(have & set(rec[u]))}")
 print(f"infer: {users} users, top 10 each, none of them an item the user has")
+PY
+
+# New users (every 50th package's training items under a new name, and an item the model does not know),
+# converted with the model's items: infer gives each the θ and the recommendations of the package it copies.
+"$NATGRAD_PYTHON" - <<'PY'
+import h5py
+c = h5py.File("train.h5", "r")
+indptr, indices, counts = c["indptr"][:], c["indices"][:], c["counts"][:]
+names, vocab = c["doc_names"].asstr()[:], c["vocab"].asstr()[:]
+with open("new_users.tsv", "w") as out:
+    for u in range(0, len(indptr) - 1, 50):
+        for j in range(indptr[u], indptr[u + 1]):
+            out.write(f"new-{names[u]}\t{vocab[indices[j]]}\t{counts[j]}\n")
+        out.write(f"new-{names[u]}\tno-such-item\t1\n")
+PY
+"$NATGRAD" convert triples new_users.tsv --items-from np2.h5 --out new_users.h5 > new_convert.log
+NEW=$(grep -c "no-such-item" new_users.tsv)
+grep -q "^skipped $NEW records of items that np2.h5 does not have" new_convert.log || fail "convert --items-from: $(cat new_convert.log)"
+timeout 300 "$MPIEXEC" -np 2 "$NATGRAD" infer --model np2.h5 --data new_users.h5 --out new_theta.h5 --top 10 > new_infer.log
+"$NATGRAD_PYTHON" - <<'PY'
+import sys
+import h5py
+import numpy as np
+old, new = h5py.File("theta.h5", "r"), h5py.File("new_theta.h5", "r")
+row = {n: i for i, n in enumerate(old["user_names"].asstr()[:])}
+new_names = new["user_names"].asstr()[:]
+of = np.array([row[n[len("new-"):]] for n in new_names])
+rel = np.abs(new["theta"][:] - old["theta"][:][of]).max() / np.abs(old["theta"][:]).max()
+same = (new["recommended"][:] == old["recommended"][:][of]).all()
+print(f"new users: {len(new_names)}, max relative difference of theta from the packages they copy {rel:.1e}, "
+      f"the same recommendations: {same}")
+if not (rel < 1e-12 and same):
+    sys.exit("FAIL: a new user with a package's items is not inferred as that package")
 PY
 
 "${TOOLS[@]}" summary np2.h5 | grep -q "^model: *hpf, K = 10 factors, $ITEMS items, $USERS users" || fail "summary"

@@ -8,8 +8,14 @@
 #    and so does one restarted from a checkpoint without the solver's form of λ;
 #  - SIGUSR1 (as a scheduler sends before a time limit) stops the job after a
 #    checkpoint with status 75, and the restarted job ends with the same λ.
+# A second argument, learned, runs the same with the family's learnable priors
+# learned (lda: model.alpha = model.eta = auto; gmm: model.weight_concentration =
+# auto) and solver.schedule = adaptive: the checkpoints keep the priors, λ's
+# moving base and the adaptive step's averages (in the sanitizer build: the
+# first check only, the rest being the same paths as without them).
 source "$(dirname "$0")/common.sh"
 MODEL=${1:-lda}
+VARIANT=${2:-}
 DATA="${NATGRAD_SHARED_DATA:-}"
 cd "$WORK"
 if [ "$MODEL" = gmm ]; then
@@ -37,6 +43,10 @@ else
     --solver.seed 5 --eval.every_steps 10)
   PREEMPT_STEPS=1500
 fi
+if [ "$VARIANT" = learned ]; then
+  JOB+=(--solver.schedule adaptive)
+  if [ "$MODEL" = gmm ]; then JOB+=(--model.weight_concentration auto); else JOB+=(--model.alpha auto --model.eta auto); fi
+fi
 # Long enough that SIGUSR1 lands mid-run: fewer steps where each is slower.
 [ -z "${NATGRAD_SANITIZED:-}" ] || PREEMPT_STEPS=$((PREEMPT_STEPS / 5))
 fit() { local np=$1; shift; timeout 300 "$MPIEXEC" -np "$np" "$NATGRAD" fit "${JOB[@]}" "$@"; }
@@ -62,12 +72,29 @@ fit 2 --solver.max_steps 30 --checkpoint.path ck_a --output.model half.h5 >/dev/
 fit 2 --solver.max_steps 60 --checkpoint.path ck_a --restart auto --output.model resumed.h5 > resumed.log
 grep -q "restarting from ck_a/ckpt-000000030.h5" resumed.log || fail "did not restart from step 30"
 same straight.h5 resumed.h5 0 || fail "2N steps and N + N steps differ at 2 ranks"
+if [ "$VARIANT" = learned ]; then
+  "$NATGRAD_PYTHON" - <<'PY' || fail "the learned priors or the adaptive step's state differ after the restart"
+import sys, h5py, numpy as np
+a, b = h5py.File("straight.h5", "r"), h5py.File("resumed.h5", "r")
+names = [n for n in ("alpha", "eta", "prior") if n in a["model"]]
+same = all(np.array_equal(a["model"][n][:] if a["model"][n].shape else a["model"][n][()],
+                          b["model"][n][:] if b["model"][n].shape else b["model"][n][()])
+           for n in names if isinstance(a["model"][n], h5py.Dataset))
+same = same and np.array_equal(a["solver/state/adaptive/q"][:], b["solver/state/adaptive/q"][:])
+same = same and np.array_equal(a["history"][:]["rho"][1:], b["history"][:]["rho"][1:])
+print("learned priors, adaptive state and the step sizes of /history the same:", same)
+sys.exit(0 if same else 1)
+PY
+  if [ -n "${NATGRAD_SANITIZED:-}" ]; then echo "e2e_restart $MODEL $VARIANT: ok (sanitizer build: the first check)"; exit 0; fi
+fi
 # A restart from an explicit path, at 1 rank, bit for bit against 1 rank straight through.
 fit 1 --solver.max_steps 60 --output.model straight1.h5 >/dev/null
 fit 1 --solver.max_steps 60 --restart ck_a/ckpt-000000030.h5 --output.model resumed1.h5 >/dev/null
 "$NATGRAD_PYTHON" -c "import sys,h5py,numpy as np; sys.exit(0 if h5py.File('resumed1.h5')['solver'].attrs['step']==60 else 1)"
 same straight1.h5 resumed1.h5 1e-9 || fail "restart at 1 rank from a 2-rank checkpoint"
 # A checkpoint from before /solver/lambda_offset (λ alone) continues from a = 1, M = λ − η: to rounding.
+# (Such files predate learned priors and the adaptive step, whose state is read with the solver's form of λ.)
+if [ "$VARIANT" != learned ]; then
 cp ck_a/ckpt-000000030.h5 old.h5
 "$NATGRAD_PYTHON" -c "
 import h5py
@@ -75,6 +102,7 @@ with h5py.File('old.h5', 'r+') as f:
     del f['solver'].attrs['lambda_scale'], f['solver/lambda_offset'], f['solver/lambda_offset_block_sum']"
 fit 2 --solver.max_steps 60 --restart old.h5 --output.model resumed_old.h5 >/dev/null
 same straight.h5 resumed_old.h5 1e-9 || fail "restart from a checkpoint without /solver/lambda_offset"
+fi
 
 # 4 -> 2 -> 1 ranks.
 fit 4 --solver.max_steps 20 --checkpoint.path ck_b --output.model a.h5 >/dev/null
@@ -103,4 +131,4 @@ fit 2 "${PRE[@]}" --restart auto --output.model post.h5 >/dev/null
 fit 2 --solver.max_steps "$PREEMPT_STEPS" --output.model straight_pre.h5 >/dev/null
 same straight_pre.h5 post.h5 0 || fail "preempted and resumed differs from straight through"
 echo "preemption: $(grep '^stopped' pre.log); exit status 75 after $elapsed_ms ms"
-echo "e2e_restart $MODEL: ok"
+echo "e2e_restart $MODEL $VARIANT: ok"

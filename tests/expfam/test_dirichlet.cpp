@@ -6,12 +6,14 @@
 
 #include <Eigen/Dense>
 #include <cmath>
+#include <limits>
 #include <random>
 #include <vector>
 
 #include "natgrad/error.hpp"
 #include "natgrad/expfam/dirichlet.hpp"
 #include "natgrad/expfam/special.hpp"
+#include "test_data.hpp"
 
 namespace natgrad::expfam {
 namespace {
@@ -240,6 +242,64 @@ TEST(NaturalGradient, FisherInverseTimesGradientIsEtaPlusStatisticsMinusLambda) 
       EXPECT_NEAR(dirichlet_multinomial_elbo(eta, counts, up), dirichlet_multinomial_elbo(eta, counts, down), 1e-9);
     }
   }
+}
+
+TEST(DirichletPrior, GradientAndNewtonStepOfTheObjective) {
+  std::mt19937_64 rng(5);
+  for (int trial = 0; trial < 5; ++trial) {
+    const int k = 4;
+    const Eigen::VectorXd alpha = random_positive(rng, k).matrix();
+    const Eigen::VectorXd sum_log = -3.0 * random_positive(rng, k).matrix();
+    const auto prior = DirichletPrior::asymmetric(sum_log, 7.0);
+    // ∇f by finite differences.
+    const Eigen::VectorXd g = prior.gradient(alpha);
+    Eigen::MatrixXd hessian(k, k);
+    for (int i = 0; i < k; ++i) {
+      const double h = 1e-6 * alpha[i];
+      Eigen::VectorXd up = alpha, down = alpha;
+      up[i] += h;
+      down[i] -= h;
+      EXPECT_NEAR((prior.objective(up) - prior.objective(down)) / (2 * h), g[i], 1e-5 * (1 + std::abs(g[i])));
+      hessian.col(i) = (prior.gradient(up) - prior.gradient(down)) / (2 * h);
+    }
+    // The linear-time Newton step is −H⁻¹∇f of the Hessian built densely.
+    const Eigen::VectorXd newton = -hessian.ldlt().solve(g);
+    EXPECT_LT((prior.newton_step(alpha) - newton).norm(), 1e-5 * newton.norm());
+    // Symmetric: one parameter over d = 6 dimensions.
+    const auto symmetric = DirichletPrior::symmetric(sum_log.sum(), 3.0, 6.0);
+    const Eigen::VectorXd a = Eigen::VectorXd::Constant(1, alpha[0]);
+    const double h = 1e-6 * a[0];
+    const double fd = (symmetric.objective(a + Eigen::VectorXd::Constant(1, h)) -
+                       symmetric.objective(a - Eigen::VectorXd::Constant(1, h))) / (2 * h);
+    EXPECT_NEAR(symmetric.gradient(a)[0], fd, 1e-5 * (1 + std::abs(fd)));
+  }
+  // Values ≤ 0 are not allowed: −∞.
+  EXPECT_EQ(DirichletPrior::asymmetric(Eigen::VectorXd::Ones(2), 1.0).objective(Eigen::Vector2d(1.0, -0.1)),
+            -std::numeric_limits<double>::infinity());
+}
+
+TEST(DirichletPrior, NewtonStepsReachTheFixedPointMaximumLikelihood) {
+  // Samples of a known asymmetric Dirichlet; Newton from α = 1 against Minka's fixed point.
+  std::mt19937_64 rng(9);
+  const Eigen::VectorXd truth = (Eigen::VectorXd(5) << 0.1, 0.5, 1.0, 2.0, 0.05).finished();
+  Eigen::VectorXd sum_log = Eigen::VectorXd::Zero(5);
+  const int n = 4000;
+  for (int s = 0; s < n; ++s) {
+    Eigen::VectorXd x(5);
+    for (int k = 0; k < 5; ++k) x[k] = std::gamma_distribution<double>(truth[k], 1.0)(rng);
+    sum_log += (x / x.sum()).array().max(1e-300).log().matrix();
+  }
+  const auto prior = DirichletPrior::asymmetric(sum_log, n);
+  Eigen::VectorXd alpha = Eigen::VectorXd::Ones(5);
+  for (int step = 0; step < 100; ++step) {
+    const Eigen::VectorXd d = prior.newton_step(alpha);
+    double length = 1.0;
+    while (prior.objective(alpha + length * d) < prior.objective(alpha)) length /= 2;
+    alpha += length * d;
+  }
+  const Eigen::VectorXd mle = testing::dirichlet_mle(sum_log, n);
+  EXPECT_LT(((alpha - mle).array().abs() / mle.array()).maxCoeff(), 1e-8) << alpha.transpose() << " vs " << mle.transpose();
+  EXPECT_LT(((mle - truth).array().abs() / truth.array()).maxCoeff(), 0.1);  // and the MLE is near the truth
 }
 
 }  // namespace

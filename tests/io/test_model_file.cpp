@@ -4,6 +4,7 @@
 // layouts that do not cover λ exactly once are refused.
 
 #include <gtest/gtest.h>
+#include <hdf5.h>
 
 #include <functional>
 #include <string>
@@ -112,6 +113,28 @@ TEST(ModelFile, RefusesAFirstStepAfterTheStep) {
   write_model_file(path, bad);
   EXPECT_NE(error_of([&] { read_model_file(path); }).find("'/solver' first_step 8 is not in [0, step 7]"),
             std::string::npos);
+}
+
+TEST(ModelFile, KeepsATailOfLambdaLongerThanABlock) {
+  // Blocks of 3 and a tail of 4 (as long as a block or longer: its length cannot be inferred from n).
+  const std::string dir = testing::temp_dir("model_file_tail");
+  ModelFile c = example();
+  c.lambda_offset_block_sum = Eigen::VectorXd::Ones(3);
+  c.lambda_tail_size = 4;
+  write_model_file(dir + "/m.h5", c);
+  EXPECT_EQ(read_model_file(dir + "/m.h5").lambda_tail_size, 4);
+  // A file from before the attribute had a tail shorter than a block: n mod the block.
+  const hid_t old = H5Fopen((dir + "/m.h5").c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+  ASSERT_GE(old, 0);
+  EXPECT_GE(H5Adelete_by_name(old, "/solver", "lambda_tail_size", H5P_DEFAULT), 0);
+  H5Fclose(old);
+  EXPECT_EQ(read_model_file(dir + "/m.h5").lambda_tail_size, 1);
+  c.lambda_tail_size = 5;
+  write_model_file(dir + "/bad.h5", c);
+  const std::string message = error_of([&] { read_model_file(dir + "/bad.h5"); });
+  EXPECT_NE(message.find("'/solver' lambda_tail_size 5 does not leave whole blocks of 3 in the 10 values"),
+            std::string::npos)
+      << message;
 }
 
 TEST(ModelFile, RefusesAFileOfANewerSchemaNamingBoth) {

@@ -185,6 +185,34 @@ TEST_F(Triples, NamesSurviveTheCorpusFile) {
   EXPECT_TRUE(read_corpus(path, 1, 2, false).doc_names.empty());
 }
 
+TEST_F(Triples, ItemsFromAnotherFileKeepItsColumnsAndSkipOthers) {
+  // New users' records read with the items of a fitted model's (here: a corpus's) /vocab, so that the
+  // model can score them: every one of its items, in its order; records of other items skipped and counted.
+  const std::string known = dir_ + "/known.h5";
+  write_corpus(known, read("u\tlibc6\t1\nu\tzlib\t1\nv\tperl\t2\n"), "test");
+  TriplesOptions o;
+  o.items_from = known;
+  std::int64_t skipped = -1;
+  const Corpus c = read_triples(write("new.tsv", "new1\tperl\t3\nnew1\tpython3\t1\nnew2\tpython3\t4\nnew3\tlibc6\t1\n"),
+                                o, &skipped);
+  EXPECT_EQ(skipped, 2);
+  EXPECT_EQ(c.vocab, (std::vector<std::string>{"libc6", "zlib", "perl"}));
+  EXPECT_EQ(c.vocab_size, 3);
+  EXPECT_EQ(c.doc_names, (std::vector<std::string>{"new1", "new3"}));  // new2 had only an unknown item
+  const auto got = cells(c);
+  const std::map<std::pair<std::string, std::string>, int> want = {{{"new1", "perl"}, 3}, {{"new3", "libc6"}, 1}};
+  EXPECT_EQ(got, want);
+  // Nothing known: an error naming both files; a file without names: an error naming it.
+  expect_error("a\tpython3\t1\n", {"no record names an item of --items-from " + known, "1 record of another item"}, o);
+  const std::string unnamed = dir_ + "/unnamed.h5";
+  Corpus anonymous = read("u\tlibc6\t1\n");
+  anonymous.vocab.clear();
+  write_corpus(unnamed, anonymous, "test");
+  o.items_from = unnamed;
+  const std::string message = error_of([&] { read_triples(write("x.tsv", "a\tb\t1\n"), o); });
+  EXPECT_TRUE(contains(message, "--items-from " + unnamed + ": the file has no names of its items")) << message;
+}
+
 TEST(SplitEntries, HoldsOutAFractionOfEachUsersEntriesKeyedByTheSeed) {
   const Corpus c = testing::synthetic_corpus(3, 200, 300, 40, 5);
   const auto [train, test] = split_entries(c, 0.2, 7, 5);

@@ -1,8 +1,10 @@
-// Run at 1, 2 and 4 ranks: the distributed fit (lda, gmm, hpf) equals a fit in one process
-// (a serial world) to a relative 1e-9, so any two rank counts agree.
+// Run at 1, 2 and 4 ranks: the distributed fit (lda, gmm, hpf; each also with its priors learned
+// and the adaptive step size) equals a fit in one process (a serial world) to a relative 1e-9, so
+// any two rank counts agree.
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <filesystem>
@@ -62,14 +64,18 @@ class RankAgreement : public ::testing::Test {
     });
   }
 
-  config::FitConfig job(const std::string& output, const std::string& type) const {
+  // `variant`: a type, or a type with "+adaptive" (solver.schedule = adaptive and the family's
+  // learnable priors learned).
+  config::FitConfig job(const std::string& output, const std::string& variant) const {
+    const std::string type = variant.substr(0, variant.find('+'));
+    const bool adaptive = variant.ends_with("+adaptive");
     config::FitConfig c;
     c.model.type = type;
     config::Values& m = c.model.values;
     if (type == "gmm") {
       m.set("model.components", std::int64_t{3});
       m.set("model.covariance", std::string("full"));
-      m.set("model.weight_concentration", 0.5);
+      m.set("model.weight_concentration", adaptive ? config::Value(std::string("auto")) : config::Value(0.5));
       m.set("model.mean_precision", 1.0);
       c.data.train = (dir_ / "points.h5").string();
       c.data.heldout = (dir_ / "points_test.h5").string();
@@ -84,8 +90,8 @@ class RankAgreement : public ::testing::Test {
       c.data.heldout = (dir_ / "counts_test.h5").string();
     } else {
       m.set("model.topics", std::int64_t{5});
-      m.set("model.alpha", 0.2);
-      m.set("model.eta", 0.05);
+      m.set("model.alpha", adaptive ? config::Value(std::string("auto")) : config::Value(0.2));
+      m.set("model.eta", adaptive ? config::Value(std::string("auto")) : config::Value(0.05));
       m.set("eval.coherence", std::string("umass,npmi"));  // counted on every rank's shard, summed
       m.set("eval.coherence_top", std::int64_t{6});
       c.data.train = (dir_ / "train.h5").string();
@@ -94,6 +100,7 @@ class RankAgreement : public ::testing::Test {
     c.solver.batch_size = 32;  // 7 steps an epoch (lda), batches spread over every shard
     c.solver.max_steps = 10;
     c.solver.seed = 17;
+    if (adaptive) c.solver.schedule = config::Schedule::kAdaptive;
     c.eval.every_steps = 5;
     c.output.model = (dir_ / output).string();
     config::validate(c, models::catalog());
@@ -132,9 +139,18 @@ TEST_P(RankAgreementOf, DistributedFitEqualsSerialFit) {
   if (type == "lda") {
     EXPECT_EQ(serial.history.back().extra.size(), 2u);  // umass and npmi
   }
+  if (type == "lda+adaptive") {  // umass, npmi; alpha_mean, _min, _max, _shortened; eta, eta_shortened
+    EXPECT_EQ(serial.history.back().extra.size(), 8u);
+  }
 }
 
-INSTANTIATE_TEST_SUITE_P(Models, RankAgreementOf, ::testing::Values("lda", "gmm", "hpf"));
+INSTANTIATE_TEST_SUITE_P(Models, RankAgreementOf,
+                         ::testing::Values("lda", "gmm", "hpf", "lda+adaptive", "gmm+adaptive", "hpf+adaptive"),
+                         [](const ::testing::TestParamInfo<std::string>& param) {
+                           std::string name = param.param;
+                           std::replace(name.begin(), name.end(), '+', '_');
+                           return name;
+                         });
 
 TEST_F(RankAgreement, ThreadsPerRankChangeNothing) {
   // solver.threads = 3 on every rank gives the fit of one thread, bit for bit.

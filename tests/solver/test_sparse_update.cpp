@@ -47,7 +47,7 @@ Eigen::VectorXd dense_reference(const config::SolverConfig& solver, const models
 double expect_sparse_equals_dense(const config::SolverConfig& solver, std::int64_t steps) {
   // Enough local iterations for every document to converge: a document that
   // stops at the cap passes rounding differences on magnified a hundredfold.
-  const models::LdaOptions options{4, 0.25, 0.05, 1000, 1e-4};
+  const models::LdaOptions options{4, Eigen::ArrayXd::Constant(4, 0.25), 0.05, 1000, 1e-4};
   models::LdaModel model(corpus(), std::nullopt, options);
   comm::SerialCommunicator comm;
   Svi svi(model, comm, solver, 0, nullptr);
@@ -85,12 +85,12 @@ TEST(SparseUpdate, AContinuedRunGoesOnFromItsFirstStep) {
   config::SolverConfig solver;
   solver.batch_size = 8;
   solver.seed = 3;
-  const models::LdaOptions options{4, 0.25, 0.05, 1000, 1e-4};
+  const models::LdaOptions options{4, Eigen::ArrayXd::Constant(4, 0.25), 0.05, 1000, 1e-4};
   models::LdaModel model(corpus(), std::nullopt, options);
   comm::SerialCommunicator comm;
   Svi svi(model, comm, solver, 0, nullptr);
   const Eigen::VectorXd start = model.initial_global(11);  // another model's λ
-  svi.restore({models::GlobalParams(model.prior(), start, 4), 25, 1000, 2.0, {}, 25});
+  svi.restore({models::GlobalParams(model.prior(), start, 4), 25, 1000, 2.0, {}, 25, io::Group()});
   EXPECT_EQ(svi.first_step(), 25);
   EXPECT_EQ(svi.total_steps(), 25 + 15);  // one epoch of 120 documents in batches of 8
   for (int t = 0; t < 10; ++t) svi.step();

@@ -1,7 +1,10 @@
 #include "test_data.hpp"
 
+#include <cmath>
 #include <filesystem>
 #include <random>
+
+#include "natgrad/expfam/special.hpp"
 
 namespace natgrad::testing {
 
@@ -52,6 +55,22 @@ io::Corpus synthetic_corpus(int topics, int vocab_size, int docs, int length, un
   }
   corpus.total_docs = corpus.num_docs();
   return corpus;
+}
+
+Eigen::VectorXd dirichlet_mle(const Eigen::VectorXd& sum_log, double n) {
+  const auto inverse_digamma = [](double y) {
+    double x = y >= -2.22 ? std::exp(y) + 0.5 : -1.0 / (y + 0.5772156649015329);  // Minka's start
+    for (int i = 0; i < 8; ++i) x -= (expfam::digamma(x) - y) / expfam::trigamma(x);
+    return x;
+  };
+  Eigen::VectorXd alpha = Eigen::VectorXd::Ones(sum_log.size());
+  for (int iteration = 0; iteration < 100000; ++iteration) {
+    const Eigen::VectorXd before = alpha;
+    const double psi_total = expfam::digamma(alpha.sum());
+    for (Eigen::Index k = 0; k < alpha.size(); ++k) alpha[k] = inverse_digamma(psi_total + sum_log[k] / n);
+    if (((alpha - before).array().abs() <= 1e-14 * alpha.array()).all()) break;
+  }
+  return alpha;
 }
 
 }  // namespace natgrad::testing

@@ -41,6 +41,11 @@ std::string temp_dir(const std::string& name);
 /// documents of about `length` tokens), deterministic in `seed`.
 io::Corpus synthetic_corpus(int topics, int vocab_size, int docs, int length, unsigned seed);
 
+/// The maximum-likelihood α of a Dirichlet from n samples x_s with Σ_s log x_s = sum_log, by
+/// Minka's fixed point (Minka 2000, eq. 9), α_k ← ψ⁻¹(ψ(Σ_j α_j) + sum_log_k / n) from α = 1, ψ⁻¹ by
+/// Newton: a solver independent of expfam::DirichletPrior's Newton steps, to check them against.
+Eigen::VectorXd dirichlet_mle(const Eigen::VectorXd& sum_log, double n);
+
 /// Every block of the model's λ, in order: add_local_stats with these fills
 /// `stats` in λ's own layout (global_size() entries, the tail last).
 inline std::vector<std::int64_t> all_blocks(const models::Model& model) {

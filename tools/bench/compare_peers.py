@@ -71,8 +71,8 @@ def load_csr(path):
                 int(f.attrs["vocab_size"]), int(f.attrs["num_tokens"]))
 
 
-def write_lambda_as_model(lam, path, template):
-    """A natgrad model file holding another system's topic-word matrix (for natgrad evaluate)."""
+def write_lambda_as_model(lam, alpha, path, template):
+    """A natgrad model file holding another system's topic-word matrix and its alpha (for natgrad evaluate)."""
     k, v = lam.shape
     with h5py.File(template, "r") as t, h5py.File(path, "w") as f:
         for name, value in t.attrs.items():
@@ -81,7 +81,7 @@ def write_lambda_as_model(lam, path, template):
             if group in t:
                 t.copy(group, f)
         # The solver's form of lambda is natgrad's run's, not this system's: a file without it holds lambda alone.
-        for name in ("lambda_offset", "lambda_offset_block_sum"):
+        for name in ("lambda_offset", "lambda_offset_block_sum", "lambda_base", "lambda_base_block_sum", "state"):
             if name in f["solver"]:
                 del f["solver"][name]
         if "lambda_scale" in f["solver"].attrs:
@@ -91,7 +91,7 @@ def write_lambda_as_model(lam, path, template):
             model.attrs[name] = value
         model.attrs["topics"] = k
         model["lambda"] = lam.astype(np.float64)
-        model["alpha"] = np.full(k, 1.0 / k)
+        model["alpha"] = alpha
         model["eta"] = 1.0 / k
 
 
@@ -146,34 +146,56 @@ def local_step_rate(natgrad, train, k, work):
     return flops, seconds[high] - seconds[low], seconds
 
 
-def peer(name, train, lam_out, k, passes):
-    """Runs in a child process: fits one peer, saves its lambda, prints its training seconds."""
+# natgrad's variants: fixed priors (1/K) and the Robbins-Monro schedule; learned priors; the adaptive step.
+VARIANTS = {
+    "fixed": [],
+    "learned": ["--model.alpha", "auto", "--model.eta", "auto"],
+    "alpha": ["--model.alpha", "auto"],
+    "adaptive": ["--solver.schedule", "adaptive"],
+    "adaptive+alpha": ["--solver.schedule", "adaptive", "--model.alpha", "auto"],
+}
+
+PEERS = {
+    "sklearn": "scikit-learn online LDA, n_jobs=1",
+    "gensim": "gensim LdaMulticore, workers=1",
+    "gensim-auto": "gensim LdaModel, alpha=eta='auto'",
+}
+
+
+def peer(name, train, lam_out, k, passes, seed):
+    """Runs in a child process: fits one peer on the training documents in a shuffled order (a permutation
+    drawn with the seed), saves its lambda and alpha, prints its training seconds."""
     indptr, indices, counts, d, v, _ = load_csr(train)
+    order = np.random.default_rng(seed).permutation(d)
     if name == "sklearn":
         import scipy.sparse as sp
         from sklearn.decomposition import LatentDirichletAllocation
-        x = sp.csr_matrix((counts.astype(np.float64), indices, indptr), shape=(d, v))
+        x = sp.csr_matrix((counts.astype(np.float64), indices, indptr), shape=(d, v))[order]
         lda = LatentDirichletAllocation(n_components=k, doc_topic_prior=1.0 / k, topic_word_prior=1.0 / k,
                                         learning_method="online", learning_offset=TAU0, learning_decay=KAPPA,
                                         batch_size=BATCH, max_iter=passes, total_samples=d, n_jobs=1,
                                         evaluate_every=-1, max_doc_update_iter=100, mean_change_tol=1e-3,
-                                        random_state=0)
+                                        random_state=seed)
         start = time.perf_counter()
         lda.fit(x)
         seconds = time.perf_counter() - start
-        lam = lda.components_
+        lam, alpha = lda.components_, np.full(k, 1.0 / k)
     else:
-        from gensim.models import LdaMulticore
+        from gensim.models import LdaModel, LdaMulticore
         corpus = [list(zip(indices[indptr[i]:indptr[i + 1]].tolist(), counts[indptr[i]:indptr[i + 1]].tolist()))
-                  for i in range(d)]
+                  for i in order]
+        common = dict(num_topics=k, id2word={i: str(i) for i in range(v)}, chunksize=BATCH, passes=passes,
+                      decay=KAPPA, offset=TAU0, iterations=100, gamma_threshold=1e-3, eval_every=None,
+                      random_state=seed)
         start = time.perf_counter()
-        lda = LdaMulticore(corpus, num_topics=k, id2word={i: str(i) for i in range(v)}, workers=1,
-                           chunksize=BATCH, passes=passes, alpha=np.full(k, 1.0 / k), eta=1.0 / k,
-                           decay=KAPPA, offset=TAU0, iterations=100, gamma_threshold=1e-3,
-                           eval_every=None, random_state=0)
+        if name == "gensim":
+            lda = LdaMulticore(corpus, workers=1, alpha=np.full(k, 1.0 / k), eta=1.0 / k, **common)
+        else:
+            lda = LdaModel(corpus, alpha="auto", eta="auto", update_every=1, **common)
         seconds = time.perf_counter() - start
-        lam = lda.state.get_lambda()
+        lam, alpha = lda.state.get_lambda(), np.asarray(lda.alpha, dtype=np.float64)
     np.save(lam_out, lam)
+    np.save(str(lam_out) + ".alpha.npy", alpha)
     print(json.dumps({"seconds": seconds}))
 
 
@@ -181,20 +203,26 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus")
     parser.add_argument("--topics", type=int, default=100)
-    parser.add_argument("--passes", type=int, default=1)
+    parser.add_argument("--passes", type=int, nargs="+", default=[1])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1],
+                        help="solver.seed of natgrad's runs, and the peers' random_state and document order")
+    parser.add_argument("--variants", nargs="+", default=["fixed"], choices=list(VARIANTS),
+                        help="natgrad's settings (fixed: priors 1/K, Robbins-Monro; learned: model.alpha = "
+                             "model.eta = auto; alpha: model.alpha = auto; adaptive: solver.schedule = adaptive)")
+    parser.add_argument("--peers", nargs="*", default=["sklearn", "gensim"], choices=list(PEERS))
     parser.add_argument("--ranks", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--threads", type=int, nargs="+", default=[1], help="solver.threads of each natgrad run")
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--natgrad", default=str(ROOT / "build" / "natgrad"))
     parser.add_argument("--repeats", type=int, default=3,
-                        help="natgrad runs per configuration (the median time is reported; peers run once)")
+                        help="natgrad runs per configuration and seed (the median time is reported; peers run once)")
     parser.add_argument("--no-flops", action="store_true", help="skip the local step's flop-rate measurement")
     parser.add_argument("--peer", help=argparse.SUPPRESS)
     parser.add_argument("--train", help=argparse.SUPPRESS)
     parser.add_argument("--lambda-out", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.peer:
-        return peer(args.peer, args.train, args.lambda_out, args.topics, args.passes)
+        return peer(args.peer, args.train, args.lambda_out, args.topics, args.passes[0], args.seeds[0])
 
     name, k = args.corpus, args.topics
     data = Path(args.data) / name
@@ -206,69 +234,89 @@ def main():
                     str(data / f"vocab.{name}.txt"), "--out", str(train), "--split-every", "10",
                     "--heldout-out", str(test)], check=True, capture_output=True)
     _, _, _, d, v, tokens = load_csr(train)
-    print(f"{name}: {d} training documents, {v} words, {tokens} tokens; K = {k}, {args.passes} pass(es), "
-          f"batch {BATCH}, tau0 {TAU0}, kappa {KAPPA}, alpha = eta = 1/K; machine: {os.cpu_count()} cores; "
-          f"natgrad build: {build_flags(args.natgrad)}")
+    print(f"{name}: {d} training documents, {v} words, {tokens} tokens; K = {k}, batch {BATCH}, tau0 {TAU0}, "
+          f"kappa {KAPPA}, alpha = eta = 1/K (but where learned), seeds {args.seeds}; the peers see the training "
+          f"documents in a shuffled order (a permutation drawn with the seed), natgrad in its own (its minibatches "
+          f"are drawn with the seed); machine: {os.cpu_count()} cores; natgrad build: {build_flags(args.natgrad)}")
 
     def evaluate(model):
         out = subprocess.run([args.natgrad, "evaluate", "--model", str(model), "--data", str(test)],
                              check=True, capture_output=True, text=True, env=mpi_env()).stdout
         return float(out.split("perplexity")[1].split()[0])
 
-    rows = []
-    template = None
-    for ranks in args.ranks:
-        for threads in args.threads:
-            model = work / f"natgrad_np{ranks}_t{threads}.h5"
-            binding = ["--bind-to", "none"] if threads > 1 else []
-            times, rss = [], 0.0
-            for _ in range(args.repeats):
-                _, peak = run_child(["mpirun", *binding, "-np", str(ranks), args.natgrad, "fit",
-                                     "--model.topics", str(k), "--data.train", str(train),
-                                     "--solver.batch_size", str(BATCH), "--solver.tau0", str(TAU0),
-                                     "--solver.kappa", str(KAPPA), "--solver.epochs", str(args.passes),
-                                     "--solver.threads", str(threads), "--eval.every_steps", "0",
-                                     "--output.model", str(model)])
+    for passes in args.passes:
+        rows = []  # (label, [train seconds], [whole-process seconds], peak MB, [perplexities], is_peer)
+        template = None
+        for variant in args.variants:
+            for ranks in args.ranks:
+                for threads in args.threads:
+                    binding = ["--bind-to", "none"] if threads > 1 else []
+                    train_s, whole_s, perplexities, rss = [], [], [], 0.0
+                    for seed in args.seeds:
+                        model = work / f"natgrad_{variant}_np{ranks}_t{threads}_s{seed}.h5"
+                        times, walls = [], []
+                        for _ in range(args.repeats):
+                            start = time.perf_counter()
+                            _, peak = run_child(["mpirun", *binding, "-np", str(ranks), args.natgrad, "fit",
+                                                 "--model.topics", str(k), "--data.train", str(train),
+                                                 "--solver.batch_size", str(BATCH), "--solver.tau0", str(TAU0),
+                                                 "--solver.kappa", str(KAPPA), "--solver.epochs", str(passes),
+                                                 "--solver.seed", str(seed), "--solver.threads", str(threads),
+                                                 "--eval.every_steps", "0", "--output.model", str(model),
+                                                 *VARIANTS[variant]])
+                            walls.append(time.perf_counter() - start)
+                            rss = max(rss, peak)
+                            with h5py.File(model, "r") as f:
+                                times.append(float(f["solver"].attrs["train_seconds"]))
+                        train_s.append(float(np.median(times)))
+                        whole_s.append(float(np.median(walls)))
+                        perplexities.append(evaluate(model))
+                        template = template or model
+                    label = f"natgrad {variant}, {ranks} rank{'s' if ranks > 1 else ''}"
+                    if len(args.threads) > 1 or threads > 1:
+                        label += f" x {threads} thread{'s' if threads > 1 else ''}"
+                    rows.append((label, train_s, whole_s, rss, perplexities, False))
+        for peer_name in args.peers:
+            module = "sklearn" if peer_name == "sklearn" else "gensim"
+            try:
+                __import__(module)
+            except ImportError:
+                print(f"skipping {peer_name}: python3-{module} is not installed (apt-get install python3-{module})")
+                continue
+            train_s, whole_s, perplexities, rss = [], [], [], 0.0
+            for seed in args.seeds:
+                lam_path = work / f"{peer_name}_s{seed}.npy"
+                start = time.perf_counter()
+                out, peak = run_child([sys.executable, __file__, name, "--peer", peer_name, "--train", str(train),
+                                       "--lambda-out", str(lam_path), "--topics", str(k), "--passes", str(passes),
+                                       "--seeds", str(seed)])
+                whole_s.append(time.perf_counter() - start)
                 rss = max(rss, peak)
-                with h5py.File(model, "r") as f:
-                    times.append(float(f["solver"].attrs["train_seconds"]))
-            seconds = float(np.median(times))
-            label = f"natgrad, {ranks} rank{'s' if ranks > 1 else ''}"
-            if len(args.threads) > 1 or threads > 1:
-                label += f" x {threads} thread{'s' if threads > 1 else ''}"
-            rows.append((label, seconds, rss, evaluate(model), False))
-            template = template or model
-    for peer_name, module in (("sklearn", "sklearn"), ("gensim", "gensim")):
-        try:
-            __import__(module)
-        except ImportError:
-            print(f"skipping {peer_name}: python3-{peer_name} is not installed (apt-get install python3-{peer_name})")
-            continue
-        lam_path = work / f"{peer_name}.npy"
-        out, rss = run_child([sys.executable, __file__, name, "--peer", peer_name, "--train", str(train),
-                              "--lambda-out", str(lam_path), "--topics", str(k), "--passes", str(args.passes)])
-        seconds = json.loads(out.strip().splitlines()[-1])["seconds"]
-        model = work / f"{peer_name}.h5"
-        write_lambda_as_model(np.load(lam_path), model, template)
-        label = "scikit-learn 1.2 online LDA, n_jobs=1" if peer_name == "sklearn" else "gensim LdaMulticore, workers=1"
-        rows.append((label, seconds, rss, evaluate(model), True))
+                train_s.append(json.loads(out.strip().splitlines()[-1])["seconds"])
+                model = work / f"{peer_name}_s{seed}.h5"
+                write_lambda_as_model(np.load(lam_path), np.load(str(lam_path) + ".alpha.npy"), model, template)
+                perplexities.append(evaluate(model))
+            rows.append((PEERS[peer_name], train_s, whole_s, rss, perplexities, True))
 
-    peers = [r for r in rows if r[4]]
-    fastest = min((r[1] for r in peers), default=None)
-    best = min((r[3] for r in peers), default=None)
-    print(f"\n| system | s / pass | tokens / s | peak MB (largest process) | held-out perplexity |"
-          f" speed vs fastest peer | perplexity vs best peer |")
-    print("|---|---|---|---|---|---|---|")
-    for label, seconds, rss, perplexity, _ in rows:
-        per_pass = seconds / args.passes
-        speed = f"{fastest / seconds:.1f}x" if fastest else "-"
-        quality = f"{perplexity / best:.3f}" if best else "-"
-        print(f"| {label} | {per_pass:.2f} | {tokens * args.passes / seconds:,.0f} | {rss:.0f} | {perplexity:.1f} |"
-              f" {speed} | {quality} |")
-    natgrad_rows = [r for r in rows if not r[4]]
-    if len(natgrad_rows) >= 2:
-        print(f"\nnatgrad speed-up over {natgrad_rows[0][0]}: " +
-              ", ".join(f"{r[0]} {natgrad_rows[0][1] / r[1]:.2f}x" for r in natgrad_rows[1:]))
+        peers = [r for r in rows if r[5]]
+        fastest = min((np.mean(r[1]) for r in peers), default=None)
+        fastest_whole = min((np.mean(r[2]) for r in peers), default=None)
+        best = min((np.mean(r[4]) for r in peers), default=None)
+        print(f"\n{passes} pass(es): mean over seeds {args.seeds} (perplexity: mean [min, max])")
+        print("| system | s / pass (training) | whole process s | tokens / s | peak MB | held-out perplexity |"
+              " speed vs fastest peer (training; whole) | perplexity vs best peer |")
+        print("|---|---|---|---|---|---|---|---|")
+        for label, train_s, whole_s, rss, perplexities, _ in rows:
+            seconds, whole, perplexity = np.mean(train_s), np.mean(whole_s), np.mean(perplexities)
+            speed = f"{fastest / seconds:.1f}x; {fastest_whole / whole:.1f}x" if fastest else "-"
+            quality = f"{perplexity / best:.3f}" if best else "-"
+            spread = f" [{min(perplexities):.1f}, {max(perplexities):.1f}]" if len(perplexities) > 1 else ""
+            print(f"| {label} | {seconds / passes:.2f} | {whole:.2f} | {tokens * passes / seconds:,.0f} | {rss:.0f} |"
+                  f" {perplexity:.1f}{spread} | {speed} | {quality} |")
+        natgrad_rows = [r for r in rows if not r[5]]
+        if len(args.ranks) > 1 and len(natgrad_rows) >= 2:
+            print(f"\nnatgrad speed-up over {natgrad_rows[0][0]}: " +
+                  ", ".join(f"{r[0]} {np.mean(natgrad_rows[0][1]) / np.mean(r[1]):.2f}x" for r in natgrad_rows[1:]))
     if not args.no_flops:
         flops, seconds, runs = local_step_rate(args.natgrad, train, k, work)
         cores, ghz, per_cycle, why = machine_peak()

@@ -48,11 +48,11 @@ struct DataConfig {
 /// Most OpenMP threads per rank that solver.threads and --threads accept.
 inline constexpr std::int64_t kMaxThreads = 1024;
 
-enum class Schedule { kRobbinsMonro, kConstant };
+enum class Schedule { kRobbinsMonro, kConstant, kAdaptive };
 
 struct SolverConfig {
   std::int64_t batch_size = 256;  ///< solver.batch_size ≥ 1, over all ranks; capped at D
-  Schedule schedule = Schedule::kRobbinsMonro;  ///< solver.schedule: robbins_monro | constant
+  Schedule schedule = Schedule::kRobbinsMonro;  ///< solver.schedule: robbins_monro | constant | adaptive
   double tau0 = 10.0;             ///< solver.tau0 ≥ 0
   double kappa = 0.7;             ///< solver.kappa in (0.5, 1]
   double rho = 1.0;               ///< solver.rho in (0, 1], the constant step

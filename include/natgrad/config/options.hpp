@@ -17,8 +17,12 @@ namespace natgrad::config {
 /// A parsed value: an integer, a number, a text, or a list of numbers.
 using Value = std::variant<std::int64_t, double, std::string, std::vector<double>>;
 
-/// What an option holds; a list of numbers is written separated by commas or blanks.
-enum class Type { kInteger, kNumber, kText, kNumbers };
+/// What an option holds; a list of numbers is written separated by commas or blanks; a number or
+/// the word auto (a prior that the fit learns) holds a number, or the text "auto".
+enum class Type { kInteger, kNumber, kText, kNumbers, kNumberOrAuto };
+
+/// The word of a kNumberOrAuto option that asks for a learned value.
+inline constexpr const char* kAuto = "auto";
 
 /// The values of a set of options, by key; an option that is not set is absent.
 class Values {
@@ -29,6 +33,8 @@ class Values {
   double number(const std::string& key) const { return get<double>(key); }
   const std::string& text(const std::string& key) const { return get<std::string>(key); }
   const std::vector<double>& numbers(const std::string& key) const { return get<std::vector<double>>(key); }
+  /// Whether `key` (a kNumberOrAuto option) is set to auto.
+  bool is_auto(const std::string& key) const;
   /// The value of `key`, or none.
   std::optional<Value> find(const std::string& key) const;
   void set(const std::string& key, Value value) { values_[key] = std::move(value); }
@@ -57,6 +63,8 @@ Rule integer_in(std::int64_t lo, std::int64_t hi);
 Rule int32_count();
 /// Finite numbers > 0: "a finite number > 0".
 Rule positive();
+/// Finite numbers > 0, or auto (a kNumberOrAuto option): "a finite number > 0, or auto".
+Rule positive_or_auto();
 /// Finite numbers ≥ 0: "a number >= 0".
 Rule non_negative();
 /// Numbers in (lo, hi]: "a number in (lo, hi]".

@@ -22,7 +22,15 @@
 ///                                      λ = η + a · M (models::GlobalParams), exactly as
 ///                                      the run keeps it, so that a restart continues bit for bit
 ///     /solver/lambda_offset_block_sum  float64 [block size]  Σ over blocks of M, as kept
+///   /solver attribute lambda_tail_size: the entries of M after its blocks (Model::global_tail_size;
+///                    absent in older files, whose tails were shorter than a block: n mod block size)
 ///   (a file without lambda_scale continues from a = 1, M = λ − η)
+///     /solver/lambda_base, /solver/lambda_base_block_sum  float64: λ = B + a · M with the base B
+///                    of a run whose prior η is learned (B moves towards η with the steps), as
+///                    GlobalParams keeps it (one block and the tail, or all n entries) and its Σ
+///                    over blocks; absent: B = η
+///     /solver/state  what else the solver keeps (the adaptive step size's averages, the
+///                    learned priors' counters), groups, datasets and attributes
 ///   /data            attributes train (path), num_docs, vocab_size, num_tokens, checksum,
 ///                    vocab_hash (of /vocab, if the model has one)
 ///   /history         table, one row per evaluation:
@@ -81,6 +89,10 @@ struct ModelFile {
   double lambda_scale = 1.0;                ///< a
   Eigen::VectorXd lambda_offset;            ///< M (n), the flat layout
   Eigen::VectorXd lambda_offset_block_sum;  ///< Σ over blocks of M
+  Eigen::Index lambda_tail_size = 0;        ///< entries of M after its blocks
+  Eigen::VectorXd lambda_base;              ///< B (GlobalParams::compact_base), or empty: B = η
+  Eigen::VectorXd lambda_base_block_sum;    ///< Σ over blocks of B, as kept (with lambda_base)
+  Group solver_state;  ///< /solver/state's content (absolute paths under it; the group itself not listed)
   std::int64_t step = 0;
   std::int64_t first_step = 0;      ///< the step the run started from (absent in older files: 0)
   double epoch = 0.0;

@@ -32,6 +32,9 @@ struct TriplesOptions {
   bool header = false;       ///< the first line is a header (else: when its count field is not a number)
   bool binarize = false;     ///< every count (after summing repeats) becomes 1
   std::int64_t min_count = 1;  ///< pairs whose summed count is below this are dropped
+  /// --items-from: a model or corpus whose columns (its /vocab) the corpus takes, in their order,
+  /// all of them whether the records name them or not ("": the records' items)
+  std::string items_from;
 };
 
 /// Reads records "row column count", one a line (plain or gzip-compressed, LF
@@ -42,13 +45,16 @@ struct TriplesOptions {
 /// UTF-8 strings (integers too), mapped to dense 0-based ids in order of first
 /// appearance; their names go to `doc_names` and `vocab`. Repeated pairs are
 /// summed; then pairs below min_count are dropped, counts binarized, and rows
-/// and columns left without any entry dropped.
+/// and columns left without any entry dropped. With options.items_from, the
+/// columns are that file's, all kept, and records of other items are skipped
+/// (their number in *skipped, if given; users left without a record are dropped).
 /// @throws natgrad::Error naming the file, line and column at fault: a count
 ///   that is empty, not an integer, below 1 or above 2^31 − 1 (or repeated
 ///   pairs that sum beyond it), a line with another number of fields than the
 ///   first data line, an empty id, an id that is not valid UTF-8, a column
-///   option beyond the fields, or a file without records.
-Corpus read_triples(const std::string& path, const TriplesOptions& options);
+///   option beyond the fields, or a file without records (of the items_from file's items);
+///   an items_from file without item names (/vocab).
+Corpus read_triples(const std::string& path, const TriplesOptions& options, std::int64_t* skipped = nullptr);
 
 /// Reads a Matrix Market file of counts, documents × words (gensim's
 /// MmCorpus, scipy.io.mmwrite of a document-term matrix): the header

@@ -87,6 +87,26 @@ class GlobalParams {
   /// λ_bp ← λ_bp + weight · values_b for every block b at position p of the block (0 ≤ p < block_size()).
   /// @param values num_blocks() entries @return whether the offsets changed are all finite
   bool add_at(Eigen::Index position, const Eigen::Ref<const Eigen::VectorXd>& values, double weight);
+  /// base ← base + weight · (target − base), and so λ by the same (a prior that changes: the step
+  /// λ ← (1 − ρ)λ + ρη_t + ... moves the base towards η_t). O(block_size()) when the base is the
+  /// same in every block (then `target` must be too), else O(n).
+  /// @param target n entries (the model's prior)
+  void move_base(const Eigen::VectorXd& target, double weight);
+
+  /// Σ over blocks b of base_b as kept (block_size() entries): a checkpoint of a run whose base
+  /// moved stores it, and set_base_block_sum restores it, so that the run continues bit for bit.
+  const Eigen::VectorXd& base_block_sum() const { return base_block_sum_; }
+  void set_base_block_sum(Eigen::VectorXd sums);
+  /// A vector of n entries in the form the base is kept (compact_base): its first block and its tail
+  /// when the base is the same in every block (the vector must be too), else all of it.
+  Eigen::VectorXd compact(const Eigen::VectorXd& full) const;
+  /// The base in the form kept: block_size() + tail_size() entries (one block, then the tail) when
+  /// it is the same in every block, else all n (a checkpoint stores it so).
+  Eigen::VectorXd compact_base() const;
+  /// The base of n entries from compact_base()'s form. @throws natgrad::Error if `compact` has
+  /// neither block_size + tail_size nor n entries.
+  static Eigen::VectorXd expand_base(const Eigen::VectorXd& compact, Eigen::Index n, Eigen::Index block_size,
+                                     Eigen::Index tail_size);
 
  private:
   Eigen::VectorXd base_;            ///< the blocks' entries, or one block when every block's base is the same

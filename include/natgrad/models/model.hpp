@@ -20,13 +20,23 @@
 /// hierarchical prior, dependent_prior_positions()): the step is then
 ///     λ ← λ + ρ_t (η(λ) + N/|B| · s − λ)
 /// with η(λ) at the λ of the step's start.
+///
+/// Prior parameters may be learned by empirical Bayes (a family's job key set
+/// to `auto`, learned_names()): each step, after λ's update, the solver moves
+/// each by ρ_t times the Newton step of the ELBO terms that depend on it
+/// (learned_objective), from statistics that the local step adds after the
+/// tail of s (learned_stats_size(): summed in the same allreduce) and from λ.
+/// A learned parameter of λ's prior η (learned_in_prior) moves λ's base with
+/// the step: λ ← λ + ρ_t (η_t + N/|B| · s − λ), η_t the prior at the step's start.
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "natgrad/expfam/prior_objective.hpp"
 #include "natgrad/io/group.hpp"
 #include "natgrad/io/layout.hpp"
 #include "natgrad/io/model_file.hpp"
@@ -110,7 +120,8 @@ class Model {
   virtual void set_global(const GlobalParams& lambda) = 0;
   /// Local step: adds Σ_{n ∈ ids} E_q(z_n)[t(x_n, z_n)] to `stats`, which holds
   /// the blocks `blocks` one after the other (block blocks[j] at entry
-  /// j·global_block_size()), then the tail (global_tail_size() entries); `blocks`
+  /// j·global_block_size()), then the tail (global_tail_size() entries), then
+  /// the learned priors' statistics (learned_stats_size() entries); `blocks`
   /// are distinct and include every block that touched_blocks(ids) names, and are
   /// the same on every rank. `ids` are global ids inside train_shard();
   /// per-datum randomness is keyed by (seed, id, step).
@@ -131,6 +142,25 @@ class Model {
   virtual std::vector<std::string> extra_names() const { return {}; }
   virtual std::vector<double> extra_partial() { return {}; }
   virtual std::vector<double> extra_values(const std::vector<double>& /*total*/) const { return {}; }
+  /// Names of the prior parameters this model learns (its keys set to auto; none by default), in a
+  /// fixed order j = 0, 1, ...: "alpha", "eta".
+  virtual std::vector<std::string> learned_names() const { return {}; }
+  /// Entries that add_local_stats adds after the tail of s for the learned priors (0 by default).
+  virtual Eigen::Index learned_stats_size() const { return 0; }
+  /// The values of learned prior j (a vector, or one value).
+  virtual Eigen::VectorXd learned_value(std::size_t /*j*/) const { return {}; }
+  /// The ELBO's terms that learned prior j maximises at this step, from `stats` (the
+  /// learned_stats_size() entries of s, summed over the step's `batch` data on all ranks)
+  /// and the current λ (after the step's update: set_global).
+  virtual std::unique_ptr<expfam::PriorObjective> learned_objective(std::size_t /*j*/,
+                                                                    std::span<const double> /*stats*/,
+                                                                    double /*batch*/) const {
+    return nullptr;
+  }
+  /// Sets learned prior j (values finite and > 0).
+  virtual void set_learned(std::size_t /*j*/, const Eigen::VectorXd& /*value*/) {}
+  /// Whether learned prior j is a parameter of λ's prior η (prior() changes with it).
+  virtual bool learned_in_prior(std::size_t /*j*/) const { return false; }
   /// This rank's share of the ELBO's data terms at the current λ, with the
   /// local factors of its training data optimised.
   virtual double elbo_local_partial() = 0;

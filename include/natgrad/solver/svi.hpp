@@ -16,11 +16,24 @@
 /// touches, not in the length of λ (a topic model: the words of the minibatch, not V).
 /// The same allreduce carries two flags, so that every rank takes the same
 /// decision: "a rank was asked to stop" and "rank 0's clock says a checkpoint is due".
+///
+/// Learned priors (Model::learned_names, a family's key set to auto): after the
+/// update of λ, each moves by ρ_t times the Newton step of the ELBO terms that
+/// depend on it, at this step's statistics (Model::learned_objective); a step
+/// that would leave a value ≤ 0, or lower those terms, is halved until it does
+/// not (backtracking, at most kMostHalvings times, else the prior stays), and
+/// counted ("<name>_shortened" in /history and the progress lines). A learned
+/// parameter of λ's prior moves λ's base with the steps (GlobalParams::move_base).
+///
+/// solver.schedule = adaptive: ρ_t from the averages of the noisy natural
+/// gradient (AdaptiveStep); the first step computes the statistics of its
+/// minibatch in AdaptiveStep::kParts parts, by position in the minibatch.
 
 #include <Eigen/Core>
 #include <chrono>
 #include <csignal>
 #include <functional>
+#include <optional>
 #include <ostream>
 #include <vector>
 
@@ -28,6 +41,7 @@
 #include "natgrad/config/config.hpp"
 #include "natgrad/io/model_file.hpp"
 #include "natgrad/models/model.hpp"
+#include "natgrad/solver/adaptive.hpp"
 #include "natgrad/solver/minibatch.hpp"
 
 namespace natgrad::solver {
@@ -42,6 +56,8 @@ struct SviState {
   /// The step this run started from: 0, or the step of the model it continues
   /// (natgrad fit --init-model), whose schedule it goes on with.
   std::int64_t first_step = 0;
+  /// What else the solver keeps (Svi::solver_state), or nothing (a fresh start's).
+  io::Group solver_state;
 };
 
 /// Checkpoints and stopping, as run() sees them.
@@ -56,6 +72,9 @@ struct RunControl {
 
 class Svi {
  public:
+  /// Most halvings of a learned prior's step before it is refused (the prior stays).
+  static constexpr int kMostHalvings = 60;
+
   /// @param progress where rank 0 prints progress lines (null: silent)
   Svi(models::Model& model, comm::Communicator& comm, const config::SolverConfig& solver,
       std::int64_t eval_every, std::ostream* progress);
@@ -109,6 +128,14 @@ class Svi {
   };
   const StepProfile& profile() const { return profile_; }
   const std::vector<io::HistoryRow>& history() const { return history_; }
+  /// The names of /history's further columns: the model's (Model::extra_names), then those of the
+  /// learned priors (a vector prior: <name>_mean, _min, _max; one value: <name>; then <name>_shortened).
+  std::vector<std::string> extra_names() const;
+  /// What a checkpoint keeps of the solver beside λ (under /solver/state).
+  io::Group solver_state() const;
+  /// Whether λ's base moves away from the prior the model file holds (a learned prior of λ's):
+  /// then a checkpoint keeps the base (ModelFile::lambda_base).
+  bool base_moves() const { return prior_moves_; }
 
  private:
   /// Throws AgreedError naming the step and the first non-finite entry of
@@ -123,6 +150,13 @@ class Svi {
   void set_global(const std::string& when);
   /// Sorts block ids and drops repeats.
   void sort_unique(std::vector<std::int64_t>& blocks);
+  /// The learned priors' steps, from their statistics in s (summed over `batch` data).
+  void learn_priors(std::span<const double> stats, double batch);
+  /// The step size of this step, for the statistics of its `parts` parts (one, but for the adaptive
+  /// schedule's first step) in reduced_, each `m` entries; sums the parts into the first.
+  double step_rate(std::size_t parts, Eigen::Index m, double scale);
+  /// The learned priors' columns of a /history row.
+  std::vector<double> learned_columns() const;
 
   models::Model& model_;
   comm::Communicator& comm_;
@@ -135,7 +169,15 @@ class Svi {
   Eigen::Index block_size_;                ///< entries of λ per block
   Eigen::Index tail_size_;                 ///< entries of λ after the blocks, updated at every step
   std::vector<Eigen::Index> dependent_;    ///< the model's dependent prior positions
-  Eigen::VectorXd shift_;                  ///< η(λ) − η at one of them, for every block
+  std::vector<Eigen::VectorXd> shifts_;    ///< η(λ) − η at each of them, for every block, at the step's start
+  std::vector<std::string> learned_;       ///< the model's learned priors
+  std::vector<bool> learned_vector_;       ///< per learned prior: whether it has more than one value
+  Eigen::Index learned_stats_;             ///< entries of s after the tail, for the learned priors
+  std::vector<std::int64_t> shortened_;    ///< per learned prior: its steps shortened so far
+  bool prior_moves_ = false;               ///< whether a learned prior is one of λ's prior
+  Eigen::VectorXd prior_;                  ///< η_t, λ's prior at the step's start (when prior_moves_)
+  std::optional<AdaptiveStep> adaptive_;   ///< solver.schedule = adaptive
+  bool adaptive_started_ = false;          ///< whether its averages have started (the first step done)
   models::GlobalParams lambda_;
   std::vector<std::int64_t> touched_;      ///< U: the blocks of λ the last step touched, increasing
   std::vector<double> reduced_;            ///< s of the blocks U, then the two flags (keeps its capacity)

@@ -28,7 +28,9 @@ GmmPrior gmm_prior(const config::Values& m, const GmmCoordinates& c, const Eigen
   const Eigen::Index d = covariance.rows();
   const std::string dim = "the data have D = " + std::to_string(d) + " columns";
   GmmPrior p;
-  p.weight_concentration = m.number("model.weight_concentration");
+  p.weight_concentration = m.is_auto("model.weight_concentration")
+                               ? 1.0 / static_cast<double>(m.integer("model.components"))
+                               : m.number("model.weight_concentration");
   p.mean_precision = m.number("model.mean_precision");
   if (!m.has("model.mean")) {
     p.mean = c.shift;
@@ -150,11 +152,12 @@ class Gmm final : public Family {
         config::option("model.covariance", Type::kText, std::string("full"), config::one_of({"full", "diag"}),
                        "a Normal-Wishart per component (full), or a Normal-Gamma per dimension (diag)"),
         config::derived_option(
-            "model.weight_concentration", Type::kNumber,
+            "model.weight_concentration", Type::kNumberOrAuto,
             [](const config::Values& v) -> std::optional<Value> {
               return 1.0 / static_cast<double>(v.integer("model.components"));
             },
-            "1/K", config::positive(), "α₀ of the symmetric Dirichlet prior on the mixture weights"),
+            "1/K", config::positive_or_auto(),
+            "α₀ of the symmetric Dirichlet prior on the mixture weights, or auto: learned (from 1/K on)"),
         config::option("model.mean_precision", Type::kNumber, 1.0, config::positive(),
                        "β₀: the prior on a mean is N(m₀, (β₀Λ)⁻¹)"),
         config::unset_option("model.mean", Type::kNumbers, "the data mean", {}, "m₀, D numbers"),
@@ -216,6 +219,7 @@ class Gmm final : public Family {
       GmmOptions options;
       options.components = k;
       options.diagonal = model.values.text("model.covariance") == "diag";
+      options.learn_weight_concentration = model.values.is_auto("model.weight_concentration");
       options.prior = gmm_prior(model.values, coordinates, scaled);
       options.coordinates = coordinates;
       out = std::make_unique<GmmModel>(std::move(train), std::move(heldout), std::move(options),

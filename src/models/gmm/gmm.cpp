@@ -335,6 +335,9 @@ double GmmModel::responsibilities_of(const Eigen::Ref<const Eigen::MatrixXd>& x,
 }
 
 double GmmModel::local_step(const Eigen::Ref<const Eigen::MatrixXd>& x, Eigen::VectorXd* stats) const {
+  // No point (a rank's part of a small minibatch): nothing to add, and Eigen's rank update of an
+  // empty matrix divides by zero.
+  if (x.cols() == 0) return 0.0;
   Eigen::MatrixXd r;
   const double elbo = responsibilities_of(x, r);
   if (stats == nullptr) return elbo;
@@ -493,6 +496,23 @@ io::Group GmmModel::file_contents(const Eigen::VectorXd& lambda) const {
   }
   return g;
 }
+
+std::vector<std::string> GmmModel::learned_names() const {
+  if (!options_.learn_weight_concentration) return {};
+  return {"weight_concentration"};
+}
+
+Eigen::VectorXd GmmModel::learned_value(std::size_t) const {
+  return Eigen::VectorXd::Constant(1, options_.prior.weight_concentration);
+}
+
+std::unique_ptr<expfam::PriorObjective> GmmModel::learned_objective(std::size_t, std::span<const double>,
+                                                                    double) const {
+  return std::make_unique<expfam::DirichletPrior>(
+      expfam::DirichletPrior::symmetric(elog_pi_.sum(), 1.0, static_cast<double>(components_)));
+}
+
+void GmmModel::set_learned(std::size_t, const Eigen::VectorXd& value) { options_.prior.weight_concentration = value[0]; }
 
 GmmOptions gmm_options_of(const io::ModelFile& file) {
   const io::Group& g = file.model;

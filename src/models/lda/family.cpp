@@ -3,6 +3,7 @@
 
 #include "natgrad/models/lda/family.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <optional>
 #include <numeric>
@@ -16,6 +17,19 @@ namespace natgrad::models {
 namespace {
 
 using config::Type;
+
+// Lists of numbers each > 0.
+config::Rule all_positive() {
+  config::Rule rule;
+  rule.text = "finite numbers > 0";
+  rule.check = [text = rule.text](const config::Value& v) {
+    for (const double x : std::get<std::vector<double>>(v)) {
+      if (!(x > 0) || !std::isfinite(x)) return text;
+    }
+    return std::string();
+  };
+  return rule;
+}
 
 // 1/K, the default of both priors.
 std::optional<config::Value> one_over_topics(const config::Values& v) {
@@ -50,7 +64,8 @@ class LdaPredictor final : public Predictor {
       : lambda_(file_topics(file)), vocab_(file.vocab), beta_(lda_exp_elog_beta(lambda_)),
         ws_(static_cast<std::size_t>(local.threads)) {
     options_.topics = lambda_.rows();
-    options_.alpha = file.model.numbers("/model/alpha", {static_cast<std::uint64_t>(lambda_.rows())})[0];
+    const std::vector<double>& alpha = file.model.numbers("/model/alpha", {static_cast<std::uint64_t>(lambda_.rows())});
+    options_.alpha = Eigen::Map<const Eigen::ArrayXd>(alpha.data(), lambda_.rows());
     options_.local_max_iters = local.max_iters;
     options_.local_tol = local.tol;
     options_.threads = local.threads;
@@ -180,10 +195,13 @@ class Lda final : public Family {
 
   std::vector<config::Option> options() const override {
     return {config::required_option("model.topics", Type::kInteger, config::at_least(1), "number of topics K"),
-            config::derived_option("model.alpha", Type::kNumber, one_over_topics, "1/K", config::positive(),
-                                   "symmetric Dirichlet prior on each document's topic proportions θ"),
-            config::derived_option("model.eta", Type::kNumber, one_over_topics, "1/K", config::positive(),
-                                   "symmetric Dirichlet prior on each topic β_k"),
+            config::derived_option("model.alpha", Type::kNumberOrAuto, one_over_topics, "1/K",
+                                   config::positive_or_auto(),
+                                   "Dirichlet prior on each document's topic proportions θ: symmetric, or auto: "
+                                   "learned (K values, from 1/K on; see the README)"),
+            config::derived_option("model.eta", Type::kNumberOrAuto, one_over_topics, "1/K",
+                                   config::positive_or_auto(),
+                                   "symmetric Dirichlet prior on each topic β_k, or auto: learned (from 1/K on)"),
             config::option("eval.coherence", Type::kText, std::string("none"), coherence_rule(),
                            "topic coherence of each evaluation over the training documents, its mean over topics "
                            "in /history and the progress lines (see the README)"),
@@ -217,8 +235,12 @@ class Lda final : public Family {
                         " (K × V entries of λ, V = " + std::to_string(v) + " words)");
       }
     });
-    options.alpha = model.values.number("model.alpha");
-    options.eta = model.values.number("model.eta");
+    // A learned prior starts from the default, 1/K.
+    const double start = 1.0 / static_cast<double>(options.topics);
+    options.learn_alpha = model.values.is_auto("model.alpha");
+    options.learn_eta = model.values.is_auto("model.eta");
+    options.alpha = Eigen::ArrayXd::Constant(options.topics, options.learn_alpha ? start : model.values.number("model.alpha"));
+    options.eta = options.learn_eta ? start : model.values.number("model.eta");
     options.local_max_iters = static_cast<int>(solver.local_max_iters);
     options.local_tol = solver.local_tol;
     options.threads = static_cast<int>(solver.threads);
@@ -296,7 +318,8 @@ class Lda final : public Family {
             config::option("docs", Type::kInteger, std::int64_t{1000}, config::at_least(1), "documents D"),
             config::option("doc-length", Type::kNumber, 100.0, config::positive(),
                            "mean tokens per document (Poisson)"),
-            config::option("alpha", Type::kNumber, 0.1, config::positive(), "Dirichlet concentration of theta"),
+            config::option("alpha", Type::kNumbers, std::vector<double>{0.1}, all_positive(),
+                           "Dirichlet concentration of theta: one number (symmetric) or K (one per topic)"),
             config::option("eta", Type::kNumber, 0.01, config::positive(), "Dirichlet concentration of the topics"),
             config::option("seed", Type::kInteger, std::int64_t{1}, config::at_least(0), "random seed")};
   }
@@ -307,7 +330,11 @@ class Lda final : public Family {
     o.vocab_size = v.integer("vocab");
     o.docs = v.integer("docs");
     o.doc_length = v.number("doc-length");
-    o.alpha = v.number("alpha");
+    o.alpha = v.numbers("alpha");
+    if (o.alpha.size() != 1 && static_cast<std::int64_t>(o.alpha.size()) != o.topics) {
+      throw Error("synth lda: --alpha has " + std::to_string(o.alpha.size()) + " numbers; expected 1 or K = " +
+                  std::to_string(o.topics));
+    }
     o.eta = v.number("eta");
     o.seed = static_cast<std::uint64_t>(v.integer("seed"));
     Eigen::MatrixXd topics;
@@ -316,7 +343,9 @@ class Lda final : public Family {
     out.truth.add_group("/truth");
     out.truth.add("/truth/topics", {static_cast<std::uint64_t>(o.topics), static_cast<std::uint64_t>(o.vocab_size)},
                   std::vector<double>(rows.data(), rows.data() + rows.size()));
-    out.truth.set("/truth", "alpha", o.alpha);
+    // α as K values whether given as one or K.
+    out.truth.add("/truth/alpha", {static_cast<std::uint64_t>(o.topics)},
+                  o.alpha.size() == 1 ? std::vector<double>(static_cast<std::size_t>(o.topics), o.alpha[0]) : o.alpha);
     out.truth.set("/truth", "eta", o.eta);
     out.truth.set("/truth", "seed", v.integer("seed"));
     return out;

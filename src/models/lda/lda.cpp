@@ -19,12 +19,11 @@ namespace {
 // Shape of the Gamma used for initial γ and λ (Hoffman et al.'s Gamma(100, 1/100)).
 constexpr double kInitShape = 100.0;
 
-// −KL(Dir(γ) ‖ Dir(α·1)): the θ terms of a document's ELBO.
-double theta_terms(const Eigen::ArrayXd& gamma, const Eigen::ArrayXd& elog_theta, double alpha) {
-  const auto k = static_cast<double>(gamma.size());
-  double sum = std::lgamma(alpha * k) - std::lgamma(gamma.sum()) - k * std::lgamma(alpha);
+// −KL(Dir(γ) ‖ Dir(α)): the θ terms of a document's ELBO.
+double theta_terms(const Eigen::ArrayXd& gamma, const Eigen::ArrayXd& elog_theta, const Eigen::ArrayXd& alpha) {
+  double sum = std::lgamma(alpha.sum()) - std::lgamma(gamma.sum());
   for (Eigen::Index i = 0; i < gamma.size(); ++i) {
-    sum += (alpha - gamma[i]) * elog_theta[i] + std::lgamma(gamma[i]);
+    sum += (alpha[i] - gamma[i]) * elog_theta[i] + std::lgamma(gamma[i]) - std::lgamma(alpha[i]);
   }
   return sum;
 }
@@ -102,7 +101,7 @@ void LdaBeta::finish_column(Eigen::Index w, const Eigen::ArrayXf& psi_rowsum) {
 }
 
 void lda_local_step(const LdaBeta& beta, std::span<const std::int32_t> ids, std::span<const std::int32_t> counts,
-                    double alpha, int max_iters, double tol, Eigen::ArrayXd& gamma,
+                    const Eigen::ArrayXd& alpha, int max_iters, double tol, Eigen::ArrayXd& gamma,
                     Eigen::Map<Eigen::MatrixXd>* stats, LdaWorkspace& ws) {
   const Eigen::Index k = gamma.size();
   const Eigen::Index kp = beta.scaled.rows();
@@ -126,7 +125,7 @@ void lda_local_step(const LdaBeta& beta, std::span<const std::int32_t> ids, std:
   for (int it = 0; it < max_iters; ++it) {
     double change = 0.0;
     for (Eigen::Index i = 0; i < k; ++i) {
-      const double next = alpha + static_cast<double>(ws.exp_theta[i]) * static_cast<double>(ws.t[i]);
+      const double next = alpha[i] + static_cast<double>(ws.exp_theta[i]) * static_cast<double>(ws.t[i]);
       change += std::abs(next - gamma[i]);
       gamma[i] = next;
     }
@@ -145,7 +144,7 @@ void lda_local_step(const LdaBeta& beta, std::span<const std::int32_t> ids, std:
 }
 
 double lda_elbo_terms(const LdaBeta& beta, std::span<const std::int32_t> ids, const Eigen::ArrayXd& gamma,
-                      double alpha, const LdaWorkspace& ws) {
+                      const Eigen::ArrayXd& alpha, const LdaWorkspace& ws) {
   // log Σ_k exp(E[log θ_k] + E[log β_kw]) = log phinorm_w + m_w + max_k E[log θ_k].
   double sum = 0.0;
   double tokens = 0.0;
@@ -241,6 +240,9 @@ LdaModel::LdaModel(io::Corpus train, std::optional<io::Corpus> heldout, const Ld
       heldout_(std::move(heldout)),
       ws_(static_cast<std::size_t>(options.threads)) {
   if (options.threads < 1) throw Error("LDA threads = " + std::to_string(options.threads) + ": expected >= 1");
+  if (options.alpha.size() != topics_) {
+    throw Error("LDA alpha has " + std::to_string(options.alpha.size()) + " values; expected K = " + std::to_string(topics_));
+  }
   if (!options.coherence.empty() && (options.coherence_top < 2 || options.coherence_top > vocab_size_)) {
     throw Error("eval.coherence_top = " + std::to_string(options.coherence_top) + ": expected 2 to the V = " +
                 std::to_string(vocab_size_) + " words");
@@ -266,7 +268,8 @@ io::Group LdaModel::file_contents(const Eigen::VectorXd&) const {
   io::Group g;
   g.set("/model", "topics", static_cast<std::int64_t>(topics_));
   g.set("/model", "vocab_size", static_cast<std::int64_t>(vocab_size_));
-  g.add("/model/alpha", {static_cast<std::uint64_t>(topics_)}, std::vector<double>(static_cast<std::size_t>(topics_), options_.alpha));
+  g.add("/model/alpha", {static_cast<std::uint64_t>(topics_)},
+        std::vector<double>(options_.alpha.data(), options_.alpha.data() + topics_));
   g.add_scalar("/model/eta", options_.eta);
   return g;
 }
@@ -332,6 +335,7 @@ void LdaModel::add_local_stats(std::span<const std::int64_t> ids, std::uint64_t 
   doc_theta_.resize(static_cast<std::size_t>(topics_ * n_docs));
   Eigen::Map<Eigen::MatrixXf> theta(doc_theta_.data(), topics_, n_docs);
   doc_weights_.resize(words_.size());
+  if (options_.learn_alpha) doc_elog_theta_.resize(static_cast<std::size_t>(topics_ * n_docs));
   parallel_for(n_docs, options_.threads, [&](std::int64_t i, std::size_t thread) {
     LdaWorkspace& ws = ws_[thread];
     const std::int64_t id = ids[static_cast<std::size_t>(i)];
@@ -346,7 +350,16 @@ void LdaModel::add_local_stats(std::span<const std::int64_t> ids, std::uint64_t 
     theta.col(i) = ws.exp_theta.head(topics_).matrix();
     Eigen::Map<Eigen::ArrayXf>(doc_weights_.data() + offset[static_cast<std::size_t>(i)], ws.counts.size()) =
         ws.counts / ws.phinorm;
+    if (options_.learn_alpha) {
+      Eigen::Map<Eigen::ArrayXd> elog(doc_elog_theta_.data() + i * topics_, topics_);
+      expfam::dirichlet_expected_log(gamma, elog);
+    }
   });
+  if (options_.learn_alpha) {
+    // Σ_d E[log θ_d], in the order of `ids`: after the blocks (LDA has no tail).
+    auto sum = stats.segment(static_cast<Eigen::Index>(blocks.size()) * topics_, topics_);
+    for (std::int64_t i = 0; i < n_docs; ++i) sum += Eigen::Map<const Eigen::VectorXd>(doc_elog_theta_.data() + i * topics_, topics_);
+  }
   Eigen::Map<Eigen::MatrixXd> s(stats.data(), topics_, static_cast<Eigen::Index>(blocks.size()));
   for (std::size_t i = 0; i < ids.size(); ++i) {
     const std::size_t n = offset[i + 1] - offset[i];
@@ -479,6 +492,60 @@ std::int64_t LdaModel::local_word_iterations() const {
   std::int64_t sum = 0;
   for (const LdaWorkspace& ws : ws_) sum += ws.word_iterations;
   return sum;
+}
+
+std::vector<std::string> LdaModel::learned_names() const {
+  std::vector<std::string> names;
+  if (options_.learn_alpha) names.emplace_back("alpha");
+  if (options_.learn_eta) names.emplace_back("eta");
+  return names;
+}
+
+Eigen::VectorXd LdaModel::learned_value(std::size_t j) const {
+  if (learned_names()[j] == "alpha") return options_.alpha.matrix();
+  return Eigen::VectorXd::Constant(1, options_.eta);
+}
+
+void LdaModel::set_learned(std::size_t j, const Eigen::VectorXd& value) {
+  if (learned_names()[j] == "alpha") {
+    options_.alpha = value.array();
+  } else {
+    options_.eta = value[0];
+  }
+}
+
+std::unique_ptr<expfam::PriorObjective> LdaModel::learned_objective(std::size_t j, std::span<const double> stats,
+                                                                    double batch) const {
+  if (learned_names()[j] == "alpha") {
+    // The documents of the minibatch are the samples of Dir(α).
+    return std::make_unique<expfam::DirichletPrior>(expfam::DirichletPrior::asymmetric(
+        Eigen::Map<const Eigen::VectorXd>(stats.data(), topics_), batch));
+  }
+  // The K topics are the samples of Dir(η·1_V): Σ_k Σ_w E[log β_kw] = Σ_kw ψ(λ_kw) − V Σ_k ψ(Σ_w λ_kw),
+  // a pass over all of λ, in chunks of columns so that the digamma vectorises.
+  constexpr Eigen::Index kColumns = 64;
+  Eigen::ArrayXd chunk(topics_ * kColumns);
+  double sum = 0.0;
+  for (Eigen::Index w0 = 0; w0 < vocab_size_; w0 += kColumns) {
+    const Eigen::Index n = std::min(kColumns, vocab_size_ - w0);
+    for (Eigen::Index j2 = 0; j2 < n; ++j2) chunk.segment(j2 * topics_, topics_) = lambda_->block(w0 + j2).array();
+    auto part = chunk.head(n * topics_);
+    expfam::digamma(part, part);
+    sum += part.sum();
+  }
+  const Eigen::VectorXd rowsum = lambda_->block_total();
+  for (Eigen::Index k = 0; k < topics_; ++k) sum -= static_cast<double>(vocab_size_) * expfam::digamma(rowsum[k]);
+  return std::make_unique<expfam::DirichletPrior>(
+      expfam::DirichletPrior::symmetric(sum, static_cast<double>(topics_), static_cast<double>(vocab_size_)));
+}
+
+void LdaModel::adopt(const io::ModelFile& file) {
+  const auto k = static_cast<std::uint64_t>(topics_);
+  if (options_.learn_alpha) {
+    const std::vector<double>& alpha = file.model.numbers("/model/alpha", {k});
+    options_.alpha = Eigen::Map<const Eigen::ArrayXd>(alpha.data(), topics_);
+  }
+  if (options_.learn_eta) options_.eta = file.model.numbers("/model/eta", {})[0];
 }
 
 double LdaModel::elbo_global() const {

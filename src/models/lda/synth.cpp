@@ -9,11 +9,11 @@ namespace natgrad::models {
 
 namespace {
 
-// A Dirichlet(concentration · 1) draw of length n, from normalised Gamma draws.
-std::vector<double> dirichlet_draw(expfam::CounterRng& rng, std::int64_t n, double concentration) {
+// A Dirichlet draw of length n (concentrations: one, the same for each entry, or n), from normalised Gamma draws.
+std::vector<double> dirichlet_draw(expfam::CounterRng& rng, std::int64_t n, const std::vector<double>& concentration) {
   std::vector<double> x(static_cast<std::size_t>(n));
   double total = 0.0;
-  for (auto& v : x) total += (v = rng.gamma(concentration));
+  for (std::size_t i = 0; i < x.size(); ++i) total += (x[i] = rng.gamma(concentration[concentration.size() == 1 ? 0 : i]));
   // A tiny concentration can underflow every draw to 0: fall back to one-hot.
   if (total <= 0.0) {
     x[static_cast<std::size_t>(rng.below(static_cast<std::uint64_t>(n)))] = total = 1.0;
@@ -29,7 +29,7 @@ io::Corpus lda_synthesize(const LdaSynthOptions& o, Eigen::MatrixXd& topics) {
   std::vector<expfam::AliasTable> words;
   for (std::int64_t k = 0; k < o.topics; ++k) {
     expfam::CounterRng rng(o.seed, expfam::Purpose::kSynthGlobal, static_cast<std::uint64_t>(k));
-    const std::vector<double> beta = dirichlet_draw(rng, o.vocab_size, o.eta);
+    const std::vector<double> beta = dirichlet_draw(rng, o.vocab_size, {o.eta});
     for (std::int64_t w = 0; w < o.vocab_size; ++w) topics(k, w) = beta[static_cast<std::size_t>(w)];
     words.emplace_back(beta);
   }

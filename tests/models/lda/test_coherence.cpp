@@ -110,7 +110,7 @@ TEST(Coherence, MeasuresOfAnOption) {
 }
 
 TEST(Coherence, TheModelMeasuresItsTrainingDocumentsAtEachEvaluation) {
-  LdaOptions options{2, 0.5, 0.1, 50, 1e-3};
+  LdaOptions options{2, Eigen::ArrayXd::Constant(2, 0.5), 0.1, 50, 1e-3};
   options.coherence = {Coherence::kUmass, Coherence::kNpmi};
   options.coherence_top = 3;
   LdaModel model(four_documents(), std::nullopt, options);
@@ -130,7 +130,7 @@ TEST(Coherence, TheModelMeasuresItsTrainingDocumentsAtEachEvaluation) {
 
 // A model file of `lambda` (K × V) over `vocab`, as the fit writes one.
 io::ModelFile model_file(const Eigen::MatrixXd& lambda, const std::vector<std::string>& vocab) {
-  LdaOptions options{lambda.rows(), 0.5, 0.1};
+  LdaOptions options{lambda.rows(), Eigen::ArrayXd::Constant(lambda.rows(), 0.5), 0.1};
   io::Corpus corpus;
   corpus.vocab_size = static_cast<std::int32_t>(lambda.cols());
   corpus.add_document({0}, {1}, 0);

@@ -47,8 +47,8 @@ TEST(LdaLocalStep, OneIterationMatchesHandComputation) {
   Eigen::Map<Eigen::MatrixXd> stats(flat.data(), 2, 2);
   LdaWorkspace ws;
   const LdaBeta beta = beta_of(exp_elog_beta);
-  lda_local_step(beta, ids, counts, 0.5, 1, 1e-12, gamma, &stats, ws);
-  const double elbo = lda_elbo_terms(beta, ids, gamma, 0.5, ws);
+  lda_local_step(beta, ids, counts, Eigen::ArrayXd::Constant(gamma.size(), 0.5), 1, 1e-12, gamma, &stats, ws);
+  const double elbo = lda_elbo_terms(beta, ids, gamma, Eigen::ArrayXd::Constant(gamma.size(), 0.5), ws);
 
   // γ = (1, 1): E[log θ_k] = ψ(1) − ψ(2) = −1 for both topics, so φ_w ∝ β_kw:
   // φ_0 = (0.5, 0.1)/0.6, φ_1 = (0.2, 0.4)/0.6 and
@@ -83,7 +83,7 @@ TEST(LdaLocalStep, ConvergesToTheFixedPointAndConservesTokens) {
   Eigen::VectorXd flat = Eigen::VectorXd::Zero(4 * 30);
   Eigen::Map<Eigen::MatrixXd> stats(flat.data(), 4, 30);
   LdaWorkspace ws;
-  lda_local_step(beta_of(exp_elog_beta), corpus.indices, corpus.counts, 0.1, 1000, 1e-12, gamma, &stats, ws);
+  lda_local_step(beta_of(exp_elog_beta), corpus.indices, corpus.counts, Eigen::ArrayXd::Constant(gamma.size(), 0.1), 1000, 1e-12, gamma, &stats, ws);
   // Each token's φ sums to 1 over topics: the statistics of word w add up to its count.
   for (std::size_t j = 0; j < corpus.indices.size(); ++j) {
     EXPECT_NEAR(stats.col(corpus.indices[j]).sum(), corpus.counts[j], corpus.counts[j] * kFloatTol);
@@ -111,7 +111,7 @@ TEST(LdaLocalStep, MatchesThePlainIterationForSizesOffTheVectorBlocks) {
       Eigen::VectorXd flat = Eigen::VectorXd::Zero(k * 40);
       Eigen::Map<Eigen::MatrixXd> stats(flat.data(), k, 40);
       LdaWorkspace ws;
-      lda_local_step(beta_of(exp_elog_beta), ids, counts, 0.1, iters, 1e-300, gamma, &stats, ws);
+      lda_local_step(beta_of(exp_elog_beta), ids, counts, Eigen::ArrayXd::Constant(gamma.size(), 0.1), iters, 1e-300, gamma, &stats, ws);
 
       const Eigen::MatrixXd b = exp_elog_beta.leftCols(n);
       Eigen::ArrayXd c(n);
@@ -165,10 +165,10 @@ TEST(LdaBeta, ScaledColumnsKeepAWordThatIsRareInEveryTopic) {
   Eigen::VectorXd flat = Eigen::VectorXd::Zero(6);
   Eigen::Map<Eigen::MatrixXd> stats(flat.data(), 3, 2);
   LdaWorkspace ws;
-  lda_local_step(beta, ids, counts, 0.1, 50, 1e-9, gamma, &stats, ws);
+  lda_local_step(beta, ids, counts, Eigen::ArrayXd::Constant(gamma.size(), 0.1), 50, 1e-9, gamma, &stats, ws);
   EXPECT_NEAR(stats.col(1).sum(), 3.0, 3 * kFloatTol);
   EXPECT_NEAR(gamma.sum(), 3 * 0.1 + 3.0, 1e-4);
-  EXPECT_TRUE(std::isfinite(lda_elbo_terms(beta, ids, gamma, 0.1, ws)));
+  EXPECT_TRUE(std::isfinite(lda_elbo_terms(beta, ids, gamma, Eigen::ArrayXd::Constant(gamma.size(), 0.1), ws)));
 }
 
 template <int W>
@@ -222,7 +222,7 @@ TEST(LdaModel, StatisticsAddUpToTheTokensOfTheBatch) {
   const std::int64_t tokens = corpus.num_tokens();
   LdaOptions options;
   options.topics = 3;
-  options.alpha = 0.2;
+  options.alpha = Eigen::ArrayXd::Constant(options.topics, 0.2);
   options.eta = 0.1;
   LdaModel model(std::move(corpus), std::nullopt, options);
   const GlobalParams lambda(model.prior(), model.initial_global(5), model.global_block_size());
@@ -241,7 +241,7 @@ TEST(LdaModel, PerplexityOfUniformTopicsIsTheVocabularySize) {
   io::Corpus train = testing::synthetic_corpus(2, 25, 4, 40, 5);
   LdaOptions options;
   options.topics = 2;
-  options.alpha = 0.5;
+  options.alpha = Eigen::ArrayXd::Constant(options.topics, 0.5);
   options.eta = 0.5;
   LdaModel model(std::move(train), std::move(heldout), options);
   const GlobalParams lambda(model.prior(), Eigen::VectorXd::Constant(model.global_size(), 3.0),
@@ -264,7 +264,7 @@ TEST(LdaModel, ThreadsChangeNothing) {
   const auto run = [](int threads) {
     LdaOptions options;
     options.topics = 7;
-    options.alpha = 0.1;
+    options.alpha = Eigen::ArrayXd::Constant(options.topics, 0.1);
     options.eta = 0.05;
     options.threads = threads;
     LdaModel model(testing::synthetic_corpus(7, 300, 90, 80, 31), testing::synthetic_corpus(7, 300, 30, 80, 32),

@@ -63,6 +63,7 @@ struct GmmOptions {
   bool diagonal = false;        ///< diag covariances (Normal-Gamma) instead of full (Normal-Wishart)
   GmmPrior prior;               ///< in `coordinates`
   GmmCoordinates coordinates;
+  bool learn_weight_concentration = false;  ///< model.weight_concentration = auto: α₀ learned, from prior's on
 };
 
 /// λ's layout for K components of dimension D, component k owning entries
@@ -157,6 +158,14 @@ class GmmModel final : public Model {
   std::string heldout_name() const override { return "heldout_loglik"; }
   double elbo_local_partial() override;
   double elbo_global() const override;
+  /// model.weight_concentration = auto: "weight_concentration", α₀ of λ's prior, from
+  /// Σ_k E[log π_k] of q(π) (one sample of Dir(α₀ 1_K)).
+  std::vector<std::string> learned_names() const override;
+  Eigen::VectorXd learned_value(std::size_t j) const override;
+  std::unique_ptr<expfam::PriorObjective> learned_objective(std::size_t j, std::span<const double> stats,
+                                                            double batch) const override;
+  void set_learned(std::size_t j, const Eigen::VectorXd& value) override;
+  bool learned_in_prior(std::size_t /*j*/) const override { return true; }
 
   Eigen::Index components() const { return components_; }
   Eigen::Index dim() const { return dim_; }

@@ -20,13 +20,15 @@ namespace natgrad::models {
 
 struct LdaOptions {
   std::int64_t topics = 0;        ///< K ≥ 1
-  double alpha = 0.0;             ///< symmetric Dirichlet prior on θ, > 0
+  Eigen::ArrayXd alpha;           ///< Dirichlet prior on θ, K values > 0 (all equal: symmetric)
   double eta = 0.0;               ///< symmetric Dirichlet prior on β, > 0
   int local_max_iters = 100;      ///< most iterations of the per-document step
   double local_tol = 1e-3;        ///< stop when mean |Δγ| < local_tol
   int threads = 1;                ///< OpenMP threads of the local steps (solver.threads ≥ 1)
   std::vector<Coherence> coherence = {};  ///< eval.coherence: measured at each evaluation over the training documents
   std::int64_t coherence_top = 10;    ///< eval.coherence_top: top words of each topic they look at (2 ≤ it ≤ V)
+  bool learn_alpha = false;       ///< model.alpha = auto: α learned (asymmetric), from `alpha` on
+  bool learn_eta = false;         ///< model.eta = auto: η learned, from `eta` on
 };
 
 /// Floating-point operations of lda_local_step per distinct word of a
@@ -93,17 +95,18 @@ using LdaWorkspaces = std::vector<LdaWorkspace>;
 /// repeated from the given γ until mean |Δγ| < tol or max_iters iterations.
 /// Leaves in ws the e and phinorm of the final γ (for lda_add_stats and lda_elbo_terms).
 /// @param ids, counts   the document's distinct word ids and their counts (n each)
+/// @param alpha         α, K values
 /// @param gamma         in: initial γ (K); out: the final γ
 /// @param stats         if not null, K × V: adds c_w φ_wk (from the final γ) at column w
 ///                      (lda_add_stats of ws.exp_theta and c_w / ws.phinorm)
 void lda_local_step(const LdaBeta& beta, std::span<const std::int32_t> ids, std::span<const std::int32_t> counts,
-                    double alpha, int max_iters, double tol, Eigen::ArrayXd& gamma,
+                    const Eigen::ArrayXd& alpha, int max_iters, double tol, Eigen::ArrayXd& gamma,
                     Eigen::Map<Eigen::MatrixXd>* stats, LdaWorkspace& ws);
 
 /// The document's ELBO terms after lda_local_step left γ and ws, with φ optimal:
 ///     Σ_w c_w log Σ_k exp(E[log θ_k] + E[log β_kw]) − KL(Dir(γ) ‖ Dir(α)).
 double lda_elbo_terms(const LdaBeta& beta, std::span<const std::int32_t> ids, const Eigen::ArrayXd& gamma,
-                      double alpha, const LdaWorkspace& ws);
+                      const Eigen::ArrayXd& alpha, const LdaWorkspace& ws);
 
 /// Adds the statistics of a document after lda_local_step: c_w φ_wk =
 /// e_k scaled_kw c_w / phinorm_w at column columns_j of `stats` for its j-th word w = ids_j.
@@ -188,6 +191,17 @@ class LdaModel final : public Model {
   std::vector<double> extra_values(const std::vector<double>& total) const override;
   double elbo_local_partial() override;
   double elbo_global() const override;
+  /// model.alpha = auto: "alpha", statistics Σ_d E[log θ_dk] (K) of the minibatch's documents;
+  /// model.eta = auto: "eta", from Σ_kw E[log β_kw] of λ (a pass over all of λ).
+  std::vector<std::string> learned_names() const override;
+  Eigen::Index learned_stats_size() const override { return options_.learn_alpha ? topics_ : 0; }
+  Eigen::VectorXd learned_value(std::size_t j) const override;
+  std::unique_ptr<expfam::PriorObjective> learned_objective(std::size_t j, std::span<const double> stats,
+                                                            double batch) const override;
+  void set_learned(std::size_t j, const Eigen::VectorXd& value) override;
+  bool learned_in_prior(std::size_t j) const override { return learned_names()[j] == "eta"; }
+  /// The learned α and η of a checkpoint (or of the model a fit continues).
+  void adopt(const io::ModelFile& file) override;
 
   /// Whether the model has held-out documents, and the tokens document completion
   /// holds out of this rank's (lda_completion_split).
@@ -225,6 +239,7 @@ class LdaModel final : public Model {
   std::vector<std::int32_t> slot_;     ///< V: column of word w in the last add_local_stats' `stats`
   std::vector<float> doc_theta_;       ///< scratch of add_local_stats: K × documents, e of lda_local_step
   std::vector<float> doc_weights_;     ///< scratch of add_local_stats: c_w / phinorm_w of their words
+  std::vector<double> doc_elog_theta_;  ///< scratch of add_local_stats (model.alpha = auto): K × documents, E[log θ_d]
 };
 
 /// λ (or s) as the K × V matrix it is.
