@@ -70,12 +70,7 @@ void check_fits(const io::ModelFile& saved, const std::string& path, const confi
 models::GlobalParams saved_lambda(const io::ModelFile& saved, const models::Model& model, const std::string& path) {
   const Eigen::VectorXd lambda = saved.lambda(model.layout());
   if (saved.lambda_offset.size() == 0) return {model.prior(), lambda, model.global_block_size(), model.global_tail_size()};
-  const auto base = [&] {
-    return saved.lambda_base.size() == 0 ? model.prior()
-                                         : models::GlobalParams::expand_base(saved.lambda_base, model.global_size(),
-                                                                             model.global_block_size(),
-                                                                             model.global_tail_size());
-  };
+  // The base as kept (a file of schema 2 has none: it was η).
   if (saved.lambda_offset.size() != model.global_size() ||
       saved.lambda_offset_block_sum.size() != model.global_block_size() ||
       saved.lambda_tail_size != model.global_tail_size()) {
@@ -86,8 +81,8 @@ models::GlobalParams saved_lambda(const io::ModelFile& saved, const models::Mode
                 " in blocks of " + std::to_string(model.global_block_size()) + " and a tail of " +
                 std::to_string(model.global_tail_size()));
   }
-  models::GlobalParams out(base(), saved.lambda_offset, saved.lambda_scale, saved.lambda_offset_block_sum,
-                           model.global_tail_size());
+  models::GlobalParams out(saved.lambda_base.size() == 0 ? model.prior() : saved.base(), saved.lambda_offset,
+                           saved.lambda_scale, saved.lambda_offset_block_sum, model.global_tail_size());
   if (saved.lambda_base.size() > 0) out.set_base_block_sum(saved.lambda_base_block_sum);
   return out;
 }
@@ -285,24 +280,28 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
   }
   warn_about_binding(config, comm, out);
 
-  // The model file and every checkpoint hold the same: the state of the run.
-  const auto snapshot = [&] {
+  // The model file and the checkpoints hold the run's λ once: the model file as the family's tensors (for
+  // readers), a checkpoint as the solver keeps it, B + a · M, with what else the solver keeps (to continue
+  // bit for bit).
+  const auto snapshot = [&](bool checkpoint) {
     const models::GlobalParams& lambda = svi.lambda();
     const Eigen::VectorXd dense = lambda.dense();
     io::ModelFile contents;
     contents.type = model.type();
     contents.model = model.file_contents(dense);
-    contents.set_lambda(model.layout(), dense);
-    contents.vocab = data.column_names();
-    contents.lambda_scale = lambda.scale();
-    contents.lambda_offset = lambda.offset();
-    contents.lambda_offset_block_sum = lambda.block_sum();
-    contents.lambda_tail_size = lambda.tail_size();
-    if (svi.base_moves()) {
+    if (checkpoint) {
+      contents.layout = model.layout();
+      contents.lambda_scale = lambda.scale();
+      contents.lambda_offset = lambda.offset();
+      contents.lambda_offset_block_sum = lambda.block_sum();
+      contents.lambda_tail_size = lambda.tail_size();
       contents.lambda_base = lambda.compact_base();
       contents.lambda_base_block_sum = lambda.base_block_sum();
+      contents.solver_state = svi.solver_state();
+    } else {
+      contents.set_lambda(model.layout(), dense);
     }
-    contents.solver_state = svi.solver_state();
+    contents.vocab = data.column_names();
     contents.config = config::resolved(config, models::catalog());
     contents.step = svi.steps_done();
     contents.first_step = svi.first_step();
@@ -326,7 +325,7 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
       comm::agree(comm, [&] {
         if (!root) return;
         const Doing writing("writing checkpoint " + checkpoints.path(svi.steps_done()));
-        checkpoints.write(snapshot(), config.checkpoint.keep, ours);
+        checkpoints.write(snapshot(true), config.checkpoint.keep, ours);
       });
     };
   }
@@ -345,7 +344,7 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
   comm::agree(comm, [&] {
     if (!root) return;
     const Doing writing("writing the model " + config.output.model);
-    io::write_model_file(config.output.model, snapshot());
+    io::write_model_file(config.output.model, snapshot(false));
   });
   if (!config.output.theta.empty()) {
     // As natgrad infer, from the file just written (every rank reads it), on the training data (V may be

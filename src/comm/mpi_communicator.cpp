@@ -85,15 +85,27 @@ class MpiCommunicator final : public Communicator {
 
 }  // namespace
 
-MpiEnvironment::MpiEnvironment(int& argc, char**& argv) {
+bool launched_by_mpi() {
+  for (const char* name : {"OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE", "PMI_FD", "MV2_COMM_WORLD_RANK"}) {
+    if (std::getenv(name) != nullptr) return true;
+  }
+  const char* tasks = std::getenv("SLURM_STEP_NUM_TASKS");
+  return tasks != nullptr && std::atoi(tasks) > 1;
+}
+
+MpiEnvironment::MpiEnvironment(int& argc, char**& argv) : mpi_(launched_by_mpi()) {
+  if (!mpi_) return;
   // OpenMP threads (solver.threads) do the local steps; only the main thread calls MPI.
   int provided = 0;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
 }
 
-MpiEnvironment::~MpiEnvironment() { MPI_Finalize(); }
+MpiEnvironment::~MpiEnvironment() {
+  if (mpi_) MPI_Finalize();
+}
 
 std::unique_ptr<Communicator> MpiEnvironment::world() const {
+  if (!mpi_) return std::make_unique<SerialCommunicator>();
   return std::make_unique<MpiCommunicator>(MPI_COMM_WORLD);
 }
 

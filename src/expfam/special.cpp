@@ -26,8 +26,6 @@ namespace {
 constexpr Eigen::Index kBlock = 16;
 using Block = Eigen::Array<double, kBlock, 1>;
 
-using BlockF = Eigen::Array<float, kBlock, 1>;
-
 // Eigen's packet log needs SSE4.1 (rounding, blends) to beat libm for
 // doubles; on plain SSE2 it is about twice as slow as std::log, so take that there.
 Block log_block(const Block& y) {
@@ -39,8 +37,6 @@ Block log_block(const Block& y) {
   return out;
 #endif
 }
-
-BlockF log_block(const BlockF& y) { return y.log(); }
 
 // |B_2n| / (2n), n = 1, ..., 9: the asymptotic series ψ(y) ≈ log y − 1/(2y) − Σ_n B_2n / (2n y^2n),
 // whose terms alternate in sign.
@@ -118,12 +114,6 @@ void exp_digamma(const Eigen::Ref<const Eigen::ArrayXd>& x, Eigen::Ref<Eigen::Ar
     const DigammaParts<Block> d = digamma_parts<Block, 8, 9>(b, std::numeric_limits<double>::min(), 1e30);
     return Block(d.y * (-(0.5 * d.inv + d.series + d.sum)).exp());
   });
-}
-
-void digamma(const Eigen::Ref<const Eigen::ArrayXf>& x, Eigen::Ref<Eigen::ArrayXf> out) {
-  // Above 1e7, 4/x and the series are below half an ulp of ψ(x) ≈ log x and
-  // y·Q(x) ≈ x^5 stays finite; below 1e-30, Q(x) ≈ 6x would leave the normal range.
-  blockwise<float>(x, out, [](const BlockF& b) { return digamma_block<BlockF, 4, 4>(b, 1e-30F, 1e7F); });
 }
 
 double trigamma(double x) {

@@ -1,5 +1,6 @@
 #include "natgrad/io/model_file.hpp"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cmath>
 #include <cstdio>
@@ -117,8 +118,9 @@ Eigen::VectorXd read_finite_vector(const h5::File& file, const std::string& name
   return out;
 }
 
-// The /layout of a schema 2 file, checked against the datasets it names.
-Layout read_layout(const h5::File& file, const Group& model) {
+// The /layout of a file of schema 2 or later, checked against the datasets it names (a checkpoint of schema
+// 3 has none: it holds λ in the solver's form, `solver_form`).
+Layout read_layout(const h5::File& file, const Group& model, bool solver_form) {
   const std::string& path = file.path();
   const auto bad = [&](const std::string& what) { throw Error(path + ": '/layout' " + what); };
   Layout layout;
@@ -145,11 +147,13 @@ Layout read_layout(const h5::File& file, const Group& model) {
     at += static_cast<std::size_t>(rank);
     if (names[t].empty() || names[t].find('/') != std::string::npos) bad("names a tensor '" + names[t] + "'");
     const Dataset* d = model.find(tensor_path(tensor));
-    if (d == nullptr) bad("names tensor '" + names[t] + "', but dataset '" + tensor_path(tensor) + "' is missing");
+    if (d == nullptr && !solver_form) {
+      bad("names tensor '" + names[t] + "', but dataset '" + tensor_path(tensor) + "' is missing");
+    }
     for (const std::int64_t n : tensor.shape) {
       if (n < 0) bad("gives tensor '" + names[t] + "' a negative size");
     }
-    if (d->shape != tensor.dims()) {
+    if (d != nullptr && d->shape != tensor.dims()) {
       bad("gives tensor '" + names[t] + "' the shape " + shape_text(tensor.dims()) + ", but '" + tensor_path(tensor) +
           "' is of shape " + shape_text(d->shape));
     }
@@ -268,16 +272,37 @@ std::string ModelFile::config_value(const std::string& key) const {
 }
 
 Eigen::VectorXd ModelFile::lambda(const Layout& expected) const {
-  // A schema 2 file records the layout it was written with: it must be the family's.
+  // A file of schema 2 or later records the layout it was written with: it must be the family's.
   if (!layout.tensors.empty() && !(layout == expected)) {
     std::string names;
     for (const Tensor& t : expected.tensors) names += (names.empty() ? "" : ", ") + t.name + shape_text(t.dims());
     throw Error(model.file() + ": the layout of λ in '/layout' is not the one of " + type + " (" + names +
                 ", " + std::to_string(expected.size) + " entries)");
   }
+  const bool tensors = std::all_of(expected.tensors.begin(), expected.tensors.end(),
+                                   [&](const Tensor& t) { return model.find(tensor_path(t)) != nullptr; });
+  if (!tensors && lambda_base.size() > 0) {
+    // A checkpoint: λ = B + a · M as the run kept it (the same sum as models::GlobalParams::dense).
+    if (lambda_offset.size() != expected.size) {
+      throw Error(model.file() + ": '/solver/lambda_offset' has " + std::to_string(lambda_offset.size()) +
+                  " values; the layout of λ has " + std::to_string(expected.size));
+    }
+    return lambda_scale * lambda_offset + base();
+  }
   Eigen::VectorXd flat(expected.size);
   for (const Tensor& t : expected.tensors) scatter(t, model.numbers(tensor_path(t), t.dims()), flat);
   return flat;
+}
+
+Eigen::VectorXd ModelFile::base() const {
+  const Eigen::Index n = lambda_offset.size();
+  const Eigen::Index block = lambda_offset_block_sum.size();
+  if (lambda_base.size() == n) return lambda_base;
+  // One block and the tail: the same block in every block (the reader checked the sizes).
+  Eigen::VectorXd out(n);
+  for (Eigen::Index b = 0; b < (n - lambda_tail_size) / block; ++b) out.segment(b * block, block) = lambda_base.head(block);
+  out.tail(lambda_tail_size) = lambda_base.tail(lambda_tail_size);
+  return out;
 }
 
 void ModelFile::set_lambda(const Layout& l, const Eigen::VectorXd& flat) {
@@ -336,7 +361,7 @@ ModelFile read_model_file(const std::string& path) {
       }
     }
   }
-  if (c.schema_version >= 2) c.layout = read_layout(file, c.model);
+  if (c.schema_version >= 2) c.layout = read_layout(file, c.model, file.exists("/solver/lambda_offset"));
   if (file.exists("/vocab")) {
     c.vocab = file.read_strings("/vocab");
     c.vocab_hash = vocabulary_hash(c.vocab);

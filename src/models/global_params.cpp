@@ -97,20 +97,6 @@ Eigen::VectorXd GlobalParams::compact_base() const {
   return out;
 }
 
-Eigen::VectorXd GlobalParams::expand_base(const Eigen::VectorXd& compact, Eigen::Index n, Eigen::Index block_size,
-                                          Eigen::Index tail_size) {
-  if (compact.size() == n) return compact;
-  if (block_size < 1 || compact.size() != block_size + tail_size || (n - tail_size) % block_size != 0) {
-    throw Error("a base of λ of " + std::to_string(compact.size()) + " entries for " + std::to_string(n) +
-                " entries in blocks of " + std::to_string(block_size) + " and a tail of " + std::to_string(tail_size) +
-                ": expected " + std::to_string(block_size + tail_size) + " or " + std::to_string(n));
-  }
-  Eigen::VectorXd out(n);
-  for (Eigen::Index b = 0; b < (n - tail_size) / block_size; ++b) out.segment(b * block_size, block_size) = compact.head(block_size);
-  out.tail(tail_size) = compact.tail(tail_size);
-  return out;
-}
-
 bool GlobalParams::add(std::span<const std::int64_t> blocks, const Eigen::Ref<const Eigen::VectorXd>& values,
                        double weight) {
   const Eigen::Index n = block_size();

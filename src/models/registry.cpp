@@ -40,26 +40,10 @@ LoadedModel load_model_file(const std::string& path) {
   const Family& family = *loaded.family;
   family.check_file(loaded.file);
   const io::ModelFile& f = loaded.file;
-  if (f.lambda_offset.size() == 0) return loaded;  // λ alone: nothing to cross-check
-  const Eigen::VectorXd lambda = f.lambda(family.file_layout(f));
-  const Eigen::Index b = f.lambda_offset_block_sum.size();
-  if (f.lambda_offset.size() != lambda.size()) {
-    throw Error(path + ": '/solver/lambda_offset' has " + std::to_string(f.lambda_offset.size()) +
-                " values; λ's tensors " + std::to_string(lambda.size()));
-  }
-  // λ's tensors were written as B + a · M (B = η unless the run learns it): equal but for the rounding of
-  // another build's arithmetic.
-  const Eigen::VectorXd base =
-      f.lambda_base.size() == 0
-          ? family.file_prior(f)
-          : GlobalParams::expand_base(f.lambda_base, f.lambda_offset.size(), f.lambda_offset_block_sum.size(),
-                                      f.lambda_tail_size);
-  const Eigen::VectorXd kept = base + f.lambda_scale * f.lambda_offset;
-  if (!((kept - lambda).cwiseAbs().array() <= 1e-12 * lambda.cwiseAbs().array() + 1e-300).all()) {
-    throw Error(path + ": λ's tensors in '/model' disagree with η + a · M of '/solver' (a damaged file?)");
-  }
+  if (f.lambda_offset.size() == 0) return loaded;  // λ's tensors alone (a model file)
   // The block sums are kept as M changes: they differ from a fresh sum by rounding only. The blocks
   // are followed by the model's tail, if it has one (Model::global_tail_size).
+  const Eigen::Index b = f.lambda_offset_block_sum.size();
   const Eigen::Map<const Eigen::MatrixXd> blocks(f.lambda_offset.data(), b, (f.lambda_offset.size() - f.lambda_tail_size) / b);
   const Eigen::VectorXd sums = blocks.rowwise().sum();
   const Eigen::VectorXd scale = blocks.cwiseAbs().rowwise().sum();

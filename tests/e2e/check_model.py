@@ -27,7 +27,9 @@ with h5py.File(heldout_path, "r") as test:
 
 with h5py.File(model_path, "r") as f:
     check(f.attrs["format"] == "natgrad.model", "root attribute format")
-    check(int(f.attrs["schema_version"]) == 2, "root attribute schema_version")
+    check(int(f.attrs["schema_version"]) == 3, "root attribute schema_version")
+    # A model file holds lambda once, as the family's tensors; the solver's form is a checkpoint's.
+    check("lambda_offset" not in f["solver"] and "lambda_base" not in f["solver"], "no solver's form of lambda")
     k = int(f["model"].attrs["topics"])
     check(f["model"].attrs["type"] == "lda", "model type")
     lam = f["model/lambda"][:]

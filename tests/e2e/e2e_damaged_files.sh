@@ -2,8 +2,9 @@
 # zeros, a lost write: an older page where a newer one should be) is refused
 # by a restart, `evaluate`, `infer` and the Python tools, naming the file and
 # the dataset; `--restart auto` skips a damaged newest checkpoint with a
-# warning and continues from the newest good one, bit for bit; the two copies
-# of λ in a checkpoint are cross-checked.
+# warning and continues from the newest good one, bit for bit; M and its block
+# sums in a checkpoint are cross-checked. (A model file holds λ as the family's
+# tensors, a checkpoint as M of λ = B + a·M: each is damaged where λ is.)
 source "$(dirname "$0")/common.sh"
 KOS="$NATGRAD_REPO/jobs/data/kos"
 cd "$WORK"
@@ -23,8 +24,8 @@ def where(path, name, chunk=0):
     with h5py.File(path, "r") as f:
         d = f[name]
         return d.id.get_chunk_info(chunk).byte_offset if d.chunks else d.id.get_offset()
-def damage(name, dataset, change):
-    shutil.copy("ck/ckpt-000000006.h5", name)
+def damage(name, dataset, change, source="ck/ckpt-000000006.h5"):
+    shutil.copy(source, name)
     at = where(name, dataset)
     with open(name, "r+b") as f:
         change(f, at)
@@ -36,9 +37,9 @@ def lost(f, at):            # a lost write: the bytes of the same place in the o
     with open("ck/ckpt-000000003.h5", "rb") as old:
         old.seek(at); page = old.read(4096)
     f.seek(at); f.write(page)
-damage("flip_lambda.h5", "model/lambda", flip)
+damage("flip_lambda.h5", "model/lambda", flip, "m6.h5")  # the model file's λ
 damage("zeros_offset.h5", "solver/lambda_offset", zeros)
-damage("lost_lambda.h5", "model/lambda", lost)
+damage("lost_offset.h5", "solver/lambda_offset", lost)
 damage("flip_alpha.h5", "model/alpha", flip)
 # A string of the vocabulary changed in place (its bytes live in the file's heap).
 shutil.copy("ck/ckpt-000000006.h5", "vocab_word.h5")
@@ -48,12 +49,12 @@ at = data.find(word + b"\0")
 assert at > 0
 with open("vocab_word.h5", "r+b") as f:
     f.seek(at); f.write(b"zarp")
-# λ's tensor rewritten consistently (valid checksums) but no longer η + a·M.
+# M rewritten consistently (valid checksums) but no longer summed by its block sums.
 shutil.copy("ck/ckpt-000000006.h5", "inconsistent.h5")
 with h5py.File("inconsistent.h5", "r+") as f:
-    lam = f["model/lambda"][:]
-    lam[0, 0] *= 1.5
-    f["model/lambda"][...] = lam
+    m = f["solver/lambda_offset"][:]
+    m[0] += 1.5 * abs(m).max()
+    f["solver/lambda_offset"][...] = m
 PY
 
 failures=0
@@ -70,12 +71,13 @@ refused() {  # NAME EXPECTED COMMAND...: the command fails with one message hold
   fi
 }
 TOOLS="$NATGRAD_REPO/tools/natgrad_tools.py"
-for f in flip_lambda lost_lambda; do
-  refused "$f, evaluate" "$f.h5: cannot read dataset '/model/lambda': it fails its checksum" \
+for f in flip_lambda:model/lambda lost_offset:solver/lambda_offset; do
+  d=${f#*:} f=${f%%:*}
+  refused "$f, evaluate" "$f.h5: cannot read dataset '/$d': it fails its checksum" \
     timeout 60 "$MPIEXEC" -np 2 "$NATGRAD" evaluate --model $f.h5 --data kos_test.h5
-  refused "$f, infer" "$f.h5: cannot read dataset '/model/lambda': it fails its checksum" \
+  refused "$f, infer" "$f.h5: cannot read dataset '/$d': it fails its checksum" \
     timeout 60 "$MPIEXEC" -np 2 "$NATGRAD" infer --model $f.h5 --data kos_test.h5 --out theta_$f.h5
-  refused "$f, restart" "$f.h5: cannot read dataset '/model/lambda': it fails its checksum" \
+  refused "$f, restart" "$f.h5: cannot read dataset '/$d': it fails its checksum" \
     fit --solver.max_steps 8 --restart $f.h5 --output.model r.h5
   refused "$f, tools" "Fletcher32" "$NATGRAD_PYTHON" "$TOOLS" topics $f.h5
 done
@@ -87,15 +89,16 @@ refused "a word of the vocabulary, evaluate" "vocab_word.h5: dataset '/vocab' fa
   timeout 60 "$MPIEXEC" -np 2 "$NATGRAD" evaluate --model vocab_word.h5 --data kos_test.h5
 refused "a word of the vocabulary, tools" "vocab_word.h5: /vocab fails its checksum" \
   "$NATGRAD_PYTHON" "$TOOLS" topics vocab_word.h5
-refused "λ against η + a·M, restart" "inconsistent.h5: λ's tensors in '/model' disagree with η + a · M" \
+refused "M against its block sums, restart" \
+  "inconsistent.h5: '/solver/lambda_offset_block_sum' disagrees with '/solver/lambda_offset' (a damaged file?)" \
   fit --solver.max_steps 8 --restart inconsistent.h5 --output.model r.h5
 [ ! -e theta_flip_lambda.h5 ] || { echo "FAIL: infer wrote a theta file from a damaged model"; failures=$((failures + 1)); }
 
 # --restart auto over a damaged newest checkpoint: a warning, then the newest good one, bit for bit.
-cp lost_lambda.h5 ck/ckpt-000000007.h5
+cp lost_offset.h5 ck/ckpt-000000007.h5
 fit --solver.max_steps 8 --checkpoint.path ck --checkpoint.every_steps 3 --checkpoint.keep 5 --restart auto \
   --output.model resumed.h5 > auto.log 2> auto.err || { echo "FAIL: restart auto: $(cat auto.err)"; failures=$((failures + 1)); }
-grep -q "warning: skipping checkpoint ck/ckpt-000000007.h5: cannot read dataset '/model/lambda'" auto.err \
+grep -q "warning: skipping checkpoint ck/ckpt-000000007.h5: cannot read dataset '/solver/lambda_offset'" auto.err \
   && grep -q "restarting from ck/ckpt-000000006.h5" auto.log \
   && echo "ok: restart auto skips the damaged checkpoint: $(grep warning auto.err)" \
   || { echo "FAIL: restart auto did not skip the damaged checkpoint: $(cat auto.log auto.err)"; failures=$((failures + 1)); }

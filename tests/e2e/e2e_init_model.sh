@@ -82,7 +82,7 @@ timeout 300 "${RUN[@]}" fit "${CONT[@]}" --solver.max_steps 8 --checkpoint.path 
 "$NATGRAD_PYTHON" - <<'PY'
 import h5py, numpy as np
 a, b = h5py.File("whole.h5"), h5py.File("resumed.h5")
-assert np.array_equal(a["solver/lambda_offset"][:], b["solver/lambda_offset"][:]), "a restarted continued run differs"
+assert np.array_equal(a["model/lambda"][:], b["model/lambda"][:]), "a restarted continued run differs"
 assert a["solver"].attrs["step"] == b["solver"].attrs["step"] and a["solver"].attrs["first_step"] > 0
 PY
 echo "e2e_init_model: ok"

@@ -5,7 +5,7 @@
 #  - 2N steps, and N steps restarted for N more, give the same λ bit for bit at
 #    the same rank count;
 #  - a run restarted across rank counts (4 -> 2 -> 1) agrees to a relative 1e-9,
-#    and so does one restarted from a checkpoint without the solver's form of λ;
+#    and so does one restarted from a model file (without the solver's form of λ);
 #  - SIGUSR1 (as a scheduler sends before a time limit) stops the job after a
 #    checkpoint with status 75, and the restarted job ends with the same λ.
 # A second argument, learned, runs the same with the family's learnable priors
@@ -34,7 +34,7 @@ elif [ "$MODEL" = hpf ]; then
     --holdout-fraction 0.2 --seed 1 --heldout-out test.h5 >/dev/null
   JOB=(--model.type hpf --model.factors 10 --data.train train.h5 --data.heldout test.h5
     --solver.batch_size 256 --solver.seed 5 --eval.every_steps 30)
-  PREEMPT_STEPS=300
+  PREEMPT_STEPS=3000
 else
   [ -f "$DATA/cora/docword.cora.txt.gz" ] || skip "shared corpora not found at $DATA"
   "$NATGRAD" convert uci "$DATA/cora/docword.cora.txt.gz" "$DATA/cora/vocab.cora.txt" --out train.h5 \
@@ -73,16 +73,15 @@ fit 2 --solver.max_steps 60 --checkpoint.path ck_a --restart auto --output.model
 grep -q "restarting from ck_a/ckpt-000000030.h5" resumed.log || fail "did not restart from step 30"
 same straight.h5 resumed.h5 0 || fail "2N steps and N + N steps differ at 2 ranks"
 if [ "$VARIANT" = learned ]; then
-  "$NATGRAD_PYTHON" - <<'PY' || fail "the learned priors or the adaptive step's state differ after the restart"
+  "$NATGRAD_PYTHON" - <<'PY' || fail "the learned priors or the adaptive step sizes differ after the restart"
 import sys, h5py, numpy as np
 a, b = h5py.File("straight.h5", "r"), h5py.File("resumed.h5", "r")
 names = [n for n in ("alpha", "eta", "prior") if n in a["model"]]
 same = all(np.array_equal(a["model"][n][:] if a["model"][n].shape else a["model"][n][()],
                           b["model"][n][:] if b["model"][n].shape else b["model"][n][()])
            for n in names if isinstance(a["model"][n], h5py.Dataset))
-same = same and np.array_equal(a["solver/state/adaptive/q"][:], b["solver/state/adaptive/q"][:])
 same = same and np.array_equal(a["history"][:]["rho"][1:], b["history"][:]["rho"][1:])
-print("learned priors, adaptive state and the step sizes of /history the same:", same)
+print("learned priors and the (adaptive) step sizes of /history the same:", same)
 sys.exit(0 if same else 1)
 PY
   if [ -n "${NATGRAD_SANITIZED:-}" ]; then echo "e2e_restart $MODEL $VARIANT: ok (sanitizer build: the first check)"; exit 0; fi
@@ -92,16 +91,11 @@ fit 1 --solver.max_steps 60 --output.model straight1.h5 >/dev/null
 fit 1 --solver.max_steps 60 --restart ck_a/ckpt-000000030.h5 --output.model resumed1.h5 >/dev/null
 "$NATGRAD_PYTHON" -c "import sys,h5py,numpy as np; sys.exit(0 if h5py.File('resumed1.h5')['solver'].attrs['step']==60 else 1)"
 same straight1.h5 resumed1.h5 1e-9 || fail "restart at 1 rank from a 2-rank checkpoint"
-# A checkpoint from before /solver/lambda_offset (λ alone) continues from a = 1, M = λ − η: to rounding.
-# (Such files predate learned priors and the adaptive step, whose state is read with the solver's form of λ.)
+# A model file (λ's tensors alone, without the solver's form: as the files from before it) continues from
+# a = 1, M = λ − η: to rounding. (The learned variant's adaptive step starts its averages afresh there.)
 if [ "$VARIANT" != learned ]; then
-cp ck_a/ckpt-000000030.h5 old.h5
-"$NATGRAD_PYTHON" -c "
-import h5py
-with h5py.File('old.h5', 'r+') as f:
-    del f['solver'].attrs['lambda_scale'], f['solver/lambda_offset'], f['solver/lambda_offset_block_sum']"
-fit 2 --solver.max_steps 60 --restart old.h5 --output.model resumed_old.h5 >/dev/null
-same straight.h5 resumed_old.h5 1e-9 || fail "restart from a checkpoint without /solver/lambda_offset"
+fit 2 --solver.max_steps 60 --restart half.h5 --output.model resumed_old.h5 >/dev/null
+same straight.h5 resumed_old.h5 1e-9 || fail "restart from a model file (without the solver's form of λ)"
 fi
 
 # 4 -> 2 -> 1 ranks.

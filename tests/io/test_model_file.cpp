@@ -141,11 +141,11 @@ TEST(ModelFile, RefusesAFileOfANewerSchemaNamingBoth) {
   const std::string path = testing::temp_dir("model_file_newer") + "/m.h5";
   h5::write_file_atomically(path, [](h5::File& file) {
     file.set_attr("/", "format", std::string(kModelFormat));
-    file.set_attr("/", "schema_version", std::int64_t{3});
+    file.set_attr("/", "schema_version", std::int64_t{4});
   });
   const std::string message = error_of([&] { read_model_file(path); });
-  EXPECT_NE(message.find("schema_version 3"), std::string::npos) << message;
-  EXPECT_NE(message.find("reads schema_version 1 to 2"), std::string::npos) << message;
+  EXPECT_NE(message.find("schema_version 4"), std::string::npos) << message;
+  EXPECT_NE(message.find("reads schema_version 1 to 3"), std::string::npos) << message;
 }
 
 }  // namespace

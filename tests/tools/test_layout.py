@@ -103,7 +103,7 @@ class PackageTest(unittest.TestCase):
                      "term_frequency", "doc_lengths"):
             self.assertTrue(callable(getattr(nt, name)), name)
         self.assertEqual((nt.SCHEMA_VERSION, nt.LDA, nt.GMM, nt.HPF, nt.MODEL_TYPES),
-                         (2, "lda", "gmm", "hpf", ("lda", "gmm", "hpf")))
+                         (3, "lda", "gmm", "hpf", ("lda", "gmm", "hpf")))
         self.assertEqual((nt.MODEL, nt.CORPUS, nt.THETA, nt.DENSE),
                          ("natgrad.model", "natgrad.corpus", "natgrad.theta", "natgrad.dense"))
 
@@ -199,7 +199,7 @@ class SchemaV2Test(TempDirCase):
             with self.subTest(name):
                 p2 = make_schema2(self.v1(name), self.path("v2_" + name))
                 out = tools("summary", p2).stdout
-                for s in ("schema version 2", "layout:", "in /solver/lambda_offset", "offset 0, strides"):
+                for s in ("schema version 2", "layout:", "entries of the flat lambda", "offset 0, strides"):
                     self.assertIn(s, out)
                 lines = tools("summary", self.v1(name)).stdout.splitlines()
                 lines2 = [x for x in out.splitlines() if not (x.startswith("layout:") or x.startswith("  /model/"))]
@@ -233,9 +233,9 @@ class SchemaV2Test(TempDirCase):
                                "pmf.h5", "model type 'pmf'")
 
     def test_newer_schema_is_refused(self):
-        p = make_schema2(self.v1("lda_model_12.h5"), self.path("v3.h5"),
-                         lambda f, spec: f.attrs.modify("schema_version", 3))
-        self.assertRefused(["summary", p], p, "schema_version 3 is newer than this tool reads (2)")
+        p = make_schema2(self.v1("lda_model_12.h5"), self.path("v4.h5"),
+                         lambda f, spec: f.attrs.modify("schema_version", 4))
+        self.assertRefused(["summary", p], p, "schema_version 4 is newer than this tool reads (3)")
         with self.assertRaises(SystemExit):
             nt.read_parameters(p)
 

@@ -12,7 +12,7 @@ import numpy as np
 PROG = "natgrad_tools"
 MODEL, CORPUS, THETA, DENSE = "natgrad.model", "natgrad.corpus", "natgrad.theta", "natgrad.dense"
 FORMATS = (MODEL, CORPUS, THETA, DENSE)
-SCHEMA_VERSION = 2                    # of the model/checkpoint format; 2 added /layout
+SCHEMA_VERSION = 3                    # of the model/checkpoint format; 2 added /layout, 3 stores lambda once
 LAYOUT_SCHEMA = 2                     # the first model schema version with /layout
 # The newest schema version read of each format (corpora, theta and dense data files are still at 1).
 SCHEMA_VERSIONS = {MODEL: SCHEMA_VERSION, CORPUS: 1, THETA: 1, DENSE: 1}

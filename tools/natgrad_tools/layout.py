@@ -146,8 +146,11 @@ def read_layout(f, path):
         fail(path, f"/layout/names {names} names a tensor twice")
     ends = np.cumsum([0] + ranks)
     shapes = tuple(tuple(dims[a:b]) for a, b in zip(ends[:-1], ends[1:]))
+    solver_form = "solver/lambda_base" in f  # a checkpoint of schema 3: lambda = B + a M, no tensors
     for t, (name, shape) in enumerate(zip(names, shapes)):
         obj = f["model"].get(name) if name else None
+        if obj is None and solver_form and name:
+            continue
         if obj is None or not hasattr(obj, "shape"):
             fail(path, f"/layout/names[{t}] = '{name}' names no dataset /model/{name}")
         if obj.shape != shape:
@@ -176,7 +179,26 @@ def legacy_layout(f, path, kind):
     return Layout(names, shapes, offsets, strides, sum(math.prod(s) for s in shapes))
 
 
+def solver_lambda(f, path, layout):
+    """lambda = B + a M of a checkpoint of schema 3 (which holds no tensors), flat: M is /solver/lambda_offset, a the
+    /solver attribute lambda_scale, B /solver/lambda_base, one block (the size of /solver/lambda_offset_block_sum)
+    and the tail (/solver attribute lambda_tail_size) when it is the same in every block, else all of lambda."""
+    s = f["solver"]
+    offset, base = s["lambda_offset"][()], s["lambda_base"][()]
+    block, tail = s["lambda_offset_block_sum"].shape[0], int(s.attrs.get("lambda_tail_size", 0))
+    if offset.shape != (layout.size,):
+        fail(path, f"/solver/lambda_offset has shape {list(offset.shape)}; /layout attribute size is {layout.size}")
+    if base.shape[0] != layout.size:
+        if base.shape[0] != block + tail or (layout.size - tail) % block:
+            fail(path, f"/solver/lambda_base has {base.shape[0]} values; expected {block + tail} or {layout.size}")
+        base = np.concatenate([np.tile(base[:block], (layout.size - tail) // block), base[block:]])
+    return float(s.attrs["lambda_scale"]) * offset + base
+
+
 def parameters(f, path, kind):
-    """Parameters of an open model file of type kind: /layout for schema 2 (any type), the family's for schema 1."""
+    """Parameters of an open model file of type kind: /layout for schema 2 and later (any type), the family's for
+    schema 1; the tensors are the /model datasets, or, in a checkpoint of schema 3, formed from the solver's form."""
     layout = read_layout(f, path) if schema_version(f) >= LAYOUT_SCHEMA else legacy_layout(f, path, kind)
-    return Parameters({n: f["model/" + n][()] for n in layout.names}, layout)
+    if all(("model/" + n) in f for n in layout.names):
+        return Parameters({n: f["model/" + n][()] for n in layout.names}, layout)
+    return Parameters(layout.gather(solver_lambda(f, path, layout)), layout)

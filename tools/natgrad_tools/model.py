@@ -34,7 +34,9 @@ def check_file(f, path, fmt, generic=False):
         require(f, path, f"{fmt} schema version {schema_version(f)}", ["layout"])
     fam = registry.family(kind) if kind else None
     if fam is not None:
-        require(f, path, f"{kind} {fmt}", fam.REQUIRED.get(fmt, ()))
+        # A checkpoint of schema 3 holds lambda in the solver's form, not as the family's tensors.
+        tensors = {"model/" + n for n in getattr(fam, "TENSORS", ())} if "solver/lambda_base" in f else set()
+        require(f, path, f"{kind} {fmt}", [r for r in fam.REQUIRED.get(fmt, ()) if r not in tensors])
     return kind
 
 
@@ -48,7 +50,7 @@ class Model:
     solver: dict = field(default_factory=dict)
     data: dict = field(default_factory=dict)
     history: np.ndarray = None
-    layout: Layout = None                         # where lambda's tensors sit in /solver/lambda_offset
+    layout: Layout = None                         # where lambda's tensors sit in the flat lambda
 
 
 def read_parameters(path):

@@ -23,7 +23,7 @@ A family module defines
   theta_rows(f, matrix)      'summary' rows of a nonempty theta file of the type
   __all__                    its public names, which the package exports (nt.LdaModel, nt.top_words, ...)
 and may define
-  flat_layout(shapes)        (offsets, strides) of its TENSORS in /solver/lambda_offset, for schema 1 files
+  flat_layout(shapes)        (offsets, strides) of its TENSORS in the flat lambda, for schema 1 files
   add_commands(sub)          its own subcommands, on the argparse subparsers (lda: topics; gmm: components)
   EXPORT_FLAGS, add_export_arguments(parser), check_export_args(args), export_extra(model, args)
                              options of 'export' for its models only (lda: --corpus, --pyldavis), refused for others

@@ -29,7 +29,7 @@ def _listing(d, skip=()):
 def layout_rows(params):
     """lambda's layout (schema 2 files): one row, then one per tensor with its place in the flat vector."""
     lay = params.layout
-    rows = [("layout", f"{len(lay.names)} tensors of lambda, n = {lay.size} entries in /solver/lambda_offset")]
+    rows = [("layout", f"{len(lay.names)} tensors of lambda, n = {lay.size} entries of the flat lambda")]
     for name, shape, offset, strides in zip(lay.names, lay.shapes, lay.offsets, lay.strides):
         t = params.tensors[name]
         rng = f", min {t.min():.6g}, max {t.max():.6g}" if t.size and np.issubdtype(t.dtype, np.number) else ""

@@ -27,13 +27,6 @@ void digamma(const Eigen::Ref<const Eigen::ArrayXd>& x, Eigen::Ref<Eigen::ArrayX
 /// underflows, it is below 1e-300 (not 0). `out` may alias `x`.
 void exp_digamma(const Eigen::Ref<const Eigen::ArrayXd>& x, Eigen::Ref<Eigen::ArrayXd> out);
 
-/// The same in single precision, for LDA's local step: a shift by 4 and the
-/// series at x + 4 ≥ 4 through B_8 (truncation error below 1e-8), twice the
-/// lanes of the double version. Absolute error within a few float ulps of ψ(x)
-/// (about 2e-6 for |ψ| ≤ 20); x is taken as at least 1e-30 (ψ ≈ −1/x there)
-/// and the shift and series as at most 1e7, where they are below ψ's last bit.
-void digamma(const Eigen::Ref<const Eigen::ArrayXf>& x, Eigen::Ref<Eigen::ArrayXf> out);
-
 /// Trigamma ψ'(x) for x > 0 (same scheme as digamma); the Fisher information
 /// of a Dirichlet is built from it.
 double trigamma(double x);

@@ -1,14 +1,18 @@
 #pragma once
-/// @file The model file, which is also the checkpoint: everything needed to
-/// continue a run, readable with h5py. It knows no model family: a family's
-/// parameters are the named tensors of its layout, and the rest of /model is
-/// what the family puts there (its sizes, priors and derived datasets).
+/// @file The model file and the checkpoint, one format: readable with h5py, and
+/// λ stored once in either. A model file (natgrad fit's output.model) holds λ
+/// as the family's named tensors, for readers; a checkpoint holds λ as the
+/// solver keeps it, λ = B + a · M, so that a restart continues with the very
+/// numbers the run had (bit for bit), and no tensors: readers (ModelFile::lambda,
+/// the Python tools) form them from it. The format knows no model family: the
+/// rest of /model is what the family puts there (its sizes, priors and derived
+/// datasets).
 ///
-/// Layout (format "natgrad.model", schema_version 2), written by rank 0 to a
+/// Layout (format "natgrad.model", schema_version 3), written by rank 0 to a
 /// temporary file that is flushed, synced and renamed over `path`:
 ///   root attributes  format, schema_version, natgrad_version
 ///   /model           attribute type (the family) and the family's attributes;
-///     /model/<name>    float64, one dataset per tensor of λ's layout (a topic model: lambda [K, V])
+///     /model/<name>    model file: float64, one dataset per tensor of λ's layout (a topic model: lambda [K, V])
 ///     /model/...       the family's other datasets and groups (priors, derived datasets)
 ///   /layout          λ's layout: names (UTF-8 strings [T]), ranks int64 [T],
 ///                    dims int64 [Σ ranks] (the shapes, concatenated), offsets int64 [T],
@@ -16,31 +20,30 @@
 ///                    of tensor t is entry offsets_t + Σ_j i_j strides_tj of the flat λ
 ///   /vocab           UTF-8 strings: the names of the training data's columns (if it has them)
 ///   /config          one string attribute per resolved job key ("solver.kappa" = "0.7")
-///   /solver          attributes step, epoch, seed, docs_seen, train_seconds, lambda_scale a,
+///   /solver          attributes step, epoch, seed, docs_seen, train_seconds,
 ///                    first_step (the step the run started from: 0, or that of the model it continued);
-///     /solver/lambda_offset            float64 [n]  M, in the flat layout of λ:
-///                                      λ = η + a · M (models::GlobalParams), exactly as
-///                                      the run keeps it, so that a restart continues bit for bit
+///                    in a checkpoint also lambda_scale a and lambda_tail_size (the entries of M after
+///                    its blocks, Model::global_tail_size; absent in older files, whose tails were
+///                    shorter than a block: n mod block size), and:
+///     /solver/lambda_offset            float64 [n]  M, in the flat layout of λ
 ///     /solver/lambda_offset_block_sum  float64 [block size]  Σ over blocks of M, as kept
-///   /solver attribute lambda_tail_size: the entries of M after its blocks (Model::global_tail_size;
-///                    absent in older files, whose tails were shorter than a block: n mod block size)
-///   (a file without lambda_scale continues from a = 1, M = λ − η)
-///     /solver/lambda_base, /solver/lambda_base_block_sum  float64: λ = B + a · M with the base B
-///                    of a run whose prior η is learned (B moves towards η with the steps), as
-///                    GlobalParams keeps it (one block and the tail, or all n entries) and its Σ
-///                    over blocks; absent: B = η
-///     /solver/state  what else the solver keeps (the adaptive step size's averages, the
-///                    learned priors' counters), groups, datasets and attributes
+///     /solver/lambda_base              float64  B, as GlobalParams keeps it: one block and the tail
+///                                      when it is the same in every block, else all n entries (the
+///                                      prior η, or, where the run learns it, where B has moved to)
+///     /solver/lambda_base_block_sum    float64 [block size]  Σ over blocks of B, as kept
+///     /solver/state    what else the solver keeps (the adaptive step size's averages, the
+///                      learned priors' counters), groups, datasets and attributes
 ///   /data            attributes train (path), num_docs, vocab_size, num_tokens, checksum,
 ///                    vocab_hash (of /vocab, if the model has one)
 ///   /history         table, one row per evaluation:
 ///                    step int64, epoch, seconds, rho, <held-out metric>, <the model's
 ///                    further columns, if any> float64
-/// Schema version 1 is the same without /layout: its reader takes the layout
-/// from the family. Every random number natgrad draws is a function of (seed,
-/// purpose, datum id, step), and the minibatch sequence and step size a
-/// function of (seed, step): seed and step are the whole state of the random
-/// streams, the minibatch sequence and the schedule.
+/// Schema version 2 holds λ's tensors and, in a checkpoint, M and a (without B: B = η) too;
+/// version 1 is 2 without /layout (its reader takes the layout from the family). A file without the
+/// solver's form (a model file) continues from a = 1, M = λ − η. Every random number natgrad draws is
+/// a function of (seed, purpose, datum id, step), and the minibatch sequence and step size a function
+/// of (seed, step): seed and step are the whole state of the random streams, the minibatch sequence
+/// and the Robbins-Monro schedule.
 
 #include <Eigen/Core>
 #include <cstdint>
@@ -54,7 +57,7 @@
 namespace natgrad::io {
 
 inline constexpr const char* kModelFormat = "natgrad.model";
-inline constexpr std::int64_t kModelSchemaVersion = 2;
+inline constexpr std::int64_t kModelSchemaVersion = 3;
 
 /// One row of /history.
 struct HistoryRow {
@@ -90,7 +93,7 @@ struct ModelFile {
   Eigen::VectorXd lambda_offset;            ///< M (n), the flat layout
   Eigen::VectorXd lambda_offset_block_sum;  ///< Σ over blocks of M
   Eigen::Index lambda_tail_size = 0;        ///< entries of M after its blocks
-  Eigen::VectorXd lambda_base;              ///< B (GlobalParams::compact_base), or empty: B = η
+  Eigen::VectorXd lambda_base;              ///< B (GlobalParams::compact_base), or empty (a model file, or older): B = η
   Eigen::VectorXd lambda_base_block_sum;    ///< Σ over blocks of B, as kept (with lambda_base)
   Group solver_state;  ///< /solver/state's content (absolute paths under it; the group itself not listed)
   std::int64_t step = 0;
@@ -107,9 +110,13 @@ struct ModelFile {
 
   /// The value of a resolved job key, or "" if absent.
   std::string config_value(const std::string& key) const;
-  /// λ (flat, `layout.size` entries) from the tensors /model/<name> of `layout`.
+  /// λ (flat, `layout.size` entries): from the tensors /model/<name> of `layout`, or, in a checkpoint,
+  /// which has none, from the solver's form, B + a · M.
   /// @throws natgrad::Error naming the file and the dataset that is missing or of another shape.
   Eigen::VectorXd lambda(const Layout& layout) const;
+  /// B of λ = B + a · M in full (n entries), from lambda_base (one block and the tail, or all n entries);
+  /// lambda_offset, lambda_offset_block_sum and lambda_tail_size as read.
+  Eigen::VectorXd base() const;
   /// Puts λ's tensors of `layout` into `model` and records the layout.
   void set_lambda(const Layout& layout, const Eigen::VectorXd& lambda);
 };

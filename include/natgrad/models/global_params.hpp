@@ -103,10 +103,6 @@ class GlobalParams {
   /// The base in the form kept: block_size() + tail_size() entries (one block, then the tail) when
   /// it is the same in every block, else all n (a checkpoint stores it so).
   Eigen::VectorXd compact_base() const;
-  /// The base of n entries from compact_base()'s form. @throws natgrad::Error if `compact` has
-  /// neither block_size + tail_size nor n entries.
-  static Eigen::VectorXd expand_base(const Eigen::VectorXd& compact, Eigen::Index n, Eigen::Index block_size,
-                                     Eigen::Index tail_size);
 
  private:
   Eigen::VectorXd base_;            ///< the blocks' entries, or one block when every block's base is the same

@@ -133,9 +133,6 @@ class Svi {
   std::vector<std::string> extra_names() const;
   /// What a checkpoint keeps of the solver beside λ (under /solver/state).
   io::Group solver_state() const;
-  /// Whether λ's base moves away from the prior the model file holds (a learned prior of λ's):
-  /// then a checkpoint keeps the base (ModelFile::lambda_base).
-  bool base_moves() const { return prior_moves_; }
 
  private:
   /// Throws AgreedError naming the step and the first non-finite entry of

@@ -10,7 +10,7 @@
 #include "natgrad/expfam/dirichlet.hpp"
 #include "natgrad/expfam/random.hpp"
 #include "natgrad/expfam/special.hpp"
-#include "fused_pass.hpp"
+#include "kernels.hpp"
 
 namespace natgrad::models {
 
@@ -28,53 +28,33 @@ double theta_terms(const Eigen::ArrayXd& gamma, const Eigen::ArrayXd& elog_theta
   return sum;
 }
 
-Eigen::Index padded(Eigen::Index topics) { return (topics + kLdaTopicPad - 1) / kLdaTopicPad * kLdaTopicPad; }
+// The kernels this CPU runs (the widest version), chosen once.
+const detail::LdaKernels& kernels() { return detail::lda_kernels(); }
 
-// ψ(Σ_w λ_kw) of λ's row sums, in the precision LdaBeta::set_column takes.
+// Rows of LdaBeta::scaled and of the local step's K-vectors: K rounded up to whole vectors of the
+// kernels' width (and of 8, so that the layout is the same for the 4 and 8 lanes of most CPUs).
+Eigen::Index padded(Eigen::Index topics) {
+  const Eigen::Index pad = std::max<Eigen::Index>(8, kernels().width);
+  return (topics + pad - 1) / pad * pad;
+}
+
+// ψ(Σ_w λ_kw) of λ's row sums, in the precision LdaBeta::set_column takes, padded as a column with 0.
 Eigen::ArrayXf psi_of_rowsums(const Eigen::VectorXd& rowsums) {
-  return rowsums.array().unaryExpr([](double x) { return expfam::digamma(x); }).cast<float>();
+  Eigen::ArrayXf out = Eigen::ArrayXf::Zero(padded(rowsums.size()));
+  for (Eigen::Index k = 0; k < rowsums.size(); ++k) out[k] = static_cast<float>(expfam::digamma(rowsums[k]));
+  return out;
 }
-
-static_assert(kLdaTopicPad % 8 == 0, "padded K must be whole vectors of either width");
-
-#if defined(__x86_64__) && !defined(__AVX2__)
-// A build for plain x86-64 also carries the pass for AVX2 + FMA (8 floats a
-// vector), and takes it on a CPU that has them: most of the speed of
-// -DNATGRAD_NATIVE=ON without giving up binaries that run anywhere.
-__attribute__((target("avx2,fma"))) void fused_pass_avx2(const float* b, Eigen::Index k, Eigen::Index n,
-                                                        const float* counts, const float* ep, float* phinorm,
-                                                        float* tp) {
-  detail::fused_pass_of_width<8>(b, k, n, counts, ep, phinorm, tp);
-}
-
-bool cpu_has_avx2_fma() {
-  static const bool yes = (__builtin_cpu_init(), __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"));
-  return yes;
-}
-#endif
 
 void fused_pass(const Eigen::MatrixXf& b, const Eigen::ArrayXf& counts, const Eigen::ArrayXf& e,
                 Eigen::ArrayXf& phinorm, Eigen::ArrayXf* t) {
-  float* tp = t != nullptr ? t->data() : nullptr;
-#if defined(__x86_64__) && !defined(__AVX2__)
-  if (cpu_has_avx2_fma()) return fused_pass_avx2(b.data(), b.rows(), b.cols(), counts.data(), e.data(), phinorm.data(), tp);
-#endif
-#ifdef __AVX__
-  constexpr int kWidth = 8;
-#else
-  constexpr int kWidth = 4;
-#endif
-  detail::fused_pass_of_width<kWidth>(b.data(), b.rows(), b.cols(), counts.data(), e.data(), phinorm.data(), tp);
+  kernels().fused_pass(b.data(), b.rows(), b.cols(), counts.data(), e.data(), phinorm.data(),
+                       t != nullptr ? t->data() : nullptr);
 }
 
 // e = exp(ψ(γ_k) − max_j ψ(γ_j)) in ws.exp_theta (padding 0): exp(E[log θ])
 // over its largest entry, which the step's γ and statistics do not depend on.
 void expected_theta(const Eigen::ArrayXd& gamma, LdaWorkspace& ws) {
-  const Eigen::Index k = gamma.size();
-  auto e = ws.exp_theta.head(k);
-  e = gamma.cast<float>();
-  expfam::digamma(e, e);
-  e = (e - e.maxCoeff()).exp();
+  kernels().expected_theta(gamma.data(), gamma.size(), ws.exp_theta.size(), ws.exp_theta.data());
 }
 
 // Calls body(i, thread) for i in [0, n) on `threads` OpenMP threads (thread in
@@ -92,12 +72,7 @@ LdaBeta::LdaBeta(Eigen::Index k, Eigen::Index vocab_size)
     : topics(k), scaled(Eigen::MatrixXf::Zero(padded(k), vocab_size)), log_scale(Eigen::ArrayXd::Zero(vocab_size)) {}
 
 void LdaBeta::finish_column(Eigen::Index w, const Eigen::ArrayXf& psi_rowsum) {
-  auto out = scaled.col(w).head(topics).array();
-  expfam::digamma(out, out);
-  out -= psi_rowsum;
-  const float m = out.maxCoeff();
-  log_scale[w] = m;
-  out = (out - m).exp();
+  log_scale[w] = kernels().finish_column(scaled.col(w).data(), topics, scaled.rows(), psi_rowsum.data());
 }
 
 void lda_local_step(const LdaBeta& beta, std::span<const std::int32_t> ids, std::span<const std::int32_t> counts,
@@ -168,7 +143,7 @@ void lda_add_stats(const LdaBeta& beta, std::span<const std::int32_t> ids, std::
       prefetch(beta.scaled.col(ids[j + kAhead]).data(), k);
       prefetch(stats.col(columns[j + kAhead]).data(), k);
     }
-    stats.col(columns[j]).array() += (exp_theta * beta.scaled.col(ids[j]).head(k).array() * weights[j]).cast<double>();
+    kernels().add_stats(exp_theta.data(), beta.scaled.col(ids[j]).data(), weights[j], k, stats.col(columns[j]).data());
   }
 }
 
@@ -261,7 +236,8 @@ double LdaModel::state_bytes() const {
 
 std::string LdaModel::description() const {
   return "lda, K = " + std::to_string(topics_) + ", " + std::to_string(train_.total_docs) + " documents, " +
-         std::to_string(vocab_size_) + " words, " + std::to_string(total_tokens_) + " tokens";
+         std::to_string(vocab_size_) + " words, " + std::to_string(total_tokens_) + " tokens, " + kernels().name +
+         " kernels";
 }
 
 io::Group LdaModel::file_contents(const Eigen::VectorXd&) const {
@@ -522,16 +498,14 @@ std::unique_ptr<expfam::PriorObjective> LdaModel::learned_objective(std::size_t 
         Eigen::Map<const Eigen::VectorXd>(stats.data(), topics_), batch));
   }
   // The K topics are the samples of Dir(η·1_V): Σ_k Σ_w E[log β_kw] = Σ_kw ψ(λ_kw) − V Σ_k ψ(Σ_w λ_kw),
-  // a pass over all of λ, in chunks of columns so that the digamma vectorises.
+  // a pass over all of λ, in chunks of columns, ψ in single precision (as the local step's) by the kernels.
   constexpr Eigen::Index kColumns = 64;
-  Eigen::ArrayXd chunk(topics_ * kColumns);
+  Eigen::VectorXd chunk(topics_ * kColumns);
   double sum = 0.0;
   for (Eigen::Index w0 = 0; w0 < vocab_size_; w0 += kColumns) {
     const Eigen::Index n = std::min(kColumns, vocab_size_ - w0);
-    for (Eigen::Index j2 = 0; j2 < n; ++j2) chunk.segment(j2 * topics_, topics_) = lambda_->block(w0 + j2).array();
-    auto part = chunk.head(n * topics_);
-    expfam::digamma(part, part);
-    sum += part.sum();
+    for (Eigen::Index c = 0; c < n; ++c) chunk.segment(c * topics_, topics_) = lambda_->block(w0 + c);
+    sum += kernels().sum_digamma(chunk.data(), n * topics_);
   }
   const Eigen::VectorXd rowsum = lambda_->block_total();
   for (Eigen::Index k = 0; k < topics_; ++k) sum -= static_cast<double>(vocab_size_) * expfam::digamma(rowsum[k]);

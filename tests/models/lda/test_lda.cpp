@@ -7,7 +7,7 @@
 
 #include "natgrad/expfam/special.hpp"
 #include "natgrad/models/lda/lda.hpp"
-#include "models/lda/fused_pass.hpp"
+#include "models/lda/kernels.hpp"
 #include "test_data.hpp"
 
 namespace natgrad::models {
@@ -171,37 +171,105 @@ TEST(LdaBeta, ScaledColumnsKeepAWordThatIsRareInEveryTopic) {
   EXPECT_TRUE(std::isfinite(lda_elbo_terms(beta, ids, gamma, Eigen::ArrayXd::Constant(gamma.size(), 0.1), ws)));
 }
 
-template <int W>
-void expect_fused_pass_matches_plain_loops() {
-  // Both widths run on any CPU (a width of 8 without AVX is two SSE vectors):
-  // the pass against its two products written out in double, for n off the
-  // 4-column blocks and padded K off the 2W-row steps.
-  std::mt19937_64 rng(W);
+// Each version of the kernels that this build has and this CPU runs, against its products and
+// functions written out in double (and so the versions against each other, to rounding). A version
+// the CPU does not run is skipped with a note.
+TEST(LdaKernels, EveryVersionThisCpuRunsMatchesPlainLoops) {
+  std::mt19937_64 rng(4);
   std::uniform_real_distribution<float> value(0.0F, 1.0F);
-  for (const Eigen::Index k : {8, 16, 24, 104}) {
-    for (const Eigen::Index n : {1, 3, 4, 9}) {
-      Eigen::MatrixXf b(k, n);
-      Eigen::ArrayXf counts(n), e(k), phinorm(n), t(k);
-      for (float& x : b.reshaped()) x = value(rng);
-      for (float& x : counts) x = 1.0F + std::floor(5 * value(rng));
-      for (float& x : e) x = value(rng);
-      detail::fused_pass_of_width<W>(b.data(), k, n, counts.data(), e.data(), phinorm.data(), t.data());
-      const Eigen::MatrixXd bd = b.cast<double>();
-      const Eigen::ArrayXd p = (bd.transpose() * e.cast<double>().matrix()).array();
-      const Eigen::ArrayXd expected_t = (bd * (counts.cast<double>() / p).matrix()).array();
-      for (Eigen::Index j = 0; j < n; ++j) EXPECT_NEAR(phinorm[j], p[j], 1e-6 * p[j]) << "W " << W << " K " << k;
-      for (Eigen::Index i = 0; i < k; ++i) EXPECT_NEAR(t[i], expected_t[i], 1e-5 * expected_t.maxCoeff()) << "W " << W;
-      // Without t, the same phinorm.
-      Eigen::ArrayXf again(n);
-      detail::fused_pass_of_width<W>(b.data(), k, n, counts.data(), e.data(), again.data(), nullptr);
-      EXPECT_TRUE((again == phinorm).all());
+  int ran = 0;
+  for (const detail::LdaKernels& kernels : detail::lda_kernel_versions()) {
+    if (!detail::lda_kernels_run_here(kernels)) {
+      std::cout << "[ skipped  ] the " << kernels.name << " kernels: this CPU does not run them\n";
+      continue;
     }
+    ++ran;
+    const std::string v = kernels.name;
+    // The fused pass, for n off the 4-column blocks and padded K off the 2W-row steps.
+    for (const Eigen::Index k : {16, 32, 48, 112}) {
+      for (const Eigen::Index n : {1, 3, 4, 9}) {
+        Eigen::MatrixXf b(k, n);
+        Eigen::ArrayXf counts(n), e(k), phinorm(n), t(k);
+        for (float& x : b.reshaped()) x = value(rng);
+        for (float& x : counts) x = 1.0F + std::floor(5 * value(rng));
+        for (float& x : e) x = value(rng);
+        kernels.fused_pass(b.data(), k, n, counts.data(), e.data(), phinorm.data(), t.data());
+        const Eigen::MatrixXd bd = b.cast<double>();
+        const Eigen::ArrayXd p = (bd.transpose() * e.cast<double>().matrix()).array();
+        const Eigen::ArrayXd expected_t = (bd * (counts.cast<double>() / p).matrix()).array();
+        for (Eigen::Index j = 0; j < n; ++j) EXPECT_NEAR(phinorm[j], p[j], 1e-6 * p[j]) << v << " K " << k;
+        for (Eigen::Index i = 0; i < k; ++i) EXPECT_NEAR(t[i], expected_t[i], 1e-5 * expected_t.maxCoeff()) << v;
+        Eigen::ArrayXf again(n);  // without t, the same phinorm
+        kernels.fused_pass(b.data(), k, n, counts.data(), e.data(), again.data(), nullptr);
+        EXPECT_TRUE((again == phinorm).all()) << v;
+      }
+    }
+    // exp(E[log θ]) of γ and a column of exp(E[log β]), K = 37 padded to 48, against double.
+    const Eigen::Index k = 37, kp = 48;
+    Eigen::ArrayXd gamma(k), column_d(k), rowsum(k);
+    for (Eigen::Index i = 0; i < k; ++i) {
+      gamma[i] = std::exp(12.0 * value(rng) - 6.0);
+      column_d[i] = static_cast<float>(std::exp(14.0 * value(rng) - 7.0));
+      rowsum[i] = 2.0 + 5.0 * value(rng);
+    }
+    const auto psi = [](double x) { return expfam::digamma(x); };
+    const Eigen::ArrayXd elog = gamma.unaryExpr(psi);
+    Eigen::ArrayXf e(kp);
+    kernels.expected_theta(gamma.data(), k, kp, e.data());
+    for (Eigen::Index i = 0; i < k; ++i) {
+      const double want = std::exp(elog[i] - elog.maxCoeff());
+      EXPECT_NEAR(e[i], want, 2e-5 * want + 1e-30) << v << " topic " << i;
+    }
+    EXPECT_TRUE((e.tail(kp - k) == 0).all()) << v;
+    Eigen::ArrayXf column = Eigen::ArrayXf::Zero(kp), psi_rowsum = Eigen::ArrayXf::Zero(kp);
+    column.head(k) = column_d.cast<float>();
+    psi_rowsum.head(k) = rowsum.cast<float>();
+    const float m = kernels.finish_column(column.data(), k, kp, psi_rowsum.data());
+    const Eigen::ArrayXd logs = column_d.unaryExpr(psi) - rowsum.cast<float>().cast<double>();
+    EXPECT_NEAR(m, logs.maxCoeff(), 1e-5 * std::abs(logs.maxCoeff()) + 1e-5) << v;
+    for (Eigen::Index i = 0; i < k; ++i) {
+      const double want = std::exp(logs[i] - logs.maxCoeff());
+      EXPECT_NEAR(column[i], want, 5e-5 * want + 1e-30) << v << " topic " << i;
+    }
+    EXPECT_TRUE((column.tail(kp - k) == 0).all()) << v;
+    // A word's statistics, and Σ ψ.
+    Eigen::ArrayXd stats = Eigen::ArrayXd::Constant(k, 1.5);
+    kernels.add_stats(e.data(), column.data(), 3.0F, k, stats.data());
+    for (Eigen::Index i = 0; i < k; ++i) {
+      EXPECT_NEAR(stats[i], 1.5 + 3.0 * e[i] * column[i], 1e-6 * (1.5 + 3.0 * e[i] * column[i])) << v;
+    }
+    EXPECT_NEAR(kernels.sum_digamma(gamma.data(), k), elog.sum(), 1e-5 * elog.abs().sum()) << v;
   }
+  EXPECT_GE(ran, 1);
 }
 
-TEST(LdaLocalStep, FusedPassOfEitherWidthMatchesPlainLoops) {
-  expect_fused_pass_matches_plain_loops<4>();
-  expect_fused_pass_matches_plain_loops<8>();
+TEST(LdaKernels, SinglePrecisionDigammaAgreesToFloatRounding) {
+  // The kernels' ψ: within a few ulps of ψ in float (relative, or absolute 1e-6 near the root and for
+  // |ψ| < 1), from 1e-30 to 1e30, and at the clamps: finite, about −1/x below 1e-30 and log x above 1e7.
+  std::vector<float> values = {1e-30F, 1e-8F, 1e-3F, 0.01F, 0.5F, 1.0F, 1.4616321F, 2.0F, 3.999F, 4.0F,
+                               10.0F, 1e4F, 9.99e6F, 1e7F, 1.01e7F, 1e12F, 1e30F, 1e-35F, 0.0F};
+  std::mt19937_64 rng(12);
+  std::uniform_real_distribution<double> wide(std::log(1e-30), std::log(1e30));
+  for (int i = 0; i < 2000; ++i) values.push_back(static_cast<float>(std::exp(wide(rng))));
+  for (const float x : values) {
+    detail::Lanes<4> lanes = detail::Lanes<4>{} + x;
+    const float got = detail::lanes_digamma<4>(lanes)[0];
+    ASSERT_TRUE(std::isfinite(got)) << "x = " << x;
+    if (x < 1e-30F) continue;
+    const double expected = expfam::digamma(static_cast<double>(x));
+    EXPECT_NEAR(got, expected, 5e-7 * std::max(1.0, std::abs(expected)) + 1e-6) << "x = " << x;
+  }
+  // exp and log on their own, over their ranges.
+  for (float x = -87.0F; x < 88.0F; x += 0.37F) {
+    const float got = detail::lanes_exp<4>(detail::Lanes<4>{} + x)[0];
+    EXPECT_NEAR(got, std::exp(static_cast<double>(x)), 3e-7 * std::exp(static_cast<double>(x))) << "x = " << x;
+  }
+  for (int i = 0; i < 2000; ++i) {
+    const auto x = static_cast<float>(std::exp(wide(rng)));
+    const float got = detail::lanes_log<4>(detail::Lanes<4>{} + x)[0];
+    EXPECT_NEAR(got, std::log(static_cast<double>(x)), 2e-7 * std::abs(std::log(static_cast<double>(x))) + 1e-7)
+        << "x = " << x;
+  }
 }
 
 TEST(LdaCompletionSplit, HoldsOutEveryFifthTokenInWordOrder) {

@@ -43,7 +43,8 @@ inline constexpr std::int64_t kLdaFlopsPerWordTopic = 4;
 /// exp(E_q[log β]) in the form the local step reads it: single precision,
 /// each column scaled so that its largest entry is 1,
 ///     scaled_kw = exp(E[log β_kw] − m_w),  m_w = max_k E[log β_kw],
-/// with K padded with zero rows to a multiple of kLdaTopicPad. The local step's
+/// with K padded with zero rows to whole vectors of the kernels' width (at
+/// least 8: 8 or 16 rows; src/models/lda/kernels.hpp). The local step's
 /// γ and statistics do not change when a column is scaled (φ_w is normalised
 /// over k), so only the ELBO needs m_w; and a word with small E[log β] in
 /// every topic (one never seen in training has ≈ ψ(η) − ψ(Σ_w λ_kw) ≈ −110)
@@ -66,8 +67,6 @@ struct LdaBeta {
   void finish_column(Eigen::Index w, const Eigen::ArrayXf& psi_rowsum);
 };
 
-/// Rows of LdaBeta::scaled and of the local step's K-vectors are a multiple of this.
-inline constexpr Eigen::Index kLdaTopicPad = 8;
 
 /// Scratch space of the per-document step, reused across documents (no
 /// allocation once it has grown to the longest document), and counters of
