@@ -6,38 +6,47 @@
 
 namespace natgrad::models {
 
-namespace {
-
-// Σ over blocks of the first `blocks` · `block_size` entries of `flat`.
-Eigen::VectorXd sum_of_blocks(const Eigen::VectorXd& flat, Eigen::Index block_size, Eigen::Index tail_size) {
-  return Eigen::Map<const Eigen::MatrixXd>(flat.data(), block_size, (flat.size() - tail_size) / block_size)
-      .rowwise()
-      .sum();
+GlobalParams::GlobalParams(const Eigen::VectorXd& base, Eigen::VectorXd lambda, Eigen::Index block_size,
+                           Eigen::Index tail_size)
+    : offset_(std::move(lambda)), block_sum_(Eigen::VectorXd::Zero(block_size)) {
+  take_base(base, tail_size);
+  // offset = λ − base in place, and its sums over blocks.
+  const Eigen::Index blocks = num_blocks();
+  for (Eigen::Index b = 0; b < blocks; ++b) {
+    auto block = offset_.segment(b * block_size, block_size);
+    block -= base_.segment(b * base_stride_, block_size);
+    block_sum_ += block;
+  }
+  offset_.tail(tail_size) -= base_tail_;
 }
 
-}  // namespace
-
-GlobalParams::GlobalParams(Eigen::VectorXd base, const Eigen::VectorXd& lambda, Eigen::Index block_size,
-                           Eigen::Index tail_size)
-    : GlobalParams(base, lambda - base, 1.0, sum_of_blocks(lambda - base, block_size, tail_size), tail_size) {}
-
-GlobalParams::GlobalParams(Eigen::VectorXd base, Eigen::VectorXd offset, double scale, Eigen::VectorXd block_sum,
+GlobalParams::GlobalParams(const Eigen::VectorXd& base, Eigen::VectorXd offset, double scale, Eigen::VectorXd block_sum,
                            Eigen::Index tail_size)
     : offset_(std::move(offset)), scale_(scale), block_sum_(std::move(block_sum)) {
+  take_base(base, tail_size);
+}
+
+void GlobalParams::take_base(const Eigen::VectorXd& base, Eigen::Index tail_size) {
   const Eigen::Index n = block_size();
   const Eigen::Index body = offset_.size() - tail_size;
-  if (n < 1 || tail_size < 0 || body < 0 || body % n != 0 || base.size() != offset_.size()) {
+  const bool compact = base.size() == n + tail_size && base.size() != offset_.size();
+  if (n < 1 || tail_size < 0 || body < 0 || body % n != 0 || (base.size() != offset_.size() && !compact)) {
     throw Error("global parameters of " + std::to_string(offset_.size()) + " entries cannot be blocks of " +
-                std::to_string(n) + " and a tail of " + std::to_string(tail_size));
+                std::to_string(n) + " and a tail of " + std::to_string(tail_size) + " with a base of " +
+                std::to_string(base.size()));
   }
   base_tail_ = base.tail(tail_size);
+  if (compact) {  // one block, the same in every block
+    base_ = base.head(n);
+    base_block_sum_ = static_cast<double>(body / n) * base_;
+    return;
+  }
   const auto blocks = Eigen::Map<const Eigen::MatrixXd>(base.data(), n, body / n);
   base_block_sum_ = blocks.rowwise().sum();
   if (blocks.cols() > 0 && (blocks.colwise() - blocks.col(0)).cwiseAbs().maxCoeff() == 0.0) {
     base_ = blocks.col(0);  // the same in every block: n entries, not n · blocks
   } else {
-    base.conservativeResize(body);
-    base_ = std::move(base);
+    base_ = base.head(body);
     base_stride_ = n;
   }
 }
@@ -73,21 +82,19 @@ void GlobalParams::decay(double factor) {
 void GlobalParams::move_base(const Eigen::VectorXd& target, double weight) {
   const Eigen::Index n = block_size();
   const Eigen::Index blocks = num_blocks();
-  if (base_stride_ == 0) {
-    base_ += weight * (target.head(n) - base_);
-  } else {
-    base_ += weight * (target.head(blocks * n) - base_);
-  }
+  // target.head(n) is the one block of a compact target or the first of a full one; a base kept as one
+  // block has a target the same in every block.
+  base_ += weight * (target.head(base_.size()) - base_);
   base_tail_ += weight * (target.tail(tail_size()) - base_tail_);
   base_block_sum_ = base_stride_ == 0
                         ? Eigen::VectorXd(static_cast<double>(blocks) * base_)
                         : Eigen::VectorXd(Eigen::Map<const Eigen::MatrixXd>(base_.data(), n, blocks).rowwise().sum());
 }
 
-Eigen::VectorXd GlobalParams::compact(const Eigen::VectorXd& full) const {
-  if (base_stride_ != 0) return full;
+Eigen::VectorXd GlobalParams::compact(const Eigen::VectorXd& v) const {
+  if (base_stride_ != 0 || v.size() == block_size() + tail_size()) return v;
   Eigen::VectorXd out(block_size() + tail_size());
-  out << full.head(block_size()), full.tail(tail_size());
+  out << v.head(block_size()), v.tail(tail_size());
   return out;
 }
 

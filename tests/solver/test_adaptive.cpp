@@ -168,7 +168,7 @@ TEST(AdaptiveStep, TheSolverEqualsTheDenseLoop) {
   }
 
   models::LdaModel reference(corpus(), std::nullopt, options);
-  const Eigen::VectorXd eta = reference.prior();
+  const Eigen::VectorXd eta = Eigen::VectorXd::Constant(reference.global_size(), options.eta);
   Eigen::VectorXd lambda = reference.initial_global(solver.seed);
   MinibatchSequence batches(solver.seed, reference.num_train(), solver.batch_size);
   DenseAverages dense;

@@ -27,7 +27,7 @@ io::Corpus corpus() { return testing::synthetic_corpus(4, 400, 120, 30, 9); }
 Eigen::VectorXd dense_reference(const config::SolverConfig& solver, const models::LdaOptions& options,
                                 std::int64_t steps, std::int64_t first = 0, Eigen::VectorXd start = {}) {
   models::LdaModel model(corpus(), std::nullopt, options);
-  const Eigen::VectorXd eta = model.prior();
+  const Eigen::VectorXd eta = Eigen::VectorXd::Constant(model.global_size(), options.eta);
   Eigen::VectorXd lambda = start.size() > 0 ? start : model.initial_global(solver.seed);
   MinibatchSequence batches(solver.seed, model.num_train(), solver.batch_size);
   for (std::int64_t t = first + 1; t <= first + steps; ++t) {

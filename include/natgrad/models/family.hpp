@@ -107,8 +107,6 @@ class Family {
   virtual void check_file(const io::ModelFile& file) const = 0;
   /// λ's layout in a model file of this type (after check_file), from its /model attributes.
   virtual io::Layout file_layout(const io::ModelFile& file) const = 0;
-  /// The prior η of a model file's model (after check_file), in the flat layout of λ.
-  virtual Eigen::VectorXd file_prior(const io::ModelFile& file) const = 0;
   /// A predictor from a model file of this type that check_file accepted.
   virtual std::unique_ptr<Predictor> make_predictor(const io::ModelFile& file, const LocalOptions& local) const = 0;
   /// Options of `natgrad evaluate` for models of this type (written --key

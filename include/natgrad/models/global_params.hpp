@@ -41,16 +41,19 @@ class GlobalParams {
   /// 230 / (−log(1 − ρ)) steps.
   static constexpr double kMinScale = 1e-100;
 
-  /// λ given in full: offset = λ − base, scale = 1.
-  /// @param base, lambda n entries: blocks of block_size ≥ 1, then tail_size ≥ 0 entries
-  ///                     (n − tail_size a multiple of block_size)
-  GlobalParams(Eigen::VectorXd base, const Eigen::VectorXd& lambda, Eigen::Index block_size,
+  /// λ given in full: offset = λ − base (computed in λ's place), scale = 1.
+  /// @param lambda n entries: blocks of block_size ≥ 1, then tail_size ≥ 0 entries
+  ///               (n − tail_size a multiple of block_size)
+  /// @param base   n entries, or, when it is the same in every block, that block and the tail
+  ///               (block_size + tail_size entries: compact_base()'s form; a model's prior())
+  GlobalParams(const Eigen::VectorXd& base, Eigen::VectorXd lambda, Eigen::Index block_size,
                Eigen::Index tail_size = 0);
   /// λ from its parts, as block_sum() and the others gave them (a checkpoint).
+  /// @param base      as above
   /// @param offset    n entries, n − tail_size a multiple of block_sum.size() ≥ 1
   /// @param scale     > 0
   /// @param block_sum Σ over blocks b of offset_b, as it was kept
-  GlobalParams(Eigen::VectorXd base, Eigen::VectorXd offset, double scale, Eigen::VectorXd block_sum,
+  GlobalParams(const Eigen::VectorXd& base, Eigen::VectorXd offset, double scale, Eigen::VectorXd block_sum,
                Eigen::Index tail_size = 0);
 
   Eigen::Index size() const { return offset_.size(); }
@@ -90,21 +93,23 @@ class GlobalParams {
   /// base ← base + weight · (target − base), and so λ by the same (a prior that changes: the step
   /// λ ← (1 − ρ)λ + ρη_t + ... moves the base towards η_t). O(block_size()) when the base is the
   /// same in every block (then `target` must be too), else O(n).
-  /// @param target n entries (the model's prior)
+  /// @param target the model's prior, in either form of the constructor's base
   void move_base(const Eigen::VectorXd& target, double weight);
 
   /// Σ over blocks b of base_b as kept (block_size() entries): a checkpoint of a run whose base
   /// moved stores it, and set_base_block_sum restores it, so that the run continues bit for bit.
   const Eigen::VectorXd& base_block_sum() const { return base_block_sum_; }
   void set_base_block_sum(Eigen::VectorXd sums);
-  /// A vector of n entries in the form the base is kept (compact_base): its first block and its tail
-  /// when the base is the same in every block (the vector must be too), else all of it.
-  Eigen::VectorXd compact(const Eigen::VectorXd& full) const;
+  /// A vector in the form the base is kept (compact_base): its first block and its tail when the base
+  /// is the same in every block (the vector must be too), else all n entries; `v` in either form.
+  Eigen::VectorXd compact(const Eigen::VectorXd& v) const;
   /// The base in the form kept: block_size() + tail_size() entries (one block, then the tail) when
   /// it is the same in every block, else all n (a checkpoint stores it so).
   Eigen::VectorXd compact_base() const;
 
  private:
+  /// Keeps `base` (either form) as base_, base_tail_ and base_block_sum_; offset_ and block_sum_ set.
+  void take_base(const Eigen::VectorXd& base, Eigen::Index tail_size);
   Eigen::VectorXd base_;            ///< the blocks' entries, or one block when every block's base is the same
   Eigen::Index base_stride_ = 0;    ///< where block b's base starts: b · base_stride_ (block_size() or 0)
   Eigen::VectorXd base_tail_;       ///< the tail's base (tail_size() entries)

@@ -92,7 +92,9 @@ class Model {
   virtual io::Group file_contents(const Eigen::VectorXd& lambda) const = 0;
   /// Names entry `index` of λ (and of s) for messages, e.g. "topic 3, word id 17".
   virtual std::string describe_index(Eigen::Index index) const = 0;
-  /// Prior natural parameter η.
+  /// Prior natural parameter η: all global_size() entries, or, when it is the same in every block,
+  /// that block and the tail (global_block_size() + global_tail_size() entries; a topic model: K
+  /// values), the form GlobalParams keeps a base in.
   virtual Eigen::VectorXd prior() const = 0;
   /// Initial λ; a function of the seed only, identical on every rank.
   virtual Eigen::VectorXd initial_global(std::uint64_t seed) const = 0;

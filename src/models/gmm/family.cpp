@@ -260,9 +260,6 @@ class Gmm final : public Family {
     return gmm_layout(o.components, static_cast<Eigen::Index>(file.model.attr_int("/model", "dim")), o.diagonal);
   }
 
-  Eigen::VectorXd file_prior(const io::ModelFile& file) const override {
-    return file_model(file, io::DenseData{}).prior();
-  }
 
   std::unique_ptr<Predictor> make_predictor(const io::ModelFile& file, const LocalOptions&) const override {
     return std::make_unique<GmmPredictor>(file);

@@ -250,10 +250,6 @@ class Hpf final : public Family {
     return hpf_layout(s.factors, s.items);
   }
 
-  Eigen::VectorXd file_prior(const io::ModelFile& file) const override {
-    const Sizes s = file_sizes(file);
-    return hpf_prior(s.factors, s.items, prior_of_file(file));
-  }
 
   std::unique_ptr<Predictor> make_predictor(const io::ModelFile& file, const LocalOptions& local) const override {
     return std::make_unique<HpfPredictor>(file, local);

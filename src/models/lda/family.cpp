@@ -280,10 +280,6 @@ class Lda final : public Family {
     return lda_layout(s.topics, s.vocab_size);
   }
 
-  Eigen::VectorXd file_prior(const io::ModelFile& file) const override {
-    const Sizes s = file_sizes(file);
-    return Eigen::VectorXd::Constant(s.topics * s.vocab_size, file.model.numbers("/model/eta", {})[0]);
-  }
 
   std::unique_ptr<Predictor> make_predictor(const io::ModelFile& file, const LocalOptions& local) const override {
     return std::make_unique<LdaPredictor>(file, local);

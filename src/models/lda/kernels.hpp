@@ -280,46 +280,44 @@ NATGRAD_INLINE float lanes_max_of(const Lanes<W>& v) {
   return best;
 }
 
+// values_i ← exp(values_i − m), m = max_{i<k} values_i, for i < k, and 0 for k ≤ i < kp. Returns m.
 template <int W>
-NATGRAD_INLINE void expected_theta_lanes(const double* gamma, Eigen::Index k, Eigen::Index kp, float* e) {
+NATGRAD_INLINE float exp_of_max_scaled(float* values, Eigen::Index k, Eigen::Index kp) {
   using V = Lanes<W>;
   constexpr float kLowest = -3.0e38F;
   V best = V{} + kLowest;
+  V x;
   for (Eigen::Index i = 0; i < kp; i += W) {
-    V g = V{} + 1.0F;
-    for (int j = 0; j < W && i + j < k; ++j) g[j] = static_cast<float>(gamma[i + j]);
-    const V psi = lanes_digamma<W>(g);
-    best = lanes_max<W>(best, below<W>(i, k) ? psi : V{} + kLowest);
-    store<W>(e + i, psi);
+    load<W>(x, values + i);
+    best = lanes_max<W>(best, below<W>(i, k) ? x : V{} + kLowest);
   }
   const float m = lanes_max_of<W>(best);
   for (Eigen::Index i = 0; i < kp; i += W) {
-    V x;
-    load<W>(x, e + i);
-    store<W>(e + i, below<W>(i, k) ? lanes_exp<W>(x - m) : V{});
+    load<W>(x, values + i);
+    store<W>(values + i, below<W>(i, k) ? lanes_exp<W>(x - m) : V{});
   }
+  return m;
+}
+
+template <int W>
+NATGRAD_INLINE void expected_theta_lanes(const double* gamma, Eigen::Index k, Eigen::Index kp, float* e) {
+  for (Eigen::Index i = 0; i < kp; i += W) {
+    Lanes<W> g = Lanes<W>{} + 1.0F;
+    for (int j = 0; j < W && i + j < k; ++j) g[j] = static_cast<float>(gamma[i + j]);
+    store<W>(e + i, lanes_digamma<W>(g));
+  }
+  exp_of_max_scaled<W>(e, k, kp);
 }
 
 template <int W>
 NATGRAD_INLINE float finish_column_lanes(float* column, Eigen::Index k, Eigen::Index kp, const float* psi_rowsum) {
-  using V = Lanes<W>;
-  constexpr float kLowest = -3.0e38F;
-  V best = V{} + kLowest;
+  Lanes<W> x, rowsum;
   for (Eigen::Index i = 0; i < kp; i += W) {
-    V x, rowsum;
     load<W>(x, column + i);
     load<W>(rowsum, psi_rowsum + i);
-    const V value = lanes_digamma<W>(x) - rowsum;
-    best = lanes_max<W>(best, below<W>(i, k) ? value : V{} + kLowest);
-    store<W>(column + i, value);
+    store<W>(column + i, lanes_digamma<W>(x) - rowsum);
   }
-  const float m = lanes_max_of<W>(best);
-  for (Eigen::Index i = 0; i < kp; i += W) {
-    V x;
-    load<W>(x, column + i);
-    store<W>(column + i, below<W>(i, k) ? lanes_exp<W>(x - m) : V{});
-  }
-  return m;
+  return exp_of_max_scaled<W>(column, k, kp);
 }
 
 template <int W>

@@ -255,7 +255,7 @@ std::string LdaModel::describe_index(Eigen::Index index) const {
   return "topic " + std::to_string(index % topics_) + ", word id " + std::to_string(index / topics_);
 }
 
-Eigen::VectorXd LdaModel::prior() const { return Eigen::VectorXd::Constant(global_size(), options_.eta); }
+Eigen::VectorXd LdaModel::prior() const { return Eigen::VectorXd::Constant(topics_, options_.eta); }  // one block
 
 Eigen::VectorXd LdaModel::initial_global(std::uint64_t seed) const {
   Eigen::VectorXd flat(global_size());
