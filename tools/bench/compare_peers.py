@@ -72,20 +72,20 @@ def load_csr(path):
 
 
 def write_lambda_as_model(lam, alpha, path, template):
-    """A natgrad model file holding another system's topic-word matrix and its alpha (for natgrad evaluate)."""
+    """A natgrad model file holding another system's topic-word matrix and its alpha (for natgrad evaluate), the
+    rest copied from `template`, a natgrad model file (which holds lambda as tensors alone)."""
     k, v = lam.shape
     with h5py.File(template, "r") as t, h5py.File(path, "w") as f:
         for name, value in t.attrs.items():
             f.attrs[name] = value
-        for group in ("vocab", "config", "solver", "data", "history", "layout"):
-            if group in t:
-                t.copy(group, f)
-        # The solver's form of lambda is natgrad's run's, not this system's: a file without it holds lambda alone.
-        for name in ("lambda_offset", "lambda_offset_block_sum", "lambda_base", "lambda_base_block_sum", "state"):
-            if name in f["solver"]:
-                del f["solver"][name]
-        if "lambda_scale" in f["solver"].attrs:
-            del f["solver"].attrs["lambda_scale"]
+        for name in ("vocab", "history", "layout"):
+            if name in t:
+                t.copy(name, f)
+        # Groups of attributes, one by one (h5py's copy of a group of many string attributes crashes in HDF5 1.10.8).
+        for name in ("config", "solver", "data"):
+            group = f.create_group(name)
+            for key, value in t[name].attrs.items():
+                group.attrs[key] = value
         model = f.create_group("model")
         for name, value in t["model"].attrs.items():
             model.attrs[name] = value
@@ -199,6 +199,43 @@ def peer(name, train, lam_out, k, passes, seed):
     print(json.dumps({"seconds": seconds}))
 
 
+def run_vw(vw, train, k, passes, seed, work):
+    """Fits Vowpal Wabbit's online LDA (vw --lda, the same algorithm) on the training documents in the shuffled
+    order the other peers get: the same K, alpha (--lda_alpha), eta (--lda_rho), batch (--minibatch), schedule
+    (-l 1 --initial_t tau0 --power_t kappa) and passes. Its input is written as text first (not timed: as natgrad's
+    convert is not). Returns (lambda K x V from its readable model, training seconds, whole-process seconds,
+    peak MB): whole is the process's wall time, reading its input and writing its model included; training is
+    that less the same process doing nothing with the same input (vw --noop: reading and parsing it)."""
+    indptr, indices, counts, d, v, _ = load_csr(train)
+    order = np.random.default_rng(seed).permutation(d)
+    data, model, cache = work / f"vw_s{seed}.txt", work / f"vw_s{seed}.model.txt", work / f"vw_s{seed}.cache"
+    with open(data, "w") as out:
+        for i in order:
+            out.write(" | " + " ".join(f"{w}:{c}" for w, c in zip(indices[indptr[i]:indptr[i + 1]],
+                                                                 counts[indptr[i]:indptr[i + 1]])) + "\n")
+    bits = max(1, int(np.ceil(np.log2(v))))  # word w is feature w: rows 0 ... V - 1 of the model
+    common = ["-b", str(bits), "-d", str(data), "--quiet"]
+    if passes > 1:
+        common += ["--passes", str(passes), "-c", "-k", "--holdout_off", "--cache_file", str(cache)]
+    start = time.perf_counter()
+    _, rss = run_child([vw, *common, "--lda", str(k), "--lda_alpha", str(1.0 / k), "--lda_rho", str(1.0 / k),
+                        "--lda_D", str(d), "--minibatch", str(BATCH), "-l", "1", "--initial_t", str(TAU0),
+                        "--power_t", str(KAPPA), "--random_seed", str(seed), "--readable_model", str(model)])
+    whole = time.perf_counter() - start
+    if cache.exists():
+        cache.unlink()
+    start = time.perf_counter()
+    run_child([vw, *common, "--noop"])
+    parse = time.perf_counter() - start
+    lam = np.zeros((k, v))
+    with open(model) as f:
+        for line in f:
+            fields = line.split()
+            if len(fields) == k + 1 and fields[0].isdigit() and int(fields[0]) < v:
+                lam[:, int(fields[0])] = [float(x) for x in fields[1:]]
+    return lam, whole - parse, whole, rss
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus")
@@ -210,6 +247,8 @@ def main():
                         help="natgrad's settings (fixed: priors 1/K, Robbins-Monro; learned: model.alpha = "
                              "model.eta = auto; alpha: model.alpha = auto; adaptive: solver.schedule = adaptive)")
     parser.add_argument("--peers", nargs="*", default=["sklearn", "gensim"], choices=list(PEERS))
+    parser.add_argument("--vw", help="a Vowpal Wabbit 9.x binary (vw) to run as a peer; not packaged for Debian, so "
+                                     "built by hand from its public source (without it: skipped, with a note)")
     parser.add_argument("--ranks", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--threads", type=int, nargs="+", default=[1], help="solver.threads of each natgrad run")
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
@@ -257,7 +296,9 @@ def main():
                         times, walls = [], []
                         for _ in range(args.repeats):
                             start = time.perf_counter()
-                            _, peak = run_child(["mpirun", *binding, "-np", str(ranks), args.natgrad, "fit",
+                            # One rank runs as a user would: natgrad alone (no MPI then), not under mpirun.
+                            launcher = [] if ranks == 1 else ["mpirun", *binding, "-np", str(ranks)]
+                            _, peak = run_child([*launcher, args.natgrad, "fit",
                                                  "--model.topics", str(k), "--data.train", str(train),
                                                  "--solver.batch_size", str(BATCH), "--solver.tau0", str(TAU0),
                                                  "--solver.kappa", str(KAPPA), "--solver.epochs", str(passes),
@@ -297,6 +338,21 @@ def main():
                 write_lambda_as_model(np.load(lam_path), np.load(str(lam_path) + ".alpha.npy"), model, template)
                 perplexities.append(evaluate(model))
             rows.append((PEERS[peer_name], train_s, whole_s, rss, perplexities, True))
+        if args.vw:
+            train_s, whole_s, perplexities, rss = [], [], [], 0.0
+            for seed in args.seeds:
+                lam, seconds, whole, peak = run_vw(args.vw, train, k, passes, seed, work)
+                train_s.append(seconds)
+                whole_s.append(whole)
+                rss = max(rss, peak)
+                model = work / f"vw_s{seed}.h5"
+                write_lambda_as_model(lam, np.full(k, 1.0 / k), model, template)
+                perplexities.append(evaluate(model))
+            version = subprocess.run([args.vw, "--version"], capture_output=True, text=True).stdout.split()[0]
+            rows.append((f"Vowpal Wabbit {version} --lda", train_s, whole_s, rss, perplexities, True))
+        else:
+            print("skipping Vowpal Wabbit: no --vw PATH given (it is not packaged for Debian: build it from its "
+                  "public source to compare)")
 
         peers = [r for r in rows if r[5]]
         fastest = min((np.mean(r[1]) for r in peers), default=None)
