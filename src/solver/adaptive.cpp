@@ -55,31 +55,28 @@ double AdaptiveStep::compact_dot(const Eigen::VectorXd& x, const Eigen::VectorXd
   return x.head(lambda.block_size()).dot(block_sum) + x.tail(t).dot(vector.tail(t));
 }
 
-double AdaptiveStep::compact_at(const Eigen::VectorXd& x, const models::GlobalParams& lambda, Eigen::Index index) const {
-  if (x.size() == 0) return 0.0;
-  if (x.size() == lambda.size()) return x[index];
-  const Eigen::Index n = lambda.block_size();
-  const Eigen::Index body = lambda.num_blocks() * n;
-  return index < body ? x[index % n] : x[n + index - body];
-}
-
 template <class F>
 void AdaptiveStep::for_each(const models::GlobalParams& lambda, const Increments& e, F&& f) const {
   const Eigen::Index n = lambda.block_size();
   const Eigen::Index blocks = lambda.num_blocks();
+  Eigen::VectorXd x(n);
   for (std::size_t j = 0; j < e.blocks.size(); ++j) {
     const Eigen::Index b = e.blocks[j];
-    const Eigen::Index at = b * n;
-    const Eigen::Index from = static_cast<Eigen::Index>(j) * n;
-    for (Eigen::Index p = 0; p < n; ++p) f(at + p, e.weight * e.stats[from + p]);
+    x = e.weight * e.stats.segment(static_cast<Eigen::Index>(j) * n, n);
     // A hierarchical prior's shifts in a touched block: on top of the statistics, where they are.
-    for (std::size_t k = 0; k < e.positions.size(); ++k) f(at + e.positions[k], e.shifts[k][b]);
+    for (std::size_t k = 0; k < e.positions.size(); ++k) x[e.positions[k]] += e.shifts[k][b];
+    f(b * n, 0, x);
   }
   const auto body = static_cast<Eigen::Index>(e.blocks.size()) * n;
-  for (Eigen::Index t = 0; t < lambda.tail_size(); ++t) f(blocks * n + t, e.weight * e.stats[body + t]);
-  // The shifts in the blocks the statistics do not touch.
+  if (lambda.tail_size() > 0) f(blocks * n, n, e.weight * e.stats.segment(body, lambda.tail_size()));
+  // The shifts in the blocks the statistics do not touch, an entry at a time.
+  Eigen::VectorXd one(1);
   for (std::size_t k = 0; k < e.positions.size(); ++k) {
-    for_each_untouched(blocks, e.blocks, [&](Eigen::Index b) { f(b * n + e.positions[k], e.shifts[k][b]); });
+    const Eigen::Index p = e.positions[k];
+    for_each_untouched(blocks, e.blocks, [&](Eigen::Index b) {
+      one[0] = e.shifts[k][b];
+      f(b * n + p, p, one);
+    });
   }
 }
 
@@ -92,33 +89,30 @@ Eigen::VectorXd AdaptiveStep::averaged_part(const Eigen::VectorXd& toward, doubl
 
 AdaptiveStep::Norms AdaptiveStep::norms(const models::GlobalParams& lambda, const Increments& e,
                                         const Eigen::VectorXd& toward, double w) const {
-  // An entry touched twice (statistics and a shift at the same place) is visited twice by for_each:
-  // its increments add, so the sums over visits are taken of the total increment per entry, which
-  // for_each gives in two parts; the products below are linear in e except e², handled by keeping
-  // the entry's running total.
+  // One pass over the entries the step changes: the products with its increments, and those entries'
+  // part of the kept sums, which leave them (after_update puts their new values back).
   const Eigen::VectorXd& m = lambda.offset();
   const double a = lambda.scale();
   const Eigen::VectorXd w_part = averaged_part(toward, w);
   const double u = (1 - w) * u_ - w * a;
   const double r = (1 - w) * r_;
+  // The part of a vector of compact_base's form over the entries [i, i + len): from c (their place in
+  // one block and the tail) when compact, else from i.
+  const bool full = lambda.compact_base().size() == lambda.size();
   double ee = 0.0, em = 0.0, eq = 0.0, ev = 0.0, ew = 0.0;
-  for_each(lambda, e, [&](Eigen::Index i, double x) {
-    ee += x * x;
-    em += x * m[i];
-    eq += x * q_[i];
-    ev += x * compact_at(toward, lambda, i);
-    ew += x * compact_at(w_part, lambda, i);
+  Sums old;
+  for_each(lambda, e, [&](Eigen::Index i, Eigen::Index c, const Eigen::Ref<const Eigen::VectorXd>& x) {
+    const auto mi = m.segment(i, x.size());
+    const auto qi = q_.segment(i, x.size());
+    ee += x.squaredNorm();
+    em += x.dot(mi);
+    eq += x.dot(qi);
+    old.mm += mi.squaredNorm();
+    old.qq += qi.squaredNorm();
+    old.mq += mi.dot(qi);
+    if (toward.size() > 0) ev += x.dot(toward.segment(full ? i : c, x.size()));
+    if (w_part.size() > 0) ew += x.dot(w_part.segment(full ? i : c, x.size()));
   });
-  // (Entries visited twice add their two parts' cross term, 2 x₁x₂, to ee separately below.)
-  if (!e.positions.empty()) {
-    const Eigen::Index n = lambda.block_size();
-    for (std::size_t j = 0; j < e.blocks.size(); ++j) {
-      const Eigen::Index b = e.blocks[j];
-      for (std::size_t k = 0; k < e.positions.size(); ++k) {
-        ee += 2.0 * e.weight * e.stats[static_cast<Eigen::Index>(j) * n + e.positions[k]] * e.shifts[k][b];
-      }
-    }
-  }
   const double vm = compact_dot(toward, m, lambda.block_sum(), lambda);
   Norms out;
   out.g2 = compact_norm2(toward, lambda) + a * a * sums_.mm + ee - 2 * a * vm + 2 * ev - 2 * a * em;
@@ -126,6 +120,7 @@ AdaptiveStep::Norms AdaptiveStep::norms(const models::GlobalParams& lambda, cons
   const double wq = compact_dot(w_part, q_, q_block_sum_, lambda);
   out.avg2 = compact_norm2(w_part, lambda) + u * u * sums_.mm + r * r * sums_.qq + 2 * u * wm + 2 * r * wq +
              2 * u * r * sums_.mq + w * w * ee + 2 * w * (ew + u * em + r * eq);
+  out.old = old;
   return out;
 }
 
@@ -140,12 +135,11 @@ double AdaptiveStep::first_rate(const models::GlobalParams& lambda, std::span<co
   const auto count = static_cast<double>(parts.size());
   double spread = 0.0;
   for (const Increments& p : parts) spread += (first.weight * (count * p.stats - total)).squaredNorm();
-  tau_ = 1.0;  // ḡ = ĝ_1: the old average (none yet) has weight 0
   r_ = 1.0;
-  const Norms g = norms(lambda, step, toward, 1.0);
+  const Norms g = norms(lambda, step, toward, 1.0);  // ḡ = ĝ_1: the old average (none yet) has weight 0
   hbar_ = g.g2 + (parts.size() > 1 ? spread / (count * (count - 1)) : 0.0);
   const double rho = hbar_ > 0 ? std::clamp(g.avg2 / hbar_, 0.0, 1.0) : 1.0;
-  commit(lambda, step, toward, 1.0);
+  commit(lambda, g, toward, 1.0);
   tau_ = count * (1 - rho) + 1;
   return rho;
 }
@@ -155,25 +149,20 @@ double AdaptiveStep::rate(const models::GlobalParams& lambda, const Increments& 
   const Norms g = norms(lambda, e, toward, w);
   hbar_ = (1 - w) * hbar_ + w * g.g2;
   const double rho = hbar_ > 0 ? std::clamp(g.avg2 / hbar_, 0.0, 1.0) : 1.0;
-  commit(lambda, e, toward, w);
+  commit(lambda, g, toward, w);
   tau_ = tau_ * (1 - rho) + 1;
   return rho;
 }
 
-void AdaptiveStep::commit(const models::GlobalParams& lambda, const Increments& e, const Eigen::VectorXd& toward,
-                          double w) {
-  // ḡ = W + u'M + r'Q + w e, with the M and Q of now; the entries e changes leave the kept sums
-  // (after_update puts their new values back).
+void AdaptiveStep::commit(const models::GlobalParams& lambda, const Norms& g, const Eigen::VectorXd& toward, double w) {
+  // ḡ = W + u'M + r'Q + w e, with the M and Q of now; the entries e changes leave the kept sums.
   u_part_ = averaged_part(toward, w);
   u_ = (1 - w) * u_ - w * lambda.scale();
   r_ = w == 1.0 ? 1.0 : (1 - w) * r_;  // w = 1: Q's old content has weight 0 (and is 0: the first step)
   w_ = w;
-  const Eigen::VectorXd& m = lambda.offset();
-  visit_changed(lambda, e, [&](Eigen::Index i) {
-    sums_.mm -= m[i] * m[i];
-    sums_.qq -= q_[i] * q_[i];
-    sums_.mq -= m[i] * q_[i];
-  });
+  sums_.mm -= g.old.mm;
+  sums_.qq -= g.old.qq;
+  sums_.mq -= g.old.mq;
 }
 
 void AdaptiveStep::before_decay(const models::GlobalParams& lambda, double rho) {
@@ -185,25 +174,30 @@ void AdaptiveStep::before_decay(const models::GlobalParams& lambda, double rho) 
 }
 
 void AdaptiveStep::after_update(const models::GlobalParams& lambda, const Increments& e, double rho) {
-  // M changed by δ e, δ = ρ / a_{t+1}: ḡ = W + u'M_{t+1} + r'Q + (w − u'δ) e, so Q gains (w − u'δ)/r' · e.
+  // M changed by δ e, δ = ρ / a_{t+1}: ḡ = W + u'M_{t+1} + r'Q + (w − u'δ) e, so Q gains (w − u'δ)/r' · e;
+  // the changed entries' new values go back into the kept sums, in the same pass.
   const double delta = rho / lambda.scale();
   const double k = (w_ - u_ * delta) / r_;
   const Eigen::Index n = lambda.block_size();
   const Eigen::Index body = lambda.num_blocks() * n;
-  for_each(lambda, e, [&](Eigen::Index i, double x) {
-    q_[i] += k * x;
-    if (i < body) q_block_sum_[i % n] += k * x;
+  const Eigen::VectorXd& m = lambda.offset();
+  Sums added;
+  for_each(lambda, e, [&](Eigen::Index i, Eigen::Index c, const Eigen::Ref<const Eigen::VectorXd>& x) {
+    auto qi = q_.segment(i, x.size());
+    const auto mi = m.segment(i, x.size());
+    qi += k * x;
+    if (i < body) q_block_sum_.segment(c, x.size()) += k * x;
+    added.mm += mi.squaredNorm();
+    added.qq += qi.squaredNorm();
+    added.mq += mi.dot(qi);
   });
   if (folded_) {
     recompute(lambda);
     folded_ = false;
   } else {
-    const Eigen::VectorXd& m = lambda.offset();
-    visit_changed(lambda, e, [&](Eigen::Index i) {
-      sums_.mm += m[i] * m[i];
-      sums_.qq += q_[i] * q_[i];
-      sums_.mq += m[i] * q_[i];
-    });
+    sums_.mm += added.mm;
+    sums_.qq += added.qq;
+    sums_.mq += added.mq;
   }
   if (r_ < kMinScale) {
     q_ *= r_;
@@ -212,18 +206,6 @@ void AdaptiveStep::after_update(const models::GlobalParams& lambda, const Increm
     sums_.mq *= r_;
     r_ = 1.0;
   }
-}
-
-template <class F>
-void AdaptiveStep::visit_changed(const models::GlobalParams& lambda, const Increments& e, F&& f) const {
-  // Each changed entry once: the touched blocks whole, the tail, and the shifts' positions elsewhere.
-  const Eigen::Index n = lambda.block_size();
-  const Eigen::Index blocks = lambda.num_blocks();
-  for (const std::int64_t b : e.blocks) {
-    for (Eigen::Index p = 0; p < n; ++p) f(b * n + p);
-  }
-  for (Eigen::Index t = 0; t < lambda.tail_size(); ++t) f(blocks * n + t);
-  for (const Eigen::Index p : e.positions) for_each_untouched(blocks, e.blocks, [&](Eigen::Index b) { f(b * n + p); });
 }
 
 io::Group AdaptiveStep::state() const {

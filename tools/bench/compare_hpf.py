@@ -2,6 +2,7 @@
 """Benchmark natgrad's hierarchical Poisson factorization against scikit-learn's NMF and a popularity baseline.
 
 usage: compare_hpf.py [--natgrad build/natgrad] [--ranks 1,2] [--factors 50] [--epochs 5] [--batch-size 1024]
+                      [--natgrad-option KEY=VALUE ...]
                       [--data debdeps,nips,debdesc,synthetic] [--synthetic-users 500000] [--synthetic-items 2000]
                       [--synthetic-counts 25] [--nmf-max-iter 100] [--skip-nmf DATA,...] [--workdir DIR]
        compare_hpf.py --item-scaling [--natgrad ...] [--ranks 2] [--factors 50]
@@ -124,6 +125,9 @@ def fit_natgrad(np_, train, test, args, work, tag):
     fit = mpirun + ["fit", "--model.type", "hpf", "--model.factors", str(args.factors), "--data.train", str(train),
                     "--data.heldout", str(test), "--solver.batch_size", str(args.batch_size), "--solver.epochs",
                     str(args.epochs), "--solver.seed", "1", "--eval.every_steps", "0", "--output.model", str(model)]
+    for option in args.natgrad_option:  # KEY=VALUE: a job key, e.g. solver.schedule=adaptive
+        key, _, value = option.partition("=")
+        fit += [f"--{key}", value]
     infer = mpirun + ["infer", "--model", str(model), "--data", str(train), "--out", str(theta), "--top", "1"]
     code = ("import resource, subprocess, sys, json, time; t = time.perf_counter(); "
             f"[subprocess.run(c, check=True, stdout=open(sys.argv[1], 'a')) for c in {json.dumps([fit, infer])}]; "
@@ -199,7 +203,7 @@ def compare(args, work):
             rows.append(row)
             print("  " + json.dumps({k: (round(v, 6) if isinstance(v, float) else v) for k, v in row.items()}),
                   flush=True)
-    print(f"\nK = {args.factors}; natgrad: {args.epochs} passes, batch {args.batch_size}; NMF max_iter "
+    print(f"\nK = {args.factors}; natgrad: {args.epochs} passes, batch {args.batch_size} {' '.join(args.natgrad_option)}; NMF max_iter "
           f"{args.nmf_max_iter}; ranking metrics at {TOP_K} over the users of every ceil(U / {RANKING_USERS})-th row")
     print("| data | system | fit s | wall s | peak MB | held-out loglik | precision@20 | recall@20 | NDCG@20 |")
     print("|---|---|---|---|---|---|---|---|---|")
@@ -241,6 +245,8 @@ def main():
     p.add_argument("--factors", type=int, default=50)
     p.add_argument("--epochs", type=int, default=5)
     p.add_argument("--batch-size", type=int, default=1024)
+    p.add_argument("--natgrad-option", action="append", default=[], metavar="KEY=VALUE",
+                   help="a further job key of natgrad's fit, e.g. solver.schedule=adaptive (repeatable)")
     p.add_argument("--data", default="debdeps,nips,debdesc,synthetic")
     p.add_argument("--synthetic-users", type=int, default=500_000)
     p.add_argument("--synthetic-items", type=int, default=2_000)

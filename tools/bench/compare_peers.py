@@ -57,12 +57,21 @@ ROOT = Path(__file__).resolve().parents[2]
 BATCH, TAU0, KAPPA = 256, 10.0, 0.7
 
 
+# Runs argv[1:] and prints, last, its wall seconds and the peak resident memory (MB) of the largest process it
+# waited for: a wrapper of its own per command, since a process's RUSAGE_CHILDREN keeps the largest of all its
+# children ever.
+WRAPPER = ("import resource, subprocess, sys, time; t = time.perf_counter(); r = subprocess.run(sys.argv[1:]); "
+           "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024); "
+           "sys.exit(r.returncode)")
+
+
 def run_child(cmd, **kwargs):
-    """Runs cmd; returns (stdout, peak RSS in MB of the largest process it ran)."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=mpi_env(), **kwargs).stdout
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return out, max(after, before) / 1024.0
+    """Runs cmd; returns (stdout, wall seconds, peak RSS in MB of the largest process it ran)."""
+    out = subprocess.run([sys.executable, "-c", WRAPPER, *cmd], check=True, capture_output=True, text=True,
+                         env=mpi_env(), **kwargs).stdout
+    *lines, last = out.rstrip("\n").split("\n")
+    wall, peak = (float(x) for x in last.split())
+    return "\n".join(lines), wall, peak
 
 
 def load_csr(path):
@@ -217,16 +226,12 @@ def run_vw(vw, train, k, passes, seed, work):
     common = ["-b", str(bits), "-d", str(data), "--quiet"]
     if passes > 1:
         common += ["--passes", str(passes), "-c", "-k", "--holdout_off", "--cache_file", str(cache)]
-    start = time.perf_counter()
-    _, rss = run_child([vw, *common, "--lda", str(k), "--lda_alpha", str(1.0 / k), "--lda_rho", str(1.0 / k),
-                        "--lda_D", str(d), "--minibatch", str(BATCH), "-l", "1", "--initial_t", str(TAU0),
-                        "--power_t", str(KAPPA), "--random_seed", str(seed), "--readable_model", str(model)])
-    whole = time.perf_counter() - start
+    _, whole, rss = run_child([vw, *common, "--lda", str(k), "--lda_alpha", str(1.0 / k), "--lda_rho", str(1.0 / k),
+                               "--lda_D", str(d), "--minibatch", str(BATCH), "-l", "1", "--initial_t", str(TAU0),
+                               "--power_t", str(KAPPA), "--random_seed", str(seed), "--readable_model", str(model)])
     if cache.exists():
         cache.unlink()
-    start = time.perf_counter()
-    run_child([vw, *common, "--noop"])
-    parse = time.perf_counter() - start
+    _, parse, _ = run_child([vw, *common, "--noop"])
     lam = np.zeros((k, v))
     with open(model) as f:
         for line in f:
@@ -295,17 +300,16 @@ def main():
                         model = work / f"natgrad_{variant}_np{ranks}_t{threads}_s{seed}.h5"
                         times, walls = [], []
                         for _ in range(args.repeats):
-                            start = time.perf_counter()
                             # One rank runs as a user would: natgrad alone (no MPI then), not under mpirun.
                             launcher = [] if ranks == 1 else ["mpirun", *binding, "-np", str(ranks)]
-                            _, peak = run_child([*launcher, args.natgrad, "fit",
+                            _, wall, peak = run_child([*launcher, args.natgrad, "fit",
                                                  "--model.topics", str(k), "--data.train", str(train),
                                                  "--solver.batch_size", str(BATCH), "--solver.tau0", str(TAU0),
                                                  "--solver.kappa", str(KAPPA), "--solver.epochs", str(passes),
                                                  "--solver.seed", str(seed), "--solver.threads", str(threads),
                                                  "--eval.every_steps", "0", "--output.model", str(model),
                                                  *VARIANTS[variant]])
-                            walls.append(time.perf_counter() - start)
+                            walls.append(wall)
                             rss = max(rss, peak)
                             with h5py.File(model, "r") as f:
                                 times.append(float(f["solver"].attrs["train_seconds"]))
@@ -327,11 +331,10 @@ def main():
             train_s, whole_s, perplexities, rss = [], [], [], 0.0
             for seed in args.seeds:
                 lam_path = work / f"{peer_name}_s{seed}.npy"
-                start = time.perf_counter()
-                out, peak = run_child([sys.executable, __file__, name, "--peer", peer_name, "--train", str(train),
-                                       "--lambda-out", str(lam_path), "--topics", str(k), "--passes", str(passes),
-                                       "--seeds", str(seed)])
-                whole_s.append(time.perf_counter() - start)
+                out, wall, peak = run_child([sys.executable, __file__, name, "--peer", peer_name, "--train",
+                                             str(train), "--lambda-out", str(lam_path), "--topics", str(k),
+                                             "--passes", str(passes), "--seeds", str(seed)])
+                whole_s.append(wall)
                 rss = max(rss, peak)
                 train_s.append(json.loads(out.strip().splitlines()[-1])["seconds"])
                 model = work / f"{peer_name}_s{seed}.h5"

@@ -77,26 +77,25 @@ class AdaptiveStep {
   /// xᵀM (or xᵀQ) of a compact-form x, through the block sums.
   double compact_dot(const Eigen::VectorXd& x, const Eigen::VectorXd& vector, const Eigen::VectorXd& block_sum,
                      const models::GlobalParams& lambda) const;
-  /// Calls f(index, x) for the increments: x at entry `index` (an entry that both the statistics and a
-  /// shift change is visited twice, once with each part).
+  /// Calls f(index, c, x) for the entries the increments change, each once, in runs of consecutive
+  /// entries (a touched block, the tail, a shift's entry elsewhere): x their increments (statistics and
+  /// shifts together), index the first's place in λ, c its place in compact_base's form (within its
+  /// block, or in the tail after it).
   template <class F>
   void for_each(const models::GlobalParams& lambda, const Increments& e, F&& f) const;
-  /// Calls f(index) once for every entry that the increments change.
-  template <class F>
-  void visit_changed(const models::GlobalParams& lambda, const Increments& e, F&& f) const;
   /// (1 − w) U + w · toward: U of the new average.
   Eigen::VectorXd averaged_part(const Eigen::VectorXd& toward, double w) const;
-  /// Takes the new average's U, u, r (of weight w for the step's gradient), and takes the entries
-  /// that e changes out of the kept sums (after_update puts them back).
-  void commit(const models::GlobalParams& lambda, const Increments& e, const Eigen::VectorXd& toward, double w);
-  /// The compact form's value at entry `index` of λ.
-  double compact_at(const Eigen::VectorXd& x, const models::GlobalParams& lambda, Eigen::Index index) const;
-  /// ‖ĝ‖² and ‖(1 − w) ḡ + w ĝ‖² for the step's increments e, at λ_t.
+  /// ‖ĝ‖² and ‖(1 − w) ḡ + w ĝ‖² for the step's increments e, at λ_t, and the changed entries' part of the
+  /// kept sums.
   struct Norms {
     double g2 = 0.0;     ///< ‖ĝ‖²
     double avg2 = 0.0;   ///< ‖(1 − w) ḡ + w ĝ‖²
+    Sums old;            ///< ‖M‖², ‖Q‖², MᵀQ over the entries the step changes, before it
   };
   Norms norms(const models::GlobalParams& lambda, const Increments& e, const Eigen::VectorXd& toward, double w) const;
+  /// Takes the new average's U, u, r (of weight w for the step's gradient), and takes the changed entries
+  /// out of the kept sums (after_update puts their new values back).
+  void commit(const models::GlobalParams& lambda, const Norms& g, const Eigen::VectorXd& toward, double w);
   /// Recomputes ‖M‖², ‖Q‖², MᵀQ and Q's block sums in full (after a fold).
   void recompute(const models::GlobalParams& lambda);
 
