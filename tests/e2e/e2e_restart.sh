@@ -47,8 +47,10 @@ if [ "$VARIANT" = learned ]; then
   JOB+=(--solver.schedule adaptive)
   if [ "$MODEL" = gmm ]; then JOB+=(--model.weight_concentration auto); else JOB+=(--model.alpha auto --model.eta auto); fi
 fi
-# Long enough that SIGUSR1 lands mid-run: fewer steps where each is slower.
-[ -z "${NATGRAD_SANITIZED:-}" ] || PREEMPT_STEPS=$((PREEMPT_STEPS / 5))
+# N steps, then N more; the sanitizer build runs fewer, its steps being slower and its paths the same
+# (N a multiple of the learned variants' eval.every_steps, 10: their restarted /history has the same rows).
+N=30
+[ -z "${NATGRAD_SANITIZED:-}" ] || N=10
 fit() { local np=$1; shift; timeout 300 "$MPIEXEC" -np "$np" "$NATGRAD" fit "${JOB[@]}" "$@"; }
 same() {  # same A.h5 B.h5 TOLERANCE: λ equal (0: bit for bit) and at the same step
   "$NATGRAD_PYTHON" - "$@" <<'PY'
@@ -66,11 +68,11 @@ sys.exit(0 if ok else 1)
 PY
 }
 
-fit 2 --solver.max_steps 60 --output.model straight.h5 >/dev/null
-fit 2 --solver.max_steps 30 --checkpoint.path ck_a --output.model half.h5 >/dev/null
-[ -f ck_a/ckpt-000000030.h5 ] || fail "no checkpoint at step 30"
-fit 2 --solver.max_steps 60 --checkpoint.path ck_a --restart auto --output.model resumed.h5 > resumed.log
-grep -q "restarting from ck_a/ckpt-000000030.h5" resumed.log || fail "did not restart from step 30"
+fit 2 --solver.max_steps $((2 * N)) --output.model straight.h5 >/dev/null
+fit 2 --solver.max_steps $N --checkpoint.path ck_a --output.model half.h5 >/dev/null
+[ -f ck_a/ckpt-$(printf %09d $N).h5 ] || fail "no checkpoint at step $N"
+fit 2 --solver.max_steps $((2 * N)) --checkpoint.path ck_a --restart auto --output.model resumed.h5 > resumed.log
+grep -q "restarting from ck_a/ckpt-$(printf %09d $N).h5" resumed.log || fail "did not restart from step $N"
 same straight.h5 resumed.h5 0 || fail "2N steps and N + N steps differ at 2 ranks"
 if [ "$VARIANT" = learned ]; then
   "$NATGRAD_PYTHON" - <<'PY' || fail "the learned priors or the adaptive step sizes differ after the restart"
@@ -87,28 +89,30 @@ PY
   if [ -n "${NATGRAD_SANITIZED:-}" ]; then echo "e2e_restart $MODEL $VARIANT: ok (sanitizer build: the first check)"; exit 0; fi
 fi
 # A restart from an explicit path, at 1 rank, bit for bit against 1 rank straight through.
-fit 1 --solver.max_steps 60 --output.model straight1.h5 >/dev/null
-fit 1 --solver.max_steps 60 --restart ck_a/ckpt-000000030.h5 --output.model resumed1.h5 >/dev/null
-"$NATGRAD_PYTHON" -c "import sys,h5py,numpy as np; sys.exit(0 if h5py.File('resumed1.h5')['solver'].attrs['step']==60 else 1)"
+fit 1 --solver.max_steps $((2 * N)) --output.model straight1.h5 >/dev/null
+fit 1 --solver.max_steps $((2 * N)) --restart ck_a/ckpt-$(printf %09d $N).h5 --output.model resumed1.h5 >/dev/null
+"$NATGRAD_PYTHON" -c "import sys,h5py,numpy as np; sys.exit(0 if h5py.File('resumed1.h5')['solver'].attrs['step']==$((2 * N)) else 1)"
 same straight1.h5 resumed1.h5 1e-9 || fail "restart at 1 rank from a 2-rank checkpoint"
 # A model file (λ's tensors alone, without the solver's form: as the files from before it) continues from
 # a = 1, M = λ − η: to rounding. (The learned variant's adaptive step starts its averages afresh there.)
 if [ "$VARIANT" != learned ]; then
-fit 2 --solver.max_steps 60 --restart half.h5 --output.model resumed_old.h5 >/dev/null
+fit 2 --solver.max_steps $((2 * N)) --restart half.h5 --output.model resumed_old.h5 >/dev/null
 same straight.h5 resumed_old.h5 1e-9 || fail "restart from a model file (without the solver's form of λ)"
 fi
 
 # 4 -> 2 -> 1 ranks.
-fit 4 --solver.max_steps 20 --checkpoint.path ck_b --output.model a.h5 >/dev/null
-fit 2 --solver.max_steps 40 --checkpoint.path ck_b --restart auto --output.model b.h5 >/dev/null
-fit 1 --solver.max_steps 60 --checkpoint.path ck_b --restart auto --output.model c.h5 >/dev/null
+fit 4 --solver.max_steps $((2 * N / 3)) --checkpoint.path ck_b --output.model a.h5 >/dev/null
+fit 2 --solver.max_steps $((4 * N / 3)) --checkpoint.path ck_b --restart auto --output.model b.h5 >/dev/null
+fit 1 --solver.max_steps $((2 * N)) --checkpoint.path ck_b --restart auto --output.model c.h5 >/dev/null
 same straight.h5 c.h5 1e-9 || fail "4 -> 2 -> 1 ranks differs from 2 ranks straight through"
-ls ck_b | grep -q "ckpt-000000060.h5" || fail "no final checkpoint"
+ls ck_b | grep -q "ckpt-$(printf %09d $((2 * N))).h5" || fail "no final checkpoint"
 [ "$(ls ck_b | wc -l)" = 2 ] || fail "checkpoint.keep = 2 not honoured: $(ls ck_b)"
 
-# Preemption: SIGUSR1 to mpirun, which forwards it to every rank.
-PRE=(--solver.max_steps "$PREEMPT_STEPS" --checkpoint.path ck_c)
-"$MPIEXEC" -np 2 "$NATGRAD" fit "${JOB[@]}" "${PRE[@]}" --output.model pre.h5 > pre.log 2>&1 &
+# Preemption: SIGUSR1 to mpirun, which forwards it to every rank; PREEMPT_STEPS is only an upper
+# bound, long enough that the signal lands mid-run. The job resumed to 20 steps past the stop ends with
+# the λ of a job run straight to there.
+"$MPIEXEC" -np 2 "$NATGRAD" fit "${JOB[@]}" --solver.max_steps "$PREEMPT_STEPS" --checkpoint.path ck_c \
+  --output.model pre.h5 > pre.log 2>&1 &
 pid=$!
 for _ in $(seq 100); do grep -q "^step" pre.log 2>/dev/null && break; sleep 0.1; done
 sleep 0.3
@@ -119,10 +123,12 @@ wait "$pid" || status=$?
 elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 [ "$status" = 75 ] || fail "preempted job exited with $status, expected 75: $(tail -3 pre.log)"
 [ "$elapsed_ms" -lt 10000 ] || fail "preempted job took $elapsed_ms ms to stop"
-grep -q "^stopped at step" pre.log || fail "no 'stopped' line"
-ls ck_c | grep -q '^ckpt-' || fail "no checkpoint after SIGUSR1"
-fit 2 "${PRE[@]}" --restart auto --output.model post.h5 >/dev/null
-fit 2 --solver.max_steps "$PREEMPT_STEPS" --output.model straight_pre.h5 >/dev/null
+stopped=$(sed -n 's/^stopped at step \([0-9]*\) .*/\1/p' pre.log)
+[ -n "$stopped" ] || fail "no 'stopped at step' line: $(tail -3 pre.log)"
+ls ck_c | grep -q "^ckpt-$(printf %09d "$stopped").h5" || fail "no checkpoint at step $stopped after SIGUSR1: $(ls ck_c)"
+END=$((stopped + 20))
+fit 2 --solver.max_steps "$END" --checkpoint.path ck_c --restart auto --output.model post.h5 >/dev/null
+fit 2 --solver.max_steps "$END" --output.model straight_pre.h5 >/dev/null
 same straight_pre.h5 post.h5 0 || fail "preempted and resumed differs from straight through"
 echo "preemption: $(grep '^stopped' pre.log); exit status 75 after $elapsed_ms ms"
 echo "e2e_restart $MODEL $VARIANT: ok"
