@@ -120,7 +120,7 @@ void Svi::step(const RunControl& control) {
       const std::size_t from = std::clamp(lo, offset, offset + mine.size()) - offset;
       const std::size_t to = std::clamp(hi, offset, offset + mine.size()) - offset;
       Eigen::Map<Eigen::VectorXd> s_part(reduced_.data() + part * static_cast<std::size_t>(m), m);
-      model_.add_local_stats(mine.subspan(from, to - from), solver_.seed, step_, touched_, s_part);
+      model_.add_local_stats(mine.subspan(from, to - from), touched_, s_part);
     }
   }
   profile_.local_seconds += seconds_since(local_start);

@@ -8,10 +8,10 @@ namespace natgrad::expfam {
 namespace {
 
 TEST(CounterRng, SameKeySameStreamDifferentKeyDifferentStream) {
-  CounterRng a(7, Purpose::kLocalInit, 12, 3);
-  CounterRng b(7, Purpose::kLocalInit, 12, 3);
-  CounterRng c(7, Purpose::kLocalInit, 12, 4);
-  CounterRng d(8, Purpose::kLocalInit, 12, 3);
+  CounterRng a(7, Purpose::kHoldout, 12, 3);
+  CounterRng b(7, Purpose::kHoldout, 12, 3);
+  CounterRng c(7, Purpose::kHoldout, 12, 4);
+  CounterRng d(8, Purpose::kHoldout, 12, 3);
   for (int i = 0; i < 10; ++i) {
     const auto x = a.bits();
     EXPECT_EQ(x, b.bits());

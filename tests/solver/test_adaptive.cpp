@@ -186,13 +186,13 @@ TEST(AdaptiveStep, TheSolverEqualsTheDenseLoop) {
       for (int i = 0; i < parts; ++i) {
         const std::vector<std::int64_t> part(batch.begin() + i * 8 / parts, batch.begin() + (i + 1) * 8 / parts);
         Eigen::VectorXd si = Eigen::VectorXd::Zero(lambda.size());
-        reference.add_local_stats(part, solver.seed, t, testing::all_blocks(reference), si);
+        reference.add_local_stats(part, testing::all_blocks(reference), si);
         x.push_back(eta + parts * scale * si - lambda);
         s += si;
       }
       rho = dense.first(x);
     } else {
-      reference.add_local_stats(batch, solver.seed, t, testing::all_blocks(reference), s);
+      reference.add_local_stats(batch, testing::all_blocks(reference), s);
       rho = dense.next(eta + scale * s - lambda);
     }
     EXPECT_NEAR(rhos[static_cast<std::size_t>(t - 1)], rho, 1e-9 * rho) << "step " << t;

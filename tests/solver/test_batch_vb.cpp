@@ -39,7 +39,7 @@ TEST(BatchVariationalBayes, OneStepSetsLambdaToEtaPlusStatistics) {
   Eigen::VectorXd stats = Eigen::VectorXd::Zero(twin.global_size());
   std::vector<std::int64_t> all(40);
   for (int i = 0; i < 40; ++i) all[static_cast<std::size_t>(i)] = i;
-  twin.add_local_stats(all, 4, 1, testing::all_blocks(twin), stats);
+  twin.add_local_stats(all, testing::all_blocks(twin), stats);
   svi.step();
   EXPECT_LT((svi.lambda().dense() - (Eigen::VectorXd::Constant(stats.size(), 0.05) + stats)).norm(), 1e-9 * stats.norm());
 }
@@ -86,7 +86,7 @@ TEST(BatchVariationalBayes, LearnedAlphaIsTheMaximumLikelihoodOfTheDocuments) {
   std::vector<std::int64_t> all(150);
   for (int i = 0; i < 150; ++i) all[static_cast<std::size_t>(i)] = i;
   Eigen::VectorXd stats = Eigen::VectorXd::Zero(model.global_size() + model.learned_stats_size());
-  model.add_local_stats(all, solver.seed, solver.max_steps + 1, testing::all_blocks(model), stats);
+  model.add_local_stats(all, testing::all_blocks(model), stats);
   const Eigen::VectorXd mle = testing::dirichlet_mle(stats.tail(4), 150.0);
   const Eigen::VectorXd learned = model.learned_value(0);
   // Within 1e-4 relative, or 1e-5 absolute for a topic that the documents hardly use (its α falls

@@ -36,7 +36,7 @@ Eigen::VectorXd dense_reference(const config::SolverConfig& solver, const models
     model.set_global(view);
     const std::vector<std::int64_t> batch = batches.batch(t - first);
     Eigen::VectorXd s = Eigen::VectorXd::Zero(lambda.size());
-    model.add_local_stats(batch, solver.seed, t, testing::all_blocks(model), s);
+    model.add_local_stats(batch, testing::all_blocks(model), s);
     const double scale = static_cast<double>(model.num_train()) / static_cast<double>(batch.size());
     lambda += step_size(solver, t) * (eta + scale * s - lambda);
   }

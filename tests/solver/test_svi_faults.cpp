@@ -33,10 +33,10 @@ class PoisonedModel final : public models::Model {
     for (std::int64_t b = 5; b >= 0; --b) blocks.push_back(b);
   }
   void set_global(const models::GlobalParams&) override {}
-  void add_local_stats(std::span<const std::int64_t> ids, std::uint64_t, std::int64_t step,
-                       std::span<const std::int64_t>, Eigen::Ref<Eigen::VectorXd> stats) override {
+  void add_local_stats(std::span<const std::int64_t> ids, std::span<const std::int64_t>,
+                       Eigen::Ref<Eigen::VectorXd> stats) override {
     stats.setConstant(static_cast<double>(ids.size()));
-    if (step == bad_step_) stats[4] = poison_;
+    if (++calls_ == bad_step_) stats[4] = poison_;  // one call a step
   }
   models::ScoreSum heldout_partial() override { return {}; }
   double heldout_metric(const models::ScoreSum&) const override { return 0.0; }
@@ -46,6 +46,7 @@ class PoisonedModel final : public models::Model {
 
  private:
   std::int64_t bad_step_;
+  std::int64_t calls_ = 0;  // of add_local_stats: the step, counted from 1
   double poison_;
 };
 

@@ -14,7 +14,6 @@ namespace natgrad::expfam {
 /// What a stream is used for; part of its key so that streams never overlap.
 enum class Purpose : std::uint64_t {
   kGlobalInit = 1,   ///< initial global parameters λ (a = row)
-  kLocalInit = 2,    ///< initial local parameters of a datum (a = datum id, b = step)
   kPermutation = 3,  ///< minibatch order of an epoch (a = epoch)
   kSynthGlobal = 4,  ///< synthetic data: the true global variables (a = row)
   kSynthDatum = 5,   ///< synthetic data: one datum (a = datum id)

@@ -125,10 +125,11 @@ class Model {
   /// j·global_block_size()), then the tail (global_tail_size() entries), then
   /// the learned priors' statistics (learned_stats_size() entries); `blocks`
   /// are distinct and include every block that touched_blocks(ids) names, and are
-  /// the same on every rank. `ids` are global ids inside train_shard();
-  /// per-datum randomness is keyed by (seed, id, step).
-  virtual void add_local_stats(std::span<const std::int64_t> ids, std::uint64_t seed, std::int64_t step,
-                               std::span<const std::int64_t> blocks, Eigen::Ref<Eigen::VectorXd> stats) = 0;
+  /// the same on every rank. `ids` are global ids inside train_shard(). The
+  /// local step starts from a fixed point: no randomness, so that the result
+  /// is a function of λ and the data alone.
+  virtual void add_local_stats(std::span<const std::int64_t> ids, std::span<const std::int64_t> blocks,
+                               Eigen::Ref<Eigen::VectorXd> stats) = 0;
   /// This rank's part of the held-out score at the current λ (zero without held-out data).
   virtual ScoreSum heldout_partial() = 0;
   /// The held-out metric from the score summed over all ranks.

@@ -409,12 +409,11 @@ void HpfModel::refresh_columns(std::span<const std::int32_t> ids) {
   });
 }
 
-void HpfModel::add_local_stats(std::span<const std::int64_t> ids, std::uint64_t, std::int64_t,
-                               std::span<const std::int64_t> blocks, Eigen::Ref<Eigen::VectorXd> stats) {
+void HpfModel::add_local_stats(std::span<const std::int64_t> ids, std::span<const std::int64_t> blocks,
+                               Eigen::Ref<Eigen::VectorXd> stats) {
   // The users in parallel, each leaving e, y_ui / phinorm_i and E[θ_u]; then
   // their statistics, added in the order of `ids`, so that s is the same, bit
-  // for bit, whatever the number of threads. The local step starts from a
-  // fixed point (no randomness): seed and step are not needed.
+  // for bit, whatever the number of threads.
   const Eigen::Index k = factors_;
   const auto users = static_cast<std::int64_t>(ids.size());
   std::vector<std::size_t> offset(ids.size() + 1, 0);

@@ -88,7 +88,7 @@ TEST(Gmm, LocalStepMatchesAHandComputation) {
   }
   model.set_lambda(lambda);
   Eigen::VectorXd stats = Eigen::VectorXd::Zero(lambda.size());
-  model.add_local_stats(all_ids(3), 0, 1, testing::all_blocks(model), stats);
+  model.add_local_stats(all_ids(3), testing::all_blocks(model), stats);
 
   // By hand (Bishop 2006, eqs. 10.64–10.66 with D = 1):
   //   log ρ_nk = ψ(α_k) − ψ(Σα) + ½(ψ(ν_k/2) + log 2 + log W_k) − ½ log 2π − ½(1/β_k + ν_k W_k (x_n − m_k)²)
@@ -128,7 +128,7 @@ TEST(Gmm, ARankWithoutPointsInTheMinibatchAddsNothing) {
     GmmModel model = make_model(gmm_synthesize(synth, truth), 2, diagonal, 1);
     model.set_lambda(model.initial_global(1));
     Eigen::VectorXd stats = Eigen::VectorXd::Zero(model.global_size());
-    model.add_local_stats({}, 1, 1, testing::all_blocks(model), stats);
+    model.add_local_stats({}, testing::all_blocks(model), stats);
     EXPECT_TRUE(stats.isZero());
   }
 }
@@ -146,7 +146,7 @@ TEST(Gmm, OneBatchStepSetsLambdaToEtaPlusStatistics) {
   solver::Svi svi(model, comm, batch_vb(300, 1), 0, nullptr);
   twin.set_lambda(twin.initial_global(3));
   Eigen::VectorXd stats = Eigen::VectorXd::Zero(twin.global_size());
-  twin.add_local_stats(all_ids(300), 3, 1, testing::all_blocks(twin), stats);
+  twin.add_local_stats(all_ids(300), testing::all_blocks(twin), stats);
   svi.step();
   const Eigen::VectorXd expected = twin.prior() + stats;
   EXPECT_LT((svi.lambda().dense() - expected).cwiseAbs().maxCoeff(), 1e-12 * expected.cwiseAbs().maxCoeff());

@@ -181,7 +181,7 @@ TEST(HpfLocalStep, ManySweepsMatchThePlainIterationAndItsStatistics) {
   // The statistics of all three users: y_ui φ_uik in item i's block, Σ_u E[θ_uk] in the tail.
   Eigen::VectorXd stats = Eigen::VectorXd::Zero(model.global_size());
   const std::vector<std::int64_t> users = {0, 1, 2};
-  model.add_local_stats(users, 1, 1, testing::all_blocks(model), stats);
+  model.add_local_stats(users, testing::all_blocks(model), stats);
   Eigen::VectorXd expected = Eigen::VectorXd::Zero(model.global_size());
   for (std::int64_t u = 0; u < 3; ++u) {
     HpfWorkspace ws;
@@ -256,7 +256,7 @@ TEST(HpfModel, StatisticsHeldOutScoresAndElboAreTheSameAtAnyThreadCount) {
     Eigen::VectorXd st = Eigen::VectorXd::Zero(model.global_size());
     std::vector<std::int64_t> users(150);
     std::iota(users.begin(), users.end(), 0);
-    model.add_local_stats(users, 1, 1, testing::all_blocks(model), st);
+    model.add_local_stats(users, testing::all_blocks(model), st);
     stats.push_back(st);
     const ScoreSum held = model.heldout_partial();
     std::vector<double> all = {held.log_score, held.count};
@@ -370,7 +370,7 @@ TEST(HpfBatchVariationalBayes, OneStepSetsLambdaToTheCoordinateOptimum) {
   Eigen::VectorXd stats = Eigen::VectorXd::Zero(twin.global_size());
   std::vector<std::int64_t> all(60);
   std::iota(all.begin(), all.end(), 0);
-  twin.add_local_stats(all, 4, 1, testing::all_blocks(twin), stats);
+  twin.add_local_stats(all, testing::all_blocks(twin), stats);
   Eigen::VectorXd expected = twin.prior() + stats;
   for (Eigen::Index i = 0; i < 30; ++i) expected[i * 4 + 3] += twin.item_sums().popularity[i];
   svi.step();
@@ -413,7 +413,7 @@ Eigen::VectorXd dense_reference(const io::Corpus& train, const HpfOptions& o, co
     for (Eigen::Index i = 0; i < model.items(); ++i) eta[i * block + o.factors] = model.item_sums().popularity[i];
     const std::vector<std::int64_t> batch = batches.batch(t);
     Eigen::VectorXd s = Eigen::VectorXd::Zero(lambda.size());
-    model.add_local_stats(batch, solver.seed, t, testing::all_blocks(model), s);
+    model.add_local_stats(batch, testing::all_blocks(model), s);
     const double scale = static_cast<double>(model.num_train()) / static_cast<double>(batch.size());
     lambda += solver::step_size(solver, t) * (eta + scale * s - lambda);
   }

@@ -301,7 +301,7 @@ TEST(LdaModel, StatisticsAddUpToTheTokensOfTheBatch) {
   Eigen::VectorXd stats = Eigen::VectorXd::Zero(model.global_size());
   std::vector<std::int64_t> all(20);
   for (int i = 0; i < 20; ++i) all[static_cast<std::size_t>(i)] = i;
-  model.add_local_stats(all, 5, 1, testing::all_blocks(model), stats);
+  model.add_local_stats(all, testing::all_blocks(model), stats);
   EXPECT_NEAR(stats.sum(), static_cast<double>(tokens), kFloatTol * static_cast<double>(tokens));
   EXPECT_TRUE(std::isnan(model.heldout_metric(model.heldout_partial())));
 }
@@ -348,7 +348,7 @@ TEST(LdaModel, ThreadsChangeNothing) {
     for (std::int64_t step = 1; step <= 3; ++step) {
       model.set_global(lambda);
       r.stats.setZero();
-      model.add_local_stats(batch, 3, step, testing::all_blocks(model), r.stats);
+      model.add_local_stats(batch, testing::all_blocks(model), r.stats);
       std::vector<std::int64_t> blocks;
       model.touched_blocks(batch, blocks);
       std::sort(blocks.begin(), blocks.end());
