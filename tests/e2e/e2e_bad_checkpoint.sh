@@ -1,6 +1,7 @@
 # A checkpoint that does not fit the job, or is unreadable or truncated, is
 # refused with a message naming the file and the field that differs, promptly
-# and on every rank; --restart auto skips a damaged newest checkpoint.
+# and on every rank (in the sanitizer build as a lone process: common.sh's ANY_RANKS); --restart auto
+# skips a damaged newest checkpoint.
 source "$(dirname "$0")/common.sh"
 CORA="${NATGRAD_SHARED_DATA:-}/cora"
 KOS="$NATGRAD_REPO/jobs/data/kos"
@@ -31,7 +32,7 @@ expect_refusal() {  # NAME EXPECTED-SUBSTRING ARGS...
   shift 2
   local start status=0
   start=$(date +%s)
-  timeout 30 "$MPIEXEC" -np 2 "$NATGRAD" fit "$@" > out.log 2> err.log || status=$?
+  timeout 30 "${ANY_RANKS[@]}" "$NATGRAD" fit "$@" > out.log 2> err.log || status=$?
   local elapsed=$(($(date +%s) - start))
   if [ "$status" = 0 ] || [ "$status" = 124 ]; then
     echo "FAIL: $name: exit status $status"; failures=$((failures + 1))

@@ -2,10 +2,9 @@
 # mpirun -np 2 (and -np 4 where the rank count matters): each ends the whole
 # job with a non-zero status within 30 seconds, and rank 0 prints one message
 # naming the file, line, key or value. Includes bad data that only one rank
-# sees (its shard), which must still end every rank promptly. The sanitizer
-# build runs the cases that do not depend on the rank count (RANKS "any") as a
-# lone process: the same reading and checks, without the seconds that MPI's
-# start-up takes under AddressSanitizer in every one of them.
+# sees (its shard), which must still end every rank promptly. The cases that
+# do not depend on the rank count (RANKS "any") run as ANY_RANKS says
+# (common.sh: a lone process in the sanitizer build).
 source "$(dirname "$0")/common.sh"
 KOS="$NATGRAD_REPO/jobs/data/kos"
 cd "$WORK"
@@ -68,10 +67,8 @@ failures=0
 expect_error() {  # NAME RANKS EXPECTED-SUBSTRING ARGS... (RANKS: a number, or any: 2 in the release build)
   local name=$1 np=$2 expected=$3
   shift 3
-  local start status=0 launch=()
-  if [ "$np" != any ]; then launch=("$MPIEXEC" -np "$np")
-  elif [ -z "${NATGRAD_SANITIZED:-}" ]; then np=2 launch=("$MPIEXEC" -np 2)
-  else np=1; fi
+  local start status=0 launch=("${ANY_RANKS[@]}")
+  if [ "$np" != any ]; then launch=("$MPIEXEC" -np "$np"); fi
   start=$(date +%s%N)
   timeout 30 "${launch[@]}" "$NATGRAD" "$@" > out.log 2> err.log || status=$?
   local ms=$(( ($(date +%s%N) - start) / 1000000 ))

@@ -13,6 +13,7 @@ cd "$WORK"
 JOB=(--model.topics 10 --data.train kos.h5 --data.heldout kos_test.h5 --solver.batch_size 128 --solver.seed 4
   --eval.every_steps 0)
 fit() { timeout 120 "$MPIEXEC" -np 2 "$NATGRAD" fit "${JOB[@]}" "$@"; }
+refit() { timeout 120 "${ANY_RANKS[@]}" "$NATGRAD" fit "${JOB[@]}" "$@"; }  # a refused restart (common.sh)
 fit --solver.max_steps 8 --output.model straight.h5 >/dev/null
 fit --solver.max_steps 6 --checkpoint.path ck --checkpoint.every_steps 3 --checkpoint.keep 5 --output.model m6.h5 >/dev/null
 [ -f ck/ckpt-000000003.h5 ] && [ -f ck/ckpt-000000006.h5 ] || fail "no checkpoints at steps 3 and 6"
@@ -74,24 +75,24 @@ TOOLS="$NATGRAD_REPO/tools/natgrad_tools.py"
 for f in flip_lambda:model/lambda lost_offset:solver/lambda_offset; do
   d=${f#*:} f=${f%%:*}
   refused "$f, evaluate" "$f.h5: cannot read dataset '/$d': it fails its checksum" \
-    timeout 60 "$MPIEXEC" -np 2 "$NATGRAD" evaluate --model $f.h5 --data kos_test.h5
+    timeout 60 "${ANY_RANKS[@]}" "$NATGRAD" evaluate --model $f.h5 --data kos_test.h5
   refused "$f, infer" "$f.h5: cannot read dataset '/$d': it fails its checksum" \
-    timeout 60 "$MPIEXEC" -np 2 "$NATGRAD" infer --model $f.h5 --data kos_test.h5 --out theta_$f.h5
+    timeout 60 "${ANY_RANKS[@]}" "$NATGRAD" infer --model $f.h5 --data kos_test.h5 --out theta_$f.h5
   refused "$f, restart" "$f.h5: cannot read dataset '/$d': it fails its checksum" \
-    fit --solver.max_steps 8 --restart $f.h5 --output.model r.h5
+    refit --solver.max_steps 8 --restart $f.h5 --output.model r.h5
   refused "$f, tools" "Fletcher32" "$NATGRAD_PYTHON" "$TOOLS" topics $f.h5
 done
 refused "page of zeros in M, restart" "zeros_offset.h5: cannot read dataset '/solver/lambda_offset': it fails its checksum" \
-  fit --solver.max_steps 8 --restart zeros_offset.h5 --output.model r.h5
+  refit --solver.max_steps 8 --restart zeros_offset.h5 --output.model r.h5
 refused "flipped bit in alpha, evaluate" "flip_alpha.h5: cannot read dataset '/model/alpha'" \
-  timeout 60 "$MPIEXEC" -np 2 "$NATGRAD" evaluate --model flip_alpha.h5 --data kos_test.h5
+  timeout 60 "${ANY_RANKS[@]}" "$NATGRAD" evaluate --model flip_alpha.h5 --data kos_test.h5
 refused "a word of the vocabulary, evaluate" "vocab_word.h5: dataset '/vocab' fails its checksum" \
-  timeout 60 "$MPIEXEC" -np 2 "$NATGRAD" evaluate --model vocab_word.h5 --data kos_test.h5
+  timeout 60 "${ANY_RANKS[@]}" "$NATGRAD" evaluate --model vocab_word.h5 --data kos_test.h5
 refused "a word of the vocabulary, tools" "vocab_word.h5: /vocab fails its checksum" \
   "$NATGRAD_PYTHON" "$TOOLS" topics vocab_word.h5
 refused "M against its block sums, restart" \
   "inconsistent.h5: '/solver/lambda_offset_block_sum' disagrees with '/solver/lambda_offset' (a damaged file?)" \
-  fit --solver.max_steps 8 --restart inconsistent.h5 --output.model r.h5
+  refit --solver.max_steps 8 --restart inconsistent.h5 --output.model r.h5
 [ ! -e theta_flip_lambda.h5 ] || { echo "FAIL: infer wrote a theta file from a damaged model"; failures=$((failures + 1)); }
 
 # --restart auto over a damaged newest checkpoint: a warning, then the newest good one, bit for bit.

@@ -715,10 +715,16 @@ class GmmFixtureCases(GmmCases):
         self.assertRefused(["export", self.model, "--out", "q", "--theta", self.model], "natgrad.theta")
 
 
+# Python alone: the sanitizer build, whose binary is the only thing that differs, does not run them again.
+PYTHON_ALONE = unittest.skipIf(os.environ.get("NATGRAD_SANITIZED"), "Python alone: run by the release build's tests")
+
+
+@PYTHON_ALONE
 class GmmFullFixtureTest(GmmFixtureCases, unittest.TestCase):
     covariance = "full"
 
 
+@PYTHON_ALONE
 class GmmDiagFixtureTest(GmmFixtureCases, unittest.TestCase):
     covariance = "diag"
 

@@ -8,12 +8,15 @@
 # documents are drawn independently, so any 256 of them will do). Then the
 # same for the documents drawn at V = 10^4 with their word ids spread over a
 # vocabulary of V words: the same work for every V but the size of λ.
-# usage: bash tools/bench/vocab_scaling.sh [RANKS] [STEPS]   (after tools/setup.sh has built natgrad;
-#        NATGRAD=path/to/natgrad to time another build)
+# usage: bash tools/bench/vocab_scaling.sh [RANKS] [STEPS] [FIT OPTIONS...]   (after tools/setup.sh has built
+#        natgrad; NATGRAD=path/to/natgrad to time another build; e.g. --solver.schedule adaptive: options
+#        added to each fit)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 NP=${1:-2}
 STEPS=${2:-20}
+shift $(($# < 2 ? $# : 2))
+OPTIONS=("$@")
 NATGRAD="${NATGRAD:-$ROOT/build/natgrad}"
 PYTHON="${NATGRAD_PYTHON:-python3}"
 [ "$(id -u)" = 0 ] && export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
@@ -24,7 +27,7 @@ cd "$WORK"
 # Training seconds per step of STEPS steps on corpus.h5, and the distinct words of its minibatches.
 measure() {
   mpirun -np "$NP" "$NATGRAD" fit --model.topics 100 --data.train corpus.h5 --solver.batch_size 256 \
-    --solver.max_steps "$STEPS" --eval.every_steps 0 --output.model model.h5 >fit.log
+    --solver.max_steps "$STEPS" --eval.every_steps 0 --output.model model.h5 ${OPTIONS[@]+"${OPTIONS[@]}"} >fit.log
   "$PYTHON" - "$1" "$STEPS" <<'PY'
 import sys, h5py, numpy as np
 v, steps = sys.argv[1], int(sys.argv[2])
@@ -38,7 +41,7 @@ PY
   rm -f model.h5
 }
 
-echo "K = 100, batch 256 documents of ~100 tokens, $NP ranks, $STEPS steps; $NATGRAD"
+echo "K = 100, batch 256 documents of ~100 tokens, $NP ranks, $STEPS steps; $NATGRAD ${OPTIONS[*]:-}"
 echo "Documents drawn at each V (their topics spread over more words as V grows):"
 printf '%9s  %10s  %9s  %11s\n' V "s/step" "steps/s" "words/step"
 for V in 10000 100000 1000000; do
