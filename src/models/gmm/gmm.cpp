@@ -362,7 +362,8 @@ double GmmModel::local_step(const Eigen::Ref<const Eigen::MatrixXd>& x, Eigen::V
   return elbo;
 }
 
-void GmmModel::add_local_stats(std::span<const std::int64_t> ids, std::span<const std::int64_t> /*blocks: the one block, all of λ*/,
+void GmmModel::add_local_stats(std::span<const std::int64_t> ids,
+                               std::span<const std::int64_t> /*blocks: the one block, all of λ*/,
                                Eigen::Ref<Eigen::VectorXd> stats) {
   // The responsibilities are closed-form: no local iteration and no random start.
   const auto data = columns_of(train_);

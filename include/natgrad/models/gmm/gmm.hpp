@@ -150,7 +150,8 @@ class GmmModel final : public Model {
   void set_global(const GlobalParams& lambda) override { set_lambda(lambda.dense()); }
   /// Makes λ current, given in full (global_size() entries).
   void set_lambda(const Eigen::VectorXd& lambda);
-  void add_local_stats(std::span<const std::int64_t> ids, std::span<const std::int64_t> blocks, Eigen::Ref<Eigen::VectorXd> stats) override;
+  void add_local_stats(std::span<const std::int64_t> ids, std::span<const std::int64_t> blocks,
+                       Eigen::Ref<Eigen::VectorXd> stats) override;
   ScoreSum heldout_partial() override;
   /// The average log predictive density per held-out point.
   double heldout_metric(const ScoreSum& total) const override;

@@ -179,7 +179,8 @@ class HpfModel final : public Model {
   void dependent_prior(Eigen::Index position, Eigen::Ref<Eigen::VectorXd> shift) const override;
   void touched_blocks(std::span<const std::int64_t> ids, std::vector<std::int64_t>& blocks) const override;
   void set_global(const GlobalParams& lambda) override;
-  void add_local_stats(std::span<const std::int64_t> ids, std::span<const std::int64_t> blocks, Eigen::Ref<Eigen::VectorXd> stats) override;
+  void add_local_stats(std::span<const std::int64_t> ids, std::span<const std::int64_t> blocks,
+                       Eigen::Ref<Eigen::VectorXd> stats) override;
   ScoreSum heldout_partial() override;
   double heldout_metric(const ScoreSum& total) const override;
   std::string heldout_name() const override { return "heldout_loglik"; }

@@ -179,7 +179,8 @@ class LdaModel final : public Model {
   Eigen::VectorXd prior() const override;
   Eigen::VectorXd initial_global(std::uint64_t seed) const override;
   void set_global(const GlobalParams& lambda) override;
-  void add_local_stats(std::span<const std::int64_t> ids, std::span<const std::int64_t> blocks, Eigen::Ref<Eigen::VectorXd> stats) override;
+  void add_local_stats(std::span<const std::int64_t> ids, std::span<const std::int64_t> blocks,
+                       Eigen::Ref<Eigen::VectorXd> stats) override;
   ScoreSum heldout_partial() override;
   double heldout_metric(const ScoreSum& total) const override;
   std::string heldout_name() const override { return "perplexity"; }
