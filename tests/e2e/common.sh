@@ -21,5 +21,29 @@ trap 'rm -rf "$WORK"' EXIT
 # -np 2, or in the sanitizer build as a lone process, the same reading and checks without the seconds
 # that LeakSanitizer's check at exit takes in every rank of an MPI job. Use: "${ANY_RANKS[@]}" "$NATGRAD" ...
 if [ -n "${NATGRAD_SANITIZED:-}" ]; then ANY_RANKS=(); else ANY_RANKS=("$MPIEXEC" -np 2); fi
+# expect_error NAME RANKS EXPECTED-SUBSTRING ARGS...: natgrad ARGS on RANKS ranks (a number, or any: as
+# ANY_RANKS says) ends the whole job with a non-zero status within 30 seconds, and its one message holds
+# EXPECTED-SUBSTRING; otherwise one more of the script's `failures`.
+failures=0
+expect_error() {
+  local name=$1 np=$2 expected=$3
+  shift 3
+  local start status=0 launch=("${ANY_RANKS[@]}")
+  if [ "$np" != any ]; then launch=("$MPIEXEC" -np "$np"); fi
+  start=$(date +%s%N)
+  timeout 30 "${launch[@]}" "$NATGRAD" "$@" > out.log 2> err.log || status=$?
+  local ms=$(( ($(date +%s%N) - start) / 1000000 ))
+  local errors
+  errors=$(grep -c "natgrad: error" err.log || true)
+  if [ "$status" = 0 ] || [ "$status" = 124 ]; then
+    echo "FAIL: $name: exit status $status after $ms ms"; failures=$((failures + 1))
+  elif ! grep -qF -- "$expected" err.log; then
+    echo "FAIL: $name: message lacks '$expected': $(grep 'natgrad: error' err.log)"; failures=$((failures + 1))
+  elif [ "$errors" != 1 ]; then
+    echo "FAIL: $name: the error was printed $errors times"; failures=$((failures + 1))
+  else
+    echo "ok: $name (np $np, $ms ms): $(grep 'natgrad: error' err.log)"
+  fi
+}
 fail() { echo "FAIL: $*" >&2; exit 1; }
 skip() { echo "SKIP: $*"; exit 77; }

@@ -63,27 +63,6 @@ variant("short_indptr.h5", short_indptr)
 variant("bad_tail.h5", bad_word_in_last_document)
 PY
 
-failures=0
-expect_error() {  # NAME RANKS EXPECTED-SUBSTRING ARGS... (RANKS: a number, or any: 2 in the release build)
-  local name=$1 np=$2 expected=$3
-  shift 3
-  local start status=0 launch=("${ANY_RANKS[@]}")
-  if [ "$np" != any ]; then launch=("$MPIEXEC" -np "$np"); fi
-  start=$(date +%s%N)
-  timeout 30 "${launch[@]}" "$NATGRAD" "$@" > out.log 2> err.log || status=$?
-  local ms=$(( ($(date +%s%N) - start) / 1000000 ))
-  local errors
-  errors=$(grep -c "natgrad: error" err.log || true)
-  if [ "$status" = 0 ] || [ "$status" = 124 ]; then
-    echo "FAIL: $name: exit status $status after $ms ms"; failures=$((failures + 1))
-  elif ! grep -qF -- "$expected" err.log; then
-    echo "FAIL: $name: message lacks '$expected': $(grep 'natgrad: error' err.log)"; failures=$((failures + 1))
-  elif [ "$errors" != 1 ]; then
-    echo "FAIL: $name: the error was printed $errors times"; failures=$((failures + 1))
-  else
-    echo "ok: $name (np $np, $ms ms): $(grep 'natgrad: error' err.log)"
-  fi
-}
 FIT=(fit --model.topics 5 --data.train kos.h5 --solver.max_steps 2)
 expect_error "missing training file" any "nowhere.h5: no such file" fit --model.topics 5 --data.train nowhere.h5
 expect_error "training file not HDF5" any "text.h5: not an HDF5 file" fit --model.topics 5 --data.train text.h5
