@@ -18,8 +18,8 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
 # How to start a check that does not depend on the rank count (a refusal of bad input): under mpirun
-# -np 2, or in the sanitizer build as a lone process, the same reading and checks without the seconds
-# that LeakSanitizer's check at exit takes in every rank of an MPI job. Use: "${ANY_RANKS[@]}" "$NATGRAD" ...
+# -np 2, or in the sanitizer build as a lone process, the same reading and checks without the second
+# that starting and ending an MPI job takes there (0.2 s as a lone process). Use: "${ANY_RANKS[@]}" "$NATGRAD" ...
 if [ -n "${NATGRAD_SANITIZED:-}" ]; then ANY_RANKS=(); else ANY_RANKS=("$MPIEXEC" -np 2); fi
 # expect_error NAME RANKS EXPECTED-SUBSTRING ARGS...: natgrad ARGS on RANKS ranks (a number, or any: as
 # ANY_RANKS says) ends the whole job with a non-zero status within 30 seconds, and its one message holds
