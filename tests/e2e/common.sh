@@ -37,6 +37,9 @@ expect_error() {
   errors=$(grep -c "natgrad: error" err.log || true)
   if [ "$status" = 0 ] || [ "$status" = 124 ]; then
     echo "FAIL: $name: exit status $status after $ms ms"; failures=$((failures + 1))
+  elif [ "$status" = 86 ] || grep -q "ERROR: [A-Za-z]*Sanitizer\|runtime error:" err.log; then
+    echo "FAIL: $name: a sanitizer's report: $(grep -m1 "ERROR: [A-Za-z]*Sanitizer\|runtime error:" err.log)"
+    failures=$((failures + 1))
   elif ! grep -qF -- "$expected" err.log; then
     echo "FAIL: $name: message lacks '$expected': $(grep 'natgrad: error' err.log)"; failures=$((failures + 1))
   elif [ "$errors" != 1 ]; then
