@@ -21,7 +21,8 @@ Systems, all with the same K and the same split:
   nmf        sklearn.decomposition.NMF(beta_loss='kullback-leibler', solver='mu', init='nndsvda', max_iter,
              random_state=0): maximum-likelihood Poisson factorization, one pass over the data per iteration;
   popularity the rate of user u and item i is n_u c_i / C (n_u: the user's training total, c_i: the item's, C: all);
-  truth      (synthetic only) the theta and beta that drew the counts, scored like the fits: their reference.
+  truth      (synthetic only) the theta and beta that drew the counts, scored like the fits: a bound (theta as
+             drawn, where a fit infers each user's from the training entries).
 Every system's rates E[y_ui] = theta_u . beta_i are scored by the same function (score below): the held-out Poisson
 log-likelihood per held-out non-zero, sum over held-out non-zeros of log Poisson(y_ui | max(rate, 1e-10)) divided by
 their number; and over the users with held-out items that are multiples of ceil(U / 1000) (natgrad's
@@ -190,7 +191,7 @@ def popularity(train):
 
 
 def truth(train):
-    """The rates that drew a synthetic set (its /truth), scored as a fit would be: the reference for the fits."""
+    """The rates that drew a synthetic set (its /truth), scored as a fit would be: a bound for the fits."""
     with h5py.File(train, "r") as f:
         return dict(system="truth (the generating theta, beta)", fit=0.0, wall=0.0, peak=0.0,
                     theta=f["truth/theta"][:], beta=f["truth/beta"][:])
