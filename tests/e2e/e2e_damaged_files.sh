@@ -58,13 +58,14 @@ with h5py.File("inconsistent.h5", "r+") as f:
     f["solver/lambda_offset"][...] = m
 PY
 
-failures=0
 refused() {  # NAME EXPECTED COMMAND...: the command fails with one message holding EXPECTED
   local name=$1 expected=$2 status=0
   shift 2
   "$@" > out.log 2> err.log || status=$?
   if [ "$status" = 0 ]; then
     echo "FAIL: $name: accepted"; failures=$((failures + 1))
+  elif sanitizer_report err.log > /dev/null; then
+    echo "FAIL: $name: a sanitizer's report: $(sanitizer_report err.log)"; failures=$((failures + 1))
   elif ! grep -qF -- "$expected" err.log; then
     echo "FAIL: $name: message lacks '$expected': $(tail -2 err.log)"; failures=$((failures + 1))
   else

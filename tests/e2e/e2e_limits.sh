@@ -8,13 +8,14 @@ source "$(dirname "$0")/common.sh"
 KOS="$NATGRAD_REPO/jobs/data/kos"
 cd "$WORK"
 "$NATGRAD" convert uci "$KOS/docword.kos.txt.gz" "$KOS/vocab.kos.txt" --out kos.h5 >/dev/null
-failures=0
 expect() {  # NAME EXPECTED-REGEX COMMAND...: exit status 1, one message matching
   local name=$1 expected=$2 status=0
   shift 2
   timeout 120 "$@" > out.log 2> err.log || status=$?
   if [ "$status" != 1 ]; then
     echo "FAIL: $name: exit status $status: $(tail -3 err.log)"; failures=$((failures + 1))
+  elif sanitizer_report err.log > /dev/null; then
+    echo "FAIL: $name: a sanitizer's report: $(sanitizer_report err.log)"; failures=$((failures + 1))
   elif ! grep -qE -- "$expected" err.log; then
     echo "FAIL: $name: message lacks /$expected/: $(grep -m2 error err.log)"; failures=$((failures + 1))
   elif [ "$(grep -c 'natgrad: error' err.log)" != 1 ]; then

@@ -34,7 +34,7 @@ the whole child (natgrad: fit and infer, start-up, reading, evaluation and writi
 process's maximum resident set (getrusage of a wrapper's children: mpirun and the ranks; NMF its own process).
 Recovery (synthetic): the true and fitted factors (natgrad's E[beta_k], NMF's rows of H; normalised over the items)
 matched one to one by the Hungarian algorithm on their Hellinger distances (natgrad_tools compare), mean and max
-distance reported; the truth's own scores are the reference row.
+distance reported.
 
 --item-scaling: training seconds per step as the items grow (10^4, 10^5, 10^6 items, 20,000 users of 20 counts
 drawn by synth hpf, 30 steps of 1024 users), and the items a step touches: the cost the exact step's pass over
