@@ -64,8 +64,8 @@ class RankAgreement : public ::testing::Test {
     });
   }
 
-  // `variant`: a type, or a type with "+adaptive" (solver.schedule = adaptive and the family's
-  // learnable priors learned).
+  // `variant`: a type, or a type with "+adaptive" (solver.schedule = adaptive, the family's
+  // learnable priors learned, and LDA's λ started at model.init_scale = auto: D from every shard).
   config::FitConfig job(const std::string& output, const std::string& variant) const {
     const std::string type = variant.substr(0, variant.find('+'));
     const bool adaptive = variant.ends_with("+adaptive");
@@ -92,6 +92,7 @@ class RankAgreement : public ::testing::Test {
       m.set("model.topics", std::int64_t{5});
       m.set("model.alpha", adaptive ? config::Value(std::string("auto")) : config::Value(0.2));
       m.set("model.eta", adaptive ? config::Value(std::string("auto")) : config::Value(0.05));
+      m.set("model.init_scale", adaptive ? config::Value(std::string("auto")) : config::Value(1.0));
       m.set("eval.coherence", std::string("umass,npmi"));  // counted on every rank's shard, summed
       m.set("eval.coherence_top", std::int64_t{6});
       c.data.train = (dir_ / "train.h5").string();

@@ -202,6 +202,9 @@ class Lda final : public Family {
             config::derived_option("model.eta", Type::kNumberOrAuto, one_over_topics, "1/K",
                                    config::positive_or_auto(),
                                    "symmetric Dirichlet prior on each topic β_k, or auto: learned (from 1/K on)"),
+            config::option("model.init_scale", Type::kNumberOrAuto, 1.0, config::positive_or_auto(),
+                           "mean of λ's initial entries (K × V draws of Gamma(100, 1/100) times it), or auto: "
+                           "D / (20 B), D training documents, B solver.batch_size capped at D (see the README)"),
             config::option("eval.coherence", Type::kText, std::string("none"), coherence_rule(),
                            "topic coherence of each evaluation over the training documents, its mean over topics "
                            "in /history and the progress lines (see the README)"),
@@ -241,6 +244,9 @@ class Lda final : public Family {
     options.learn_eta = model.values.is_auto("model.eta");
     options.alpha = Eigen::ArrayXd::Constant(options.topics, options.learn_alpha ? start : model.values.number("model.alpha"));
     options.eta = options.learn_eta ? start : model.values.number("model.eta");
+    options.init_scale = model.values.is_auto("model.init_scale")
+                             ? lda_auto_init_scale(data.fingerprint().num_docs, solver.batch_size)
+                             : model.values.number("model.init_scale");
     options.local_max_iters = static_cast<int>(solver.local_max_iters);
     options.local_tol = solver.local_tol;
     options.threads = static_cast<int>(solver.threads);

@@ -257,12 +257,17 @@ std::string LdaModel::describe_index(Eigen::Index index) const {
 
 Eigen::VectorXd LdaModel::prior() const { return Eigen::VectorXd::Constant(topics_, options_.eta); }  // one block
 
+double lda_auto_init_scale(std::int64_t docs, std::int64_t batch) {
+  return static_cast<double>(docs) / (20.0 * static_cast<double>(std::min(batch, docs)));
+}
+
 Eigen::VectorXd LdaModel::initial_global(std::uint64_t seed) const {
   Eigen::VectorXd flat(global_size());
   Eigen::Map<Eigen::MatrixXd> lambda(flat.data(), topics_, vocab_size_);
+  const double scale = options_.init_scale;
   for (Eigen::Index k = 0; k < topics_; ++k) {
     expfam::CounterRng rng(seed, expfam::Purpose::kGlobalInit, static_cast<std::uint64_t>(k));
-    for (Eigen::Index w = 0; w < vocab_size_; ++w) lambda(k, w) = rng.gamma(kInitShape) / kInitShape;
+    for (Eigen::Index w = 0; w < vocab_size_; ++w) lambda(k, w) = rng.gamma(kInitShape) / kInitShape * scale;
   }
   return flat;
 }

@@ -306,6 +306,25 @@ TEST(LdaModel, StatisticsAddUpToTheTokensOfTheBatch) {
   EXPECT_TRUE(std::isnan(model.heldout_metric(model.heldout_partial())));
 }
 
+TEST(LdaModel, InitialLambdaHasTheMeanOfInitScale) {
+  // λ's start is Gamma(100, 1/100) draws times model.init_scale: the same
+  // draws (bit for bit at scale 1, as before the key), their mean the scale.
+  LdaOptions options;
+  options.topics = 4;
+  options.alpha = Eigen::ArrayXd::Constant(options.topics, 0.25);
+  options.eta = 0.25;
+  const LdaModel plain(testing::synthetic_corpus(4, 3000, 10, 20, 6), std::nullopt, options);
+  options.init_scale = 7.5;
+  const LdaModel scaled(testing::synthetic_corpus(4, 3000, 10, 20, 6), std::nullopt, options);
+  const Eigen::VectorXd one = plain.initial_global(3);
+  const Eigen::VectorXd seven = scaled.initial_global(3);
+  EXPECT_NEAR(one.mean(), 1.0, 0.002);  // 12,000 draws of standard deviation 0.1
+  EXPECT_LT((seven - 7.5 * one).cwiseAbs().maxCoeff(), 1e-14 * 7.5);
+  // auto: D / (20 |B|) with |B| capped at D.
+  EXPECT_DOUBLE_EQ(lda_auto_init_scale(55338, 256), 55338.0 / 5120.0);
+  EXPECT_DOUBLE_EQ(lda_auto_init_scale(100, 256), 0.05);
+}
+
 TEST(LdaModel, PerplexityOfUniformTopicsIsTheVocabularySize) {
   // With every λ_k uniform, β̄_kw = 1/V whatever γ is: perplexity = V exactly.
   io::Corpus heldout = testing::synthetic_corpus(2, 25, 10, 40, 4);

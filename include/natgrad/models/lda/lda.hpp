@@ -29,7 +29,13 @@ struct LdaOptions {
   std::int64_t coherence_top = 10;    ///< eval.coherence_top: top words of each topic they look at (2 ≤ it ≤ V)
   bool learn_alpha = false;       ///< model.alpha = auto: α learned (asymmetric), from `alpha` on
   bool learn_eta = false;         ///< model.eta = auto: η learned, from `eta` on
+  double init_scale = 1.0;        ///< model.init_scale: mean of λ's initial entries, > 0
 };
+
+/// model.init_scale = auto: D / (20 |B|), |B| = min(batch, D): a twentieth of
+/// what one token weighs in a step's statistics (scaled by D/|B|), so that the
+/// first minibatches do not fix the topics (see the README).
+double lda_auto_init_scale(std::int64_t docs, std::int64_t batch);
 
 /// Floating-point operations of lda_local_step per distinct word of a
 /// document, per topic, per inner iteration: 2 (multiply, add) in the product
