@@ -71,6 +71,7 @@ TOP_K = 20
 RANKING_USERS = 1000
 RATE_FLOOR = 1e-10
 RECOVERY_TOLERANCE = 0.15
+TRUTH = "truth (the generating theta, beta)"
 
 
 def factors(name, args):
@@ -206,7 +207,7 @@ def popularity(train):
 def truth(train):
     """The rates that drew a synthetic set (its /truth), scored as a fit would be: a bound for the fits."""
     with h5py.File(train, "r") as f:
-        return dict(system="truth (the generating theta, beta)", fit=0.0, wall=0.0, peak=0.0,
+        return dict(system=TRUTH, fit=0.0, wall=0.0, peak=0.0,
                     theta=f["truth/theta"][:], beta=f["truth/beta"][:])
 
 
@@ -229,8 +230,9 @@ def compare(args, work):
                        precision=p, recall=rec, ndcg=ndcg, users=users)
             if "own" in r and abs(r["own"][0] - ll) > 1e-6 * abs(ll):
                 print(f"  warning: natgrad's own held-out log-likelihood {r['own'][0]:.6f} differs from {ll:.6f}")
-            if name == "synthetic" and r["beta"].shape[1] == factors(name, args):  # a fit of K factors
-                # (NMF may leave a factor all zero: floored, it compares as the uniform distribution.)
+            # A fit of K factors (not the truth, which is what it is compared with). NMF may leave a factor all
+            # zero: floored, it compares as the uniform distribution.
+            if name == "synthetic" and r["system"] != TRUTH and r["beta"].shape[1] == factors(name, args):
                 fitted = Factors(r["system"], np.maximum(r["beta"], 1e-12))
                 pairs, dist = nt.align(fitted, str(train))
                 row["recovery"] = (float(dist.mean()), float(dist.max()))
