@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Benchmark natgrad against scikit-learn's and gensim's online LDA on one corpus.
 
-usage: compare_peers.py CORPUS [--topics K] [--passes P] [--ranks 1 2] [--threads 1] [--repeats 3] [--data DIR] [--natgrad BIN]
+usage: compare_peers.py CORPUS [--topics K] [--passes P] [--ranks 1 2] [--threads 1] [--init-scales 1 auto]
+                         [--repeats 3] [--data DIR] [--natgrad BIN]
 
 CORPUS names a folder of the shared data (kos, nips, debdesc, ...) holding
 docword.CORPUS.txt.gz and vocab.CORPUS.txt. The corpus is converted and split
@@ -12,7 +13,8 @@ tau0 = 10 and kappa = 0.7, and every system's topic-word matrix is scored with
 system runs in a process of its own, so that its peak memory can be read.
 natgrad runs once for each number of ranks and each number of threads per
 rank (solver.threads; with more than one, mpirun --bind-to none, so that a
-rank's threads are not all bound to its one core).
+rank's threads are not all bound to its one core), and for each start of λ
+given (--init-scales: model.init_scale, 1 by default).
 
 Peers come from Debian's python3-sklearn and python3-gensim; a missing one is
 skipped with a note. natgrad runs --repeats times (default 3; every run is
@@ -39,6 +41,7 @@ AVX2 + FMA (two 8-wide FMA pipes; AVX-512 on AMD Zen 4 runs 256 bits wide, so
 32 there too), 16 for AVX, 8 for SSE2.
 """
 import argparse
+import itertools
 import json
 import os
 import resource
@@ -256,6 +259,8 @@ def main():
                                      "built by hand from its public source (without it: skipped, with a note)")
     parser.add_argument("--ranks", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--threads", type=int, nargs="+", default=[1], help="solver.threads of each natgrad run")
+    parser.add_argument("--init-scales", nargs="+", default=["1"],
+                        help="model.init_scale of each natgrad run (a number or auto), each a row of its own")
     parser.add_argument("--data", default=str(ROOT.parent / "shared" / "data"))
     parser.add_argument("--natgrad", default=str(ROOT / "build" / "natgrad"))
     parser.add_argument("--repeats", type=int, default=3,
@@ -292,35 +297,36 @@ def main():
         rows = []  # (label, [train seconds], [whole-process seconds], peak MB, [perplexities], is_peer)
         template = None
         for variant in args.variants:
-            for ranks in args.ranks:
-                for threads in args.threads:
-                    binding = ["--bind-to", "none"] if threads > 1 else []
-                    train_s, whole_s, perplexities, rss = [], [], [], 0.0
-                    for seed in args.seeds:
-                        model = work / f"natgrad_{variant}_np{ranks}_t{threads}_s{seed}.h5"
-                        times, walls = [], []
-                        for _ in range(args.repeats):
-                            # One rank runs as a user would: natgrad alone (no MPI then), not under mpirun.
-                            launcher = [] if ranks == 1 else ["mpirun", *binding, "-np", str(ranks)]
-                            _, wall, peak = run_child([*launcher, args.natgrad, "fit",
-                                                 "--model.topics", str(k), "--data.train", str(train),
-                                                 "--solver.batch_size", str(BATCH), "--solver.tau0", str(TAU0),
-                                                 "--solver.kappa", str(KAPPA), "--solver.epochs", str(passes),
-                                                 "--solver.seed", str(seed), "--solver.threads", str(threads),
-                                                 "--eval.every_steps", "0", "--output.model", str(model),
-                                                 *VARIANTS[variant]])
-                            walls.append(wall)
-                            rss = max(rss, peak)
-                            with h5py.File(model, "r") as f:
-                                times.append(float(f["solver"].attrs["train_seconds"]))
-                        train_s.append(float(np.median(times)))
-                        whole_s.append(float(np.median(walls)))
-                        perplexities.append(evaluate(model))
-                        template = template or model
-                    label = f"natgrad {variant}, {ranks} rank{'s' if ranks > 1 else ''}"
-                    if len(args.threads) > 1 or threads > 1:
-                        label += f" x {threads} thread{'s' if threads > 1 else ''}"
-                    rows.append((label, train_s, whole_s, rss, perplexities, False))
+            for ranks, threads, init_scale in itertools.product(args.ranks, args.threads, args.init_scales):
+                binding = ["--bind-to", "none"] if threads > 1 else []
+                train_s, whole_s, perplexities, rss = [], [], [], 0.0
+                for seed in args.seeds:
+                    model = work / f"natgrad_{variant}_np{ranks}_t{threads}_i{init_scale}_s{seed}.h5"
+                    times, walls = [], []
+                    for _ in range(args.repeats):
+                        # One rank runs as a user would: natgrad alone (no MPI then), not under mpirun.
+                        launcher = [] if ranks == 1 else ["mpirun", *binding, "-np", str(ranks)]
+                        _, wall, peak = run_child([*launcher, args.natgrad, "fit",
+                                                   "--model.topics", str(k), "--data.train", str(train),
+                                                   "--solver.batch_size", str(BATCH), "--solver.tau0", str(TAU0),
+                                                   "--solver.kappa", str(KAPPA), "--solver.epochs", str(passes),
+                                                   "--solver.seed", str(seed), "--solver.threads", str(threads),
+                                                   "--eval.every_steps", "0", "--model.init_scale", init_scale,
+                                                   "--output.model", str(model), *VARIANTS[variant]])
+                        walls.append(wall)
+                        rss = max(rss, peak)
+                        with h5py.File(model, "r") as f:
+                            times.append(float(f["solver"].attrs["train_seconds"]))
+                    train_s.append(float(np.median(times)))
+                    whole_s.append(float(np.median(walls)))
+                    perplexities.append(evaluate(model))
+                    template = template or model
+                label = f"natgrad {variant}, {ranks} rank{'s' if ranks > 1 else ''}"
+                if len(args.threads) > 1 or threads > 1:
+                    label += f" x {threads} thread{'s' if threads > 1 else ''}"
+                if len(args.init_scales) > 1 or init_scale != "1":
+                    label += f", init_scale {init_scale}"
+                rows.append((label, train_s, whole_s, rss, perplexities, False))
         for peer_name in args.peers:
             module = "sklearn" if peer_name == "sklearn" else "gensim"
             try:
