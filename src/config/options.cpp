@@ -135,7 +135,10 @@ Option option(std::string key, Type type, Value fallback, Rule rule, std::string
   o.help = std::move(help);
   o.rule = std::move(rule);
   o.default_text = text_of(fallback);
-  if (o.default_text.empty()) o.default_text = "none";
+  if (o.default_text.empty()) {
+    o.default_text = "none";
+    o.none_is_empty = type == Type::kText;
+  }
   o.default_value = [fallback](const Values&) { return std::optional<Value>(fallback); };
   return o;
 }
@@ -228,7 +231,9 @@ Value parse_value(const Option& option, const std::string& text, const std::stri
       if (out.empty()) bad(name, text, "one or more numbers");
       return out;
     }
-    case Type::kText: break;
+    case Type::kText:
+      if (option.none_is_empty && text == "none") return std::string();
+      break;
   }
   return text;
 }

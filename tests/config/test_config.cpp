@@ -253,6 +253,22 @@ TEST(ParseFit, CommandLineWinsOverTheJobFile) {
   EXPECT_EQ(c.data.train, "b.h5");
 }
 
+TEST(ParseFit, NoneIsTheEmptyDefaultOfTheFileAndFolderKeys) {
+  // The key table shows their default as "none"; written out, in a job file or on the command line, it is
+  // that default (no held-out data, no θ file, no checkpoints), not a file or folder called "none".
+  const std::string ini = job_file("none", "[data]\nheldout = none\n[output]\ntheta = none\n"
+                                           "[checkpoint]\npath = ck\n");
+  const FitConfig c = parse_fit({"--config", ini, "--model.topics", "2", "--data.train", "t.h5",
+                                 "--checkpoint.path", "none"});
+  EXPECT_EQ(c.data.heldout, "");
+  EXPECT_EQ(c.output.theta, "");
+  EXPECT_EQ(c.checkpoint.path, "");
+  // Other text keys keep "none" as written: eval.coherence's "none" is a value of its own, and a required
+  // path is a path.
+  EXPECT_EQ(parse_fit(minimal_plus({"--eval.coherence", "none"})).model.values.text("eval.coherence"), "none");
+  EXPECT_EQ(parse_fit({"--model.topics", "2", "--data.train", "none"}).data.train, "none");
+}
+
 TEST(ParseFit, CommandLineCanSupplyWhatTheJobFileLacks) {
   const std::string ini = job_file("supply", "[solver]\nbatch_size = 8\n");
   const FitConfig c = parse_fit({"--config", ini, "--model.topics", "2", "--data.train", "t.h5"});

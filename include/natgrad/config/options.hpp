@@ -88,6 +88,8 @@ struct Option {
   std::function<std::optional<Value>(const Values&)> default_value;
   /// The default as --help and the README show it ("256", "1/K", "the data mean"); "required" if required.
   std::string default_text;
+  /// A text option whose default is empty (no file, no folder), shown as "none": the value "none" is that default.
+  bool none_is_empty = false;
 };
 
 /// An option with a fixed default (its text is the value's).
