@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <iostream>
 #include <optional>
 
@@ -173,8 +174,11 @@ void print_summary(const solver::Svi& svi, const models::Model& model, const con
   const io::HistoryRow& last = svi.history().back();
   out << "done: " << svi.steps_done() << " steps, " << detail::format_double("%.2f", svi.epochs_done())
       << " epochs, " << detail::format_double("%.1f", seconds) << " s (" << detail::format_double("%.1f", last.seconds)
-      << " s training); " << (model.heldout_name().starts_with("heldout") ? "" : "held-out ") << model.heldout_name()
-      << " " << detail::format_double("%.2f", last.heldout) << "; peak memory per rank "
+      << " s training); "
+      << (std::isnan(last.heldout) ? "no held-out data"
+                                   : (model.heldout_name().starts_with("heldout") ? "" : "held-out ") +
+                                         model.heldout_name() + " " + detail::format_double("%.2f", last.heldout))
+      << "; peak memory per rank "
       << detail::format_double("%.0f", static_cast<double>(rss_min_kb) / 1024) << "–"
       << detail::format_double("%.0f", static_cast<double>(rss_max_kb) / 1024) << " MB; model written to "
       << config.output.model << "\n";

@@ -323,12 +323,16 @@ void Svi::evaluate() {
     const double seconds = train_seconds_ - seconds_at_last_eval_;
     const auto docs = static_cast<double>(docs_seen_ - docs_at_last_eval_);
     char line[200];
-    std::snprintf(line, sizeof line, "step %7lld/%lld  epoch %6.2f  %s/s %9.0f  rho %6.4f  %s %.2f",
+    std::snprintf(line, sizeof line, "step %7lld/%lld  epoch %6.2f  %s/s %9.0f  rho %6.4f  ",
                   static_cast<long long>(step_), static_cast<long long>(total_steps()), row.epoch,
-                  model_.item_name().c_str(), seconds > 0 ? docs / seconds : 0.0, step_ == first_step_ ? 0.0 : row.rho,
-                  model_.heldout_name().c_str(),
-                  row.heldout);
+                  model_.item_name().c_str(), seconds > 0 ? docs / seconds : 0.0, step_ == first_step_ ? 0.0 : row.rho);
     *progress_ << line;
+    if (std::isnan(row.heldout)) {  // the held-out metric is NaN without held-out data (and only then)
+      *progress_ << "no held-out data";
+    } else {
+      std::snprintf(line, sizeof line, "%s %.2f", model_.heldout_name().c_str(), row.heldout);
+      *progress_ << line;
+    }
     const std::vector<std::string> names = extra_names();
     for (std::size_t j = 0; j < names.size() && j < row.extra.size(); ++j) {
       std::snprintf(line, sizeof line, "  %s %.4g", names[j].c_str(), row.extra[j]);

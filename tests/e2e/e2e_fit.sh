@@ -1,5 +1,6 @@
 # Convert the KOS corpus shipped in the repository with --split-every 10, fit
-# one epoch under mpirun -np 2, and check the model file and the perplexity.
+# one epoch under mpirun -np 2, and check the model file and the perplexity; then the same
+# without held-out data.
 source "$(dirname "$0")/common.sh"
 KOS="$NATGRAD_REPO/jobs/data/kos"
 cd "$WORK"
@@ -20,6 +21,11 @@ timeout 300 "$MPIEXEC" -np 2 "$NATGRAD" fit --config job.ini --output.model kos_
 grep -q "^done: 13 steps" fit.log || fail "no summary line for 13 steps"
 [ "$(grep -c "^step" fit.log)" = 4 ] || fail "expected progress lines at steps 0, 5, 10 and 13"
 "$NATGRAD_PYTHON" "$HERE/check_model.py" kos_model.h5 kos.h5 kos_test.h5
+# Without held-out data (and data.heldout = none, the key's default written out) the lines say so, not "nan".
+timeout 300 "$MPIEXEC" -np 2 "$NATGRAD" fit --config job.ini --data.heldout none --output.model plain.h5 > plain.log
+grep -q "^done: 13 steps, .*; no held-out data; " plain.log || fail "the summary of a fit without held-out data"
+[ "$(grep -c "^step .*  no held-out data$" plain.log)" = 4 ] || fail "progress lines without held-out data"
+! grep -qi "nan" plain.log || fail "a fit without held-out data printed nan"
 # The topics tool reads the same file.
 "$NATGRAD_PYTHON" "$NATGRAD_REPO/tools/natgrad_topics.py" kos_model.h5 --top 10 > topics.txt
 [ "$(grep -c '^topic' topics.txt)" = 20 ] || fail "natgrad_topics.py did not print 20 topics"
