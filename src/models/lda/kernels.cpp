@@ -21,8 +21,9 @@ namespace {
                                     const float* e, float* phinorm, float* t) {                                   \
     fused_pass_lanes<W>(b, k, n, counts, e, phinorm, t);                                                          \
   }                                                                                                               \
-  ATTRIBUTES void NAME##_expected_theta(const double* gamma, Eigen::Index k, Eigen::Index kp, float* e) {          \
-    expected_theta_lanes<W>(gamma, k, kp, e);                                                                     \
+  ATTRIBUTES void NAME##_expected_theta(const double* gamma, Eigen::Index k, Eigen::Index kp, float* e,          \
+                                        float* psi) {                                                             \
+    expected_theta_lanes<W>(gamma, k, kp, e, psi);                                                                \
   }                                                                                                               \
   ATTRIBUTES float NAME##_finish_column(float* column, Eigen::Index k, Eigen::Index kp, const float* psi_rowsum) { \
     return finish_column_lanes<W>(column, k, kp, psi_rowsum);                                                     \

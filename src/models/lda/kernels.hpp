@@ -33,8 +33,9 @@ struct LdaKernels {
   /// multiple of width (padding rows 0 in b and e).
   void (*fused_pass)(const float* b, Eigen::Index k, Eigen::Index n, const float* counts, const float* e,
                      float* phinorm, float* t) = nullptr;
-  /// e_i = exp(ψ(γ_i) − max_j ψ(γ_j)) for i < k (γ: k values), 0 for k ≤ i < kp (kp a multiple of width).
-  void (*expected_theta)(const double* gamma, Eigen::Index k, Eigen::Index kp, float* e) = nullptr;
+  /// e_i = exp(ψ(γ_i) − max_j ψ(γ_j)) for i < k (γ: k values), 0 for k ≤ i < kp (kp a multiple of width);
+  /// psi_i = ψ(γ_i) (kp values: 1 is taken for γ in the padding).
+  void (*expected_theta)(const double* gamma, Eigen::Index k, Eigen::Index kp, float* e, float* psi) = nullptr;
   /// A column of exp(E[log β]) from λ_w (its k values in column[0, k), kp − k zeros after them):
   /// column_i ← exp(ψ(λ_i) − psi_rowsum_i − m) for i < k (padding stays 0); returns m = max_i ψ(λ_i) −
   /// psi_rowsum_i. psi_rowsum: kp values (0 in the padding).
@@ -300,11 +301,13 @@ NATGRAD_INLINE float exp_of_max_scaled(float* values, Eigen::Index k, Eigen::Ind
 }
 
 template <int W>
-NATGRAD_INLINE void expected_theta_lanes(const double* gamma, Eigen::Index k, Eigen::Index kp, float* e) {
+NATGRAD_INLINE void expected_theta_lanes(const double* gamma, Eigen::Index k, Eigen::Index kp, float* e, float* psi) {
   for (Eigen::Index i = 0; i < kp; i += W) {
     Lanes<W> g = Lanes<W>{} + 1.0F;
     for (int j = 0; j < W && i + j < k; ++j) g[j] = static_cast<float>(gamma[i + j]);
-    store<W>(e + i, lanes_digamma<W>(g));
+    const Lanes<W> psi_g = lanes_digamma<W>(g);
+    store<W>(e + i, psi_g);
+    store<W>(psi + i, psi_g);
   }
   exp_of_max_scaled<W>(e, k, kp);
 }

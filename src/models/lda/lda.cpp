@@ -52,9 +52,10 @@ void fused_pass(const Eigen::MatrixXf& b, const Eigen::ArrayXf& counts, const Ei
 }
 
 // e = exp(ψ(γ_k) − max_j ψ(γ_j)) in ws.exp_theta (padding 0): exp(E[log θ])
-// over its largest entry, which the step's γ and statistics do not depend on.
+// over its largest entry, which the step's γ and statistics do not depend on; ψ(γ) in ws.psi_gamma.
 void expected_theta(const Eigen::ArrayXd& gamma, LdaWorkspace& ws) {
-  kernels().expected_theta(gamma.data(), gamma.size(), ws.exp_theta.size(), ws.exp_theta.data());
+  kernels().expected_theta(gamma.data(), gamma.size(), ws.exp_theta.size(), ws.exp_theta.data(),
+                           ws.psi_gamma.data());
 }
 
 // Calls body(i, thread) for i in [0, n) on `threads` OpenMP threads (thread in
@@ -85,6 +86,7 @@ void lda_local_step(const LdaBeta& beta, std::span<const std::int32_t> ids, std:
   ws.counts.resize(n);
   ws.phinorm.resize(n);
   ws.exp_theta.setZero(kp);
+  ws.psi_gamma.resize(kp);
   ws.t.resize(kp);
   constexpr Eigen::Index kAhead = 4;  // columns prefetched ahead
   for (Eigen::Index j = 0; j < n; ++j) {
@@ -332,9 +334,9 @@ void LdaModel::add_local_stats(std::span<const std::int64_t> ids, std::span<cons
     theta.col(i) = ws.exp_theta.head(topics_).matrix();
     Eigen::Map<Eigen::ArrayXf>(doc_weights_.data() + offset[static_cast<std::size_t>(i)], ws.counts.size()) =
         ws.counts / ws.phinorm;
-    if (options_.learn_alpha) {
+    if (options_.learn_alpha) {  // E[log θ] = ψ(γ) − ψ(Σ γ), ψ(γ) as the local step took it (in float)
       Eigen::Map<Eigen::ArrayXd> elog(doc_elog_theta_.data() + i * topics_, topics_);
-      expfam::dirichlet_expected_log(gamma, elog);
+      elog = ws.psi_gamma.head(topics_).cast<double>() - expfam::digamma(gamma.sum());
     }
   });
   if (options_.learn_alpha) {

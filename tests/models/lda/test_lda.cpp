@@ -217,11 +217,12 @@ TEST(LdaKernels, EveryVersionThisCpuRunsMatchesPlainLoops) {
     }
     const auto psi = [](double x) { return expfam::digamma(x); };
     const Eigen::ArrayXd elog = gamma.unaryExpr(psi);
-    Eigen::ArrayXf e(kp);
-    kernels.expected_theta(gamma.data(), k, kp, e.data());
+    Eigen::ArrayXf e(kp), psi_gamma(kp);
+    kernels.expected_theta(gamma.data(), k, kp, e.data(), psi_gamma.data());
     for (Eigen::Index i = 0; i < k; ++i) {
       const double want = std::exp(elog[i] - elog.maxCoeff());
       EXPECT_NEAR(e[i], want, 2e-5 * want + 1e-30) << v << " topic " << i;
+      EXPECT_NEAR(psi_gamma[i], elog[i], 2e-6 * std::abs(elog[i]) + 2e-6) << v << " topic " << i;
     }
     EXPECT_TRUE((e.tail(kp - k) == 0).all()) << v;
     Eigen::ArrayXf column = Eigen::ArrayXf::Zero(kp), psi_rowsum = Eigen::ArrayXf::Zero(kp);

@@ -83,6 +83,7 @@ struct LdaWorkspace {
   Eigen::ArrayXf counts;      ///< n
   Eigen::ArrayXf phinorm;     ///< n: Σ_k e_k scaled_kw
   Eigen::ArrayXf exp_theta;   ///< padded K: e_k = exp(E[log θ_k] − max_j E[log θ_j]), 0 in the padding
+  Eigen::ArrayXf psi_gamma;   ///< padded K: ψ(γ_k) of the γ that exp_theta is of (ψ(1) in the padding)
   Eigen::ArrayXf t;           ///< padded K: Σ_w scaled_kw c_w / phinorm_w
   Eigen::ArrayXd gamma;       ///< K: γ of the caller's document (lda_local_step leaves it alone)
   std::vector<std::int32_t> observed, heldout, observed_ids, observed_counts;  ///< scratch of lda_heldout_score
