@@ -92,12 +92,13 @@ models::GlobalParams saved_lambda(const io::ModelFile& saved, const models::Mode
 // it would not fit in the memory this rank can have. The solver starts with 5
 // vectors of λ's size (the prior, the initial λ, their difference, the offset
 // it keeps, the statistics of a step that touches all of λ); rank 0, writing a
-// model file, holds 7 more (λ, its tensors, a copy of the offset, and the
-// file, twice, as HDF5 builds it in memory and as it is written).
+// checkpoint, holds 2 more (λ and a copy of the offset), and writing the model
+// file 1 (λ's tensors; λ itself takes the offset's place). HDF5 writes them to
+// disk a chunk at a time.
 void check_memory(const models::Model& model, comm::Communicator& comm) {
   comm::agree(comm, [&] {
     const double n = static_cast<double>(model.global_size());
-    const double need = 8.0 * n * (comm.rank() == 0 ? 12.0 : 5.0) + model.state_bytes();
+    const double need = 8.0 * n * (comm.rank() == 0 ? 7.0 : 5.0) + model.state_bytes();
     const detail::MemoryLimit can = detail::memory_limit(comm.node_size());
     if (need > can.bytes) {
       throw Error("λ and its copies need " + detail::gigabytes(need) + " on this rank (" + model.description() +
@@ -168,9 +169,20 @@ void warn_about_binding(const config::FitConfig& config, comm::Communicator& com
   }
 }
 
-// The last lines of a finished fit: time, held-out score, memory, and where a step's time went.
+// Rank 0's seconds outside the steps, by what it did.
+struct Outside {
+  double reading = 0.0;   ///< the data (and a model continued)
+  double building = 0.0;  ///< the model, λ's start (or the checkpoint it restarts from)
+  double running = 0.0;   ///< the run, steps included: its evaluations and checkpoints are the rest
+  double writing = 0.0;   ///< the model file
+  double theta = 0.0;     ///< output.theta: inferred for the training data, and written
+};
+
+// The last lines of a finished fit: time, held-out score, memory, the time outside training, and where a
+// step's time went.
 void print_summary(const solver::Svi& svi, const models::Model& model, const config::FitConfig& config,
-                   double seconds, std::int64_t rss_min_kb, std::int64_t rss_max_kb, std::ostream& out) {
+                   double seconds, const Outside& outside, std::int64_t rss_min_kb, std::int64_t rss_max_kb,
+                   std::ostream& out) {
   const io::HistoryRow& last = svi.history().back();
   out << "done: " << svi.steps_done() << " steps, " << detail::format_double("%.2f", svi.epochs_done())
       << " epochs, " << detail::format_double("%.1f", seconds) << " s (" << detail::format_double("%.1f", last.seconds)
@@ -182,6 +194,12 @@ void print_summary(const solver::Svi& svi, const models::Model& model, const con
       << detail::format_double("%.0f", static_cast<double>(rss_min_kb) / 1024) << "–"
       << detail::format_double("%.0f", static_cast<double>(rss_max_kb) / 1024) << " MB; model written to "
       << config.output.model << "\n";
+  out << "outside training (rank 0): reading the data " << detail::format_double("%.3f", outside.reading)
+      << " s, building the model " << detail::format_double("%.3f", outside.building)
+      << " s, evaluations and checkpoints " << detail::format_double("%.3f", outside.running - svi.profile().total_seconds)
+      << " s, writing the model " << detail::format_double("%.3f", outside.writing) << " s"
+      << (config.output.theta.empty() ? "" : ", output.theta " + detail::format_double("%.3f", outside.theta) + " s")
+      << "\n";
   const solver::Svi::StepProfile& p = svi.profile();
   if (p.steps == 0) return;
   const double n = static_cast<double>(p.steps);
@@ -209,6 +227,16 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
   // The step the run starts from: that of the model it continues, unless the schedule restarts.
   const std::int64_t first_step = continued && !config.reset_schedule ? continued->model.file.step : 0;
   const Doing building("building the model");
+  // Seconds since the last lap (at first, since the start).
+  auto lap_start = start;
+  const auto lap = [&lap_start] {
+    const auto now = std::chrono::steady_clock::now();
+    const double seconds = std::chrono::duration<double>(now - lap_start).count();
+    lap_start = now;
+    return seconds;
+  };
+  Outside outside;
+  outside.reading = lap();
   const std::unique_ptr<models::Model> model_ptr = family.make_model(config.model, config.solver, data, comm);
   models::Model& model = *model_ptr;
   check_memory(model, comm);
@@ -286,14 +314,13 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
 
   // The model file and the checkpoints hold the run's λ once: the model file as the family's tensors (for
   // readers), a checkpoint as the solver keeps it, B + a · M, with what else the solver keeps (to continue
-  // bit for bit).
-  const auto snapshot = [&](bool checkpoint) {
-    const models::GlobalParams& lambda = svi.lambda();
-    const Eigen::VectorXd dense = lambda.dense();
+  // bit for bit). `dense` is λ in full.
+  const auto snapshot = [&](const Eigen::VectorXd& dense, bool checkpoint) {
     io::ModelFile contents;
     contents.type = model.type();
     contents.model = model.file_contents(dense);
     if (checkpoint) {
+      const models::GlobalParams& lambda = svi.lambda();
       contents.layout = model.layout();
       contents.lambda_scale = lambda.scale();
       contents.lambda_offset = lambda.offset();
@@ -329,11 +356,13 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
       comm::agree(comm, [&] {
         if (!root) return;
         const Doing writing("writing checkpoint " + checkpoints.path(svi.steps_done()));
-        checkpoints.write(snapshot(true), config.checkpoint.keep, ours);
+        checkpoints.write(snapshot(svi.lambda().dense(), true), config.checkpoint.keep, ours);
       });
     };
   }
+  outside.building = lap();
   const bool finished = svi.run(control);
+  outside.running = lap();
 
   if (!finished) {
     if (root) {
@@ -343,13 +372,17 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
                                    "; continue with --restart auto")
           << "\n";
     }
-    return {svi.lambda().dense(), svi.history(), false};
+    return {svi.take_lambda().take_dense(), svi.history(), false};
   }
+  // The run is over: λ in full in the solver's memory, not in a copy (on a VM a first touch of fresh memory
+  // costs as much as filling it).
+  Eigen::VectorXd lambda = svi.take_lambda().take_dense();
   comm::agree(comm, [&] {
     if (!root) return;
     const Doing writing("writing the model " + config.output.model);
-    io::write_model_file(config.output.model, snapshot(false));
+    io::write_model_file(config.output.model, snapshot(lambda, false));
   });
+  outside.writing = lap();
   if (!config.output.theta.empty()) {
     // As natgrad infer, from the file just written (every rank reads it), on the training data (V may be
     // fewer than the model's, when it was continued with more columns: the data's ids are its first ones).
@@ -361,6 +394,7 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
     infer.local_tol = config.solver.local_tol;
     infer.threads = config.solver.threads;
     detail::write_inferred(detail::apply_model(infer, comm, false, false), infer, comm, out);
+    outside.theta = lap();
   }
   // The smallest and largest peak resident memory of the ranks, to size cluster jobs by.
   rusage usage{};
@@ -370,9 +404,9 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
   const std::int64_t rss_max = -comm.allreduce_min(-rss_kb);
   if (root) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    print_summary(svi, model, config, seconds, rss_min, rss_max, out);
+    print_summary(svi, model, config, seconds, outside, rss_min, rss_max, out);
   }
-  return {svi.lambda().dense(), svi.history(), true};
+  return {std::move(lambda), svi.history(), true};
 }
 
 }  // namespace natgrad::app

@@ -23,21 +23,6 @@ std::string host_name() {
 
 std::string cause() { return std::strerror(errno); }
 
-// Writes all of `bytes` to fd; false (errno set) on a failure.
-bool write_all(int fd, std::span<const unsigned char> bytes) {
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      if (n == 0) errno = EIO;
-      return false;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
 }  // namespace
 
 std::string this_process() {
@@ -50,21 +35,6 @@ std::string this_process() {
 
 std::string temporary_path(const std::string& path) {
   return path + "." + host_name() + "-" + std::to_string(::getpid()) + ".tmp";
-}
-
-void write_file(const std::string& path, std::span<const unsigned char> bytes) {
-  const std::string tmp = temporary_path(path);
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw Error(path + ": cannot create " + tmp + ": " + cause());
-  const bool written = write_all(fd, bytes);
-  const int err = errno;
-  if (::close(fd) != 0 || !written) {
-    if (!written) errno = err;
-    const std::string why = cause();
-    ::unlink(tmp.c_str());
-    throw Error(path + ": cannot write: " + why);
-  }
-  rename_into_place(tmp, path);
 }
 
 void rename_into_place(const std::string& tmp, const std::string& path) {

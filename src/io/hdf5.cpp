@@ -1,12 +1,10 @@
 #include "natgrad/io/hdf5.hpp"
 
-#include <fcntl.h>
 #include <cerrno>
 #include <unistd.h>
 
 #include <cstdio>
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -17,6 +15,7 @@
 
 #include "natgrad/error.hpp"
 #include "natgrad/io/files.hpp"
+#include "natgrad/memory.hpp"
 
 namespace natgrad::io::h5 {
 
@@ -154,6 +153,12 @@ Handle::~Handle() {
   if (id_ >= 0 && closer_ != nullptr) closer_(id_);
 }
 
+herr_t Handle::close() {
+  const herr_t status = id_ >= 0 && closer_ != nullptr ? closer_(id_) : 0;
+  id_ = H5I_INVALID_HID;
+  return status;
+}
+
 File File::open_read(const std::string& path) {
   silence_hdf5();
   std::error_code ec;
@@ -183,56 +188,6 @@ File File::create_on_disk(const std::string& at, const std::string& shown) {
   return File(shown, Handle(id, H5Fclose));
 }
 
-namespace {
-
-// The memory of a file made by HDF5's core driver, taken when HDF5 frees it at
-// the file's close (when the superblock is final: an image taken while the
-// file is open has the superblock of an open file, whose checksum HDF5 1.10
-// then refuses).
-void* image_malloc(std::size_t size, H5FD_file_image_op_t, void*) { return std::malloc(size); }
-void* image_memcpy(void* dest, const void* src, std::size_t size, H5FD_file_image_op_t, void*) {
-  return std::memcpy(dest, src, size);
-}
-void* image_realloc(void* ptr, std::size_t size, H5FD_file_image_op_t, void*) { return std::realloc(ptr, size); }
-herr_t image_free(void* ptr, H5FD_file_image_op_t op, void* udata) {
-  auto& image = *static_cast<File::Image*>(udata);
-  if (op == H5FD_FILE_IMAGE_OP_FILE_CLOSE && ptr != nullptr) {
-    image.bytes.reset(static_cast<unsigned char*>(ptr));  // the bytes of the file: taken, freed by Image
-  } else {
-    std::free(ptr);
-  }
-  return 0;
-}
-void* image_udata_copy(void* udata) { return udata; }
-herr_t image_udata_free(void*) { return 0; }
-
-}  // namespace
-
-File File::create_in_memory(const std::string& path) {
-  silence_hdf5();
-  auto image = std::make_shared<Image>();
-  const Handle fapl = checked_access();
-  H5Pset_fapl_core(fapl.get(), kChunkBytes, 0);  // grows 1 MB at a time; never written by HDF5
-  H5FD_file_image_callbacks_t callbacks = {image_malloc,     image_memcpy,     image_realloc, image_free,
-                                           image_udata_copy, image_udata_free, image.get()};
-  H5Pset_file_image_callbacks(fapl.get(), &callbacks);
-  const hid_t id = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get());
-  if (id < 0) throw Error(path + ": cannot create the file in memory");
-  File file(path, Handle(id, H5Fclose));
-  file.image_ = std::move(image);
-  return file;
-}
-
-File::Image File::close_to_image() {
-  flush();
-  hsize_t size = 0;
-  if (!image_ || H5Fget_filesize(handle_.get(), &size) < 0) fail("cannot take the file's image");
-  image_->size = static_cast<std::size_t>(size);
-  handle_ = Handle();  // closes the file: image_free takes the bytes
-  if (!image_->bytes) fail("cannot take the file's image");
-  return std::move(*image_);
-}
-
 void File::fail(const std::string& what) const { throw Error(path_ + ": " + what); }
 
 void File::fail_write(const std::string& what) const {
@@ -242,7 +197,13 @@ void File::fail_write(const std::string& what) const {
 
 void File::flush() {
   errno = 0;
-  if (H5Fflush(handle_.get(), H5F_SCOPE_GLOBAL) < 0) fail_write("cannot flush to disk");
+  if (H5Fflush(handle_.get(), H5F_SCOPE_GLOBAL) < 0) fail_write("cannot write");
+}
+
+void File::close() {
+  flush();
+  errno = 0;
+  if (handle_.close() < 0) fail_write("cannot write");
 }
 
 bool File::exists(const std::string& name) const {
@@ -441,7 +402,7 @@ std::vector<T> File::read(const std::string& name, std::uint64_t offset, std::ui
     fail("dataset '" + name + "' has " + std::to_string(length) + " elements; expected at least " + std::to_string(offset) +
          " + " + std::to_string(count));
   }
-  std::vector<T> out(count);
+  std::vector<T> out = huge_vector<T>(count);
   if (count == 0) return out;
   const hsize_t start = offset;
   const hsize_t n = count;
@@ -776,20 +737,18 @@ AtomicFile::~AtomicFile() {
 }
 
 void AtomicFile::commit() {
-  file_->flush();
+  file_->close();  // a file whose last writes fail is not renamed into place
   file_.reset();
   rename_into_place(tmp_, path_);
   committed_ = true;
 }
 
 void write_file_atomically(const std::string& path, const std::function<void(File&)>& body) {
-  // Built in memory, then written with natgrad's own calls, so that a write
-  // error names its cause (errno) and leaves no HDF5 handle open on a file
-  // that could not be written.
-  File file = File::create_in_memory(path);
-  body(file);
-  const File::Image image = file.close_to_image();
-  write_file(path, image.view());
+  // Straight to disk: a file built in memory first (HDF5's core driver) cost a
+  // second copy of its bytes, and a page fault for each 4 KB of it.
+  AtomicFile file(path);
+  body(file.file());
+  file.commit();
 }
 
 template void File::write<double>(const std::string&, std::span<const double>, const std::vector<std::uint64_t>&);

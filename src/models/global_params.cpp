@@ -3,6 +3,7 @@
 #include <string>
 
 #include "natgrad/error.hpp"
+#include "natgrad/memory.hpp"
 
 namespace natgrad::models {
 
@@ -60,10 +61,21 @@ void GlobalParams::set_base_block_sum(Eigen::VectorXd sums) {
 }
 
 Eigen::VectorXd GlobalParams::dense() const {
-  Eigen::VectorXd out = scale_ * offset_;
-  for (Eigen::Index b = 0; b < num_blocks(); ++b) out.segment(b * block_size(), block_size()) += base_.segment(b * base_stride_, block_size());
-  out.tail(tail_size()) += base_tail_;
+  auto out = huge_array<Eigen::VectorXd>(size());
+  out = scale_ * offset_;
+  add_base(out);
   return out;
+}
+
+Eigen::VectorXd GlobalParams::take_dense() && {
+  offset_ *= scale_;
+  add_base(offset_);
+  return std::move(offset_);
+}
+
+void GlobalParams::add_base(Eigen::VectorXd& v) const {
+  for (Eigen::Index b = 0; b < num_blocks(); ++b) v.segment(b * block_size(), block_size()) += base_.segment(b * base_stride_, block_size());
+  v.tail(tail_size()) += base_tail_;
 }
 
 void GlobalParams::decay(double factor) {

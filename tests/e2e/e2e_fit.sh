@@ -20,6 +20,16 @@ INI
 timeout 300 "$MPIEXEC" -np 2 "$NATGRAD" fit --config job.ini --output.model kos_model.h5 | tee fit.log
 grep -q "^done: 13 steps" fit.log || fail "no summary line for 13 steps"
 [ "$(grep -c "^step" fit.log)" = 4 ] || fail "expected progress lines at steps 0, 5, 10 and 13"
+# The time outside training, by part: with the training, the whole (each printed to 0.1 s).
+"$NATGRAD_PYTHON" - fit.log <<'PY' || fail "the time outside training: $(grep -E '^(done|outside)' fit.log)"
+import re, sys
+log = open(sys.argv[1]).read()
+total, training = map(float, re.search(r"^done: .*?, ([0-9.]+) s \(([0-9.]+) s training\)", log, re.M).groups())
+parts = re.search(r"^outside training \(rank 0\): reading the data ([0-9.]+) s, building the model ([0-9.]+) s, "
+                  r"evaluations and checkpoints ([0-9.]+) s, writing the model ([0-9.]+) s$", log, re.M).groups()
+outside = sum(map(float, parts))
+sys.exit(0 if abs(training + outside - total) <= 0.11 else 1)
+PY
 "$NATGRAD_PYTHON" "$HERE/check_model.py" kos_model.h5 kos.h5 kos_test.h5
 # Without held-out data (and data.heldout = none, the key's default written out) the lines say so, not "nan".
 timeout 300 "$MPIEXEC" -np 2 "$NATGRAD" fit --config job.ini --data.heldout none --output.model plain.h5 > plain.log

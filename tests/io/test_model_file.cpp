@@ -40,6 +40,29 @@ TEST(Layout, GatherAndScatterAreInverse) {
   EXPECT_TRUE(back == flat);
 }
 
+// gather visits a tensor in tiles of its last dimension (64 entries): tensors stored transposed (LDA's
+// λ, K × V kept word by word) and of three dimensions, with last dimensions of 1, 2 and 3 tiles and a
+// part, come out in row-major order, and scatter puts them back.
+TEST(Layout, GatherAndScatterAreInverseAcrossTiles) {
+  const std::int64_t k = 3, v = 150;  // 2 tiles and 22 entries
+  const Layout layout{{{"transposed", {k, v}, 0, {1, k}}, {"cube", {2, 3, 70}, k * v, {210, 70, 1}},
+                       {"row", {64}, k * v + 420, {1}}},
+                      k * v + 484};
+  layout.check("test");
+  const Eigen::VectorXd flat = Eigen::VectorXd::LinSpaced(layout.size, 0, static_cast<double>(layout.size - 1));
+  std::vector<double> transposed;
+  for (std::int64_t i = 0; i < k; ++i) {
+    for (std::int64_t j = 0; j < v; ++j) transposed.push_back(flat[layout["transposed"].at({i, j})]);
+  }
+  EXPECT_EQ(gather(layout["transposed"], flat), transposed);
+  const std::vector<double> cube = gather(layout["cube"], flat);
+  ASSERT_EQ(cube.size(), 420u);
+  for (std::size_t i = 0; i < cube.size(); ++i) EXPECT_EQ(cube[i], static_cast<double>(k * v) + static_cast<double>(i));
+  Eigen::VectorXd back = Eigen::VectorXd::Zero(layout.size);
+  for (const Tensor& t : layout.tensors) scatter(t, gather(t, flat), back);
+  EXPECT_TRUE(back == flat);
+}
+
 TEST(Layout, RefusesLayoutsThatDoNotCoverLambdaOnce) {
   Layout overlap = two_tensors();
   overlap.tensors[1].offset = 2;

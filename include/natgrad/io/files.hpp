@@ -4,7 +4,6 @@
 /// an exclusive lock on a folder.
 
 #include <cstdint>
-#include <span>
 #include <string>
 #include <vector>
 
@@ -14,13 +13,6 @@ namespace natgrad::io {
 /// `path`.<host>-<pid>.tmp, unique to this process, so that two jobs writing the
 /// same path never share one.
 std::string temporary_path(const std::string& path);
-
-/// Writes `bytes` to `path` atomically: to temporary_path(path), flushed to
-/// disk (fsync), renamed to `path`, and the folder synced. On any error the
-/// temporary file is removed, `path` is left as it was, and the message names
-/// the file and the cause ("no space left on device").
-/// @throws natgrad::Error
-void write_file(const std::string& path, std::span<const unsigned char> bytes);
 
 /// Puts a file that was written whole at `tmp` (its temporary_path) in place:
 /// flushed to disk (fsync), renamed to `path`, and the folder synced. On any

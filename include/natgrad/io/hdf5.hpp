@@ -30,6 +30,8 @@ class Handle {
   Handle& operator=(const Handle&) = delete;
   ~Handle();
   hid_t get() const { return id_; }
+  /// Closes the identifier now; its closer's status (negative: it failed).
+  herr_t close();
 
  private:
   hid_t id_ = H5I_INVALID_HID;
@@ -62,20 +64,12 @@ class File {
   /// Creates (truncates) a file for writing, on disk.
   /// @throws natgrad::Error naming the path if it cannot be created.
   static File create(const std::string& path);
-  /// Creates a file in memory (HDF5's core driver) that `path` names in messages.
-  static File create_in_memory(const std::string& path);
-  /// The memory of a file of create_in_memory, taken (not copied) from HDF5 at its close.
-  struct Image {
-    std::size_t size = 0;
-    std::unique_ptr<unsigned char, void (*)(void*)> bytes{nullptr, &std::free};
-    std::span<const unsigned char> view() const { return {bytes.get(), size}; }
-  };
-  /// Closes a file of create_in_memory and returns its bytes.
-  Image close_to_image();
-
   const std::string& path() const { return path_; }
   /// Flushes buffers to the operating system.
   void flush();
+  /// Flushes and closes the file.
+  /// @throws natgrad::Error naming the path and the cause if what is left cannot be written.
+  void close();
 
   bool exists(const std::string& name) const;
   void create_group(const std::string& name);
@@ -172,7 +166,6 @@ class File {
 
   std::string path_;
   Handle handle_;
-  std::shared_ptr<Image> image_;  ///< for a file of create_in_memory
 };
 
 /// Writes the groups, datasets and attributes of `group` (paths absolute).
@@ -211,10 +204,9 @@ class AtomicFile {
   bool committed_ = false;
 };
 
-/// Creates `path` atomically: `body` writes the file in memory, whose bytes
-/// then go to a temporary file unique to this process, synced to disk and
-/// renamed over `path` (io::write_file); on any error no temporary file is
-/// left and `path` is as it was. Datasets are written so that reading them
+/// Creates `path` atomically: `body` writes the file (an AtomicFile: on disk
+/// under a temporary name unique to this process, synced and renamed over
+/// `path`); on any error no temporary file is left and `path` is as it was. Datasets are written so that reading them
 /// verifies them (see File::write), and the file's metadata is checksummed.
 /// @throws natgrad::Error naming the path and the cause if it cannot be written.
 void write_file_atomically(const std::string& path, const std::function<void(File&)>& body);

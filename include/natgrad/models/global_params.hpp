@@ -77,6 +77,9 @@ class GlobalParams {
   auto tail() const { return base_tail_ + scale_ * offset_.tail(tail_size()); }
   /// All of λ (n entries); O(n).
   Eigen::VectorXd dense() const;
+  /// All of λ, made in the offset's memory (the same values as dense(), without a copy of λ's size):
+  /// for the end of a run, which needs λ kept as it is no longer.
+  Eigen::VectorXd take_dense() &&;
 
   /// λ ← base + factor · (λ − base), factor ≥ 0 (0 sets λ to base).
   void decay(double factor);
@@ -108,6 +111,8 @@ class GlobalParams {
   Eigen::VectorXd compact_base() const;
 
  private:
+  /// v ← v + base, v of n entries.
+  void add_base(Eigen::VectorXd& v) const;
   /// Keeps `base` (either form) as base_, base_tail_ and base_block_sum_; offset_ and block_sum_ set.
   void take_base(const Eigen::VectorXd& base, Eigen::Index tail_size);
   Eigen::VectorXd base_;            ///< the blocks' entries, or one block when every block's base is the same

@@ -35,6 +35,7 @@
 #include <functional>
 #include <optional>
 #include <ostream>
+#include <utility>
 #include <vector>
 
 #include "natgrad/comm/communicator.hpp"
@@ -106,6 +107,8 @@ class Svi {
 
   /// The current λ, in blocks of the model's global_block_size().
   const models::GlobalParams& lambda() const { return lambda_; }
+  /// λ moved out, at the end of a run (the solver is of no further use).
+  models::GlobalParams take_lambda() { return std::move(lambda_); }
   std::int64_t steps_done() const { return step_; }
   /// Data visited by the steps so far.
   std::int64_t docs_seen() const { return docs_seen_; }

@@ -10,6 +10,7 @@
 #include "natgrad/expfam/dirichlet.hpp"
 #include "natgrad/expfam/random.hpp"
 #include "natgrad/expfam/special.hpp"
+#include "natgrad/memory.hpp"
 #include "kernels.hpp"
 
 namespace natgrad::models {
@@ -70,7 +71,9 @@ void parallel_for(std::int64_t n, int threads, const Body& body) {
 }  // namespace
 
 LdaBeta::LdaBeta(Eigen::Index k, Eigen::Index vocab_size)
-    : topics(k), scaled(Eigen::MatrixXf::Zero(padded(k), vocab_size)), log_scale(Eigen::ArrayXd::Zero(vocab_size)) {}
+    : topics(k), scaled(huge_array<Eigen::MatrixXf>(padded(k), vocab_size)), log_scale(Eigen::ArrayXd::Zero(vocab_size)) {
+  scaled.setZero();  // its padding rows stay 0
+}
 
 void LdaBeta::finish_column(Eigen::Index w, const Eigen::ArrayXf& psi_rowsum) {
   log_scale[w] = kernels().finish_column(scaled.col(w).data(), topics, scaled.rows(), psi_rowsum.data());
@@ -264,7 +267,7 @@ double lda_auto_init_scale(std::int64_t docs, std::int64_t batch) {
 }
 
 Eigen::VectorXd LdaModel::initial_global(std::uint64_t seed) const {
-  Eigen::VectorXd flat(global_size());
+  auto flat = huge_array<Eigen::VectorXd>(global_size());
   Eigen::Map<Eigen::MatrixXd> lambda(flat.data(), topics_, vocab_size_);
   const double scale = options_.init_scale;
   for (Eigen::Index k = 0; k < topics_; ++k) {
