@@ -182,10 +182,9 @@ void write_inferred(const Applied& a, const config::InferConfig& config, comm::C
   }
   // Each table's rows of every rank, in rank order: the rows of the whole data set.
   io::ThetaFile theta;
-  for (io::ItemTable& mine : tables) {
-    io::ItemTable all = mine;
-    comm.gather(mine.values, all.values, 0);
-    theta.tables.push_back(std::move(all));
+  for (io::ItemTable& table : tables) {
+    table.values = comm.gather(std::move(table.values), 0);
+    theta.tables.push_back(std::move(table));
   }
   double items = static_cast<double>(io::num_items(a.shard));
   comm.allreduce_sum(std::span(&items, 1));
@@ -199,7 +198,7 @@ void write_inferred(const Applied& a, const config::InferConfig& config, comm::C
     theta.model_checksum = model.data.checksum;
     theta.data_path = config.data;
     theta.attributes = a.predictor->theta_attributes(n);
-    io::write_theta_file(config.out, theta);
+    io::write_theta_file(config.out, std::move(theta));
     out << "wrote " << config.out << ": " << a.predictor->inferred(n) << " under " << config.model << " (step "
         << model.step << ")\n";
   });

@@ -56,14 +56,17 @@ class MpiCommunicator final : public Communicator {
     return value;
   }
 
-  void gather(std::span<const double> mine, std::vector<double>& all, int root) override {
+  std::vector<double> gather(std::vector<double> mine, int root) override {
+    if (size_ == 1) return mine;
     const int count = static_cast<int>(mine.size());
     std::vector<int> counts(static_cast<std::size_t>(size_));
     MPI_Gather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, root, comm_);
     std::vector<int> offsets(static_cast<std::size_t>(size_), 0);
     for (std::size_t r = 1; r < offsets.size(); ++r) offsets[r] = offsets[r - 1] + counts[r - 1];
+    std::vector<double> all;
     if (rank_ == root) all.resize(static_cast<std::size_t>(offsets.back() + counts.back()));
     MPI_Gatherv(mine.data(), count, MPI_DOUBLE, all.data(), counts.data(), offsets.data(), MPI_DOUBLE, root, comm_);
+    return all;
   }
 
   std::vector<std::int64_t> allgather(std::span<const std::int64_t> mine) override {

@@ -6,9 +6,9 @@
 
 namespace natgrad::io {
 
-void write_theta_file(const std::string& path, const ThetaFile& c) {
+void write_theta_file(const std::string& path, ThetaFile c) {
   Group content = c.attributes;
-  for (const ItemTable& t : c.tables) {
+  for (ItemTable& t : c.tables) {
     const auto width = static_cast<std::uint64_t>(t.width);
     const std::uint64_t rows = width == 0 ? t.values.size() : t.values.size() / width;
     const std::vector<std::uint64_t> shape = width == 0 ? std::vector<std::uint64_t>{rows}
@@ -28,7 +28,7 @@ void write_theta_file(const std::string& path, const ThetaFile& c) {
     } else if (t.integer) {
       content.add("/" + t.name, shape, std::vector<std::int64_t>(t.values.begin(), t.values.end()));
     } else {
-      content.add("/" + t.name, shape, t.values);
+      content.add("/" + t.name, shape, std::move(t.values));
     }
   }
   h5::write_file_atomically(path, [&](h5::File& file) {

@@ -31,9 +31,9 @@ class Communicator {
   virtual void allreduce_sum(std::span<std::uint64_t> data) = 0;
   /// Minimum of one value over all ranks.
   virtual std::int64_t allreduce_min(std::int64_t value) = 0;
-  /// Concatenates every rank's `mine`, in rank order, into `all` on rank `root`
-  /// (`all` is left untouched elsewhere).
-  virtual void gather(std::span<const double> mine, std::vector<double>& all, int root) = 0;
+  /// Every rank's `mine` concatenated in rank order, on rank `root` (empty
+  /// elsewhere). A lone rank's `mine` comes back as it is, not copied.
+  virtual std::vector<double> gather(std::vector<double> mine, int root) = 0;
   /// Concatenates every rank's `mine` (fewer than 2^31 values), in rank order, on every rank.
   virtual std::vector<std::int64_t> allgather(std::span<const std::int64_t> mine) = 0;
   /// Copies `text` from rank `root` to every rank.
@@ -52,9 +52,7 @@ class SerialCommunicator final : public Communicator {
   void allreduce_sum(std::span<double>) override {}
   void allreduce_sum(std::span<std::uint64_t>) override {}
   std::int64_t allreduce_min(std::int64_t value) override { return value; }
-  void gather(std::span<const double> mine, std::vector<double>& all, int) override {
-    all.assign(mine.begin(), mine.end());
-  }
+  std::vector<double> gather(std::vector<double> mine, int) override { return mine; }
   std::vector<std::int64_t> allgather(std::span<const std::int64_t> mine) override {
     return {mine.begin(), mine.end()};
   }

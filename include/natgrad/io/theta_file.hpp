@@ -46,7 +46,8 @@ struct ThetaFile {
   Group attributes;               ///< the family's root attributes
 };
 
-/// Writes the theta file atomically. @throws natgrad::Error naming the path.
-void write_theta_file(const std::string& path, const ThetaFile& contents);
+/// Writes the theta file atomically (its tables' values moved into the file's content, not copied).
+/// @throws natgrad::Error naming the path.
+void write_theta_file(const std::string& path, ThetaFile contents);
 
 }  // namespace natgrad::io

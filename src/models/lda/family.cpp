@@ -9,6 +9,7 @@
 #include <numeric>
 
 #include "natgrad/error.hpp"
+#include "natgrad/memory.hpp"
 #include "natgrad/models/lda/lda.hpp"
 #include "natgrad/models/lda/synth.hpp"
 
@@ -89,19 +90,24 @@ class LdaPredictor final : public Predictor {
 
   std::vector<io::ItemTable> infer(const io::Shard& shard) override {
     const auto& corpus = std::get<io::Corpus>(shard);
-    const auto gammas = lda_infer_corpus(beta_, corpus, options_, ws_);
-    const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> theta =
-        (gammas.array().colwise() / gammas.rowwise().sum().array()).matrix();
+    using Rows = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+    std::vector<double> gammas = lda_infer_corpus(beta_, corpus, options_, ws_);
+    const Eigen::Index k = options_.topics;
+    const Eigen::Map<const Rows> gamma(gammas.data(), corpus.num_docs(), k);
+    std::vector<double> theta = huge_vector<double>(gammas.size());
+    Eigen::Map<Rows>(theta.data(), corpus.num_docs(), k) = (gamma.array().colwise() / gamma.rowwise().sum().array()).matrix();
     std::vector<double> lengths;
     for (std::int64_t d = 0; d < corpus.num_docs(); ++d) {
       const auto counts = corpus.doc_counts(d);
       lengths.push_back(static_cast<double>(std::accumulate(counts.begin(), counts.end(), std::int64_t{0})));
     }
-    const Eigen::Index k = options_.topics;
-    return {{"theta", k, false, {theta.data(), theta.data() + theta.size()}},
-            {"gamma", k, false, {gammas.data(), gammas.data() + gammas.size()}},
-            {"doc_ids", 0, true, {corpus.doc_ids.begin(), corpus.doc_ids.end()}},
-            {"doc_lengths", 0, true, lengths}};
+    // Moved in one by one: a braced list's elements are copied (each table of θ and γ is D·K values).
+    std::vector<io::ItemTable> tables;
+    tables.push_back({"theta", k, false, std::move(theta)});
+    tables.push_back({"gamma", k, false, std::move(gammas)});
+    tables.push_back({"doc_ids", 0, true, {corpus.doc_ids.begin(), corpus.doc_ids.end()}});
+    tables.push_back({"doc_lengths", 0, true, std::move(lengths)});
+    return tables;
   }
 
   io::Group theta_attributes(std::int64_t items) const override {

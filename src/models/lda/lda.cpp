@@ -165,13 +165,13 @@ void lda_infer(const LdaBeta& beta, std::span<const std::int32_t> ids, std::span
   lda_local_step(beta, ids, counts, options.alpha, options.local_max_iters, options.local_tol, gamma, nullptr, ws);
 }
 
-Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> lda_infer_corpus(
-    const LdaBeta& beta, const io::Corpus& corpus, const LdaOptions& options, LdaWorkspaces& ws) {
-  Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> gammas(corpus.num_docs(), beta.topics);
+std::vector<double> lda_infer_corpus(const LdaBeta& beta, const io::Corpus& corpus, const LdaOptions& options,
+                                     LdaWorkspaces& ws) {
+  std::vector<double> gammas = huge_vector<double>(static_cast<std::size_t>(corpus.num_docs() * beta.topics));
   parallel_for(corpus.num_docs(), static_cast<int>(ws.size()), [&](std::int64_t d, std::size_t thread) {
     LdaWorkspace& w = ws[thread];
     lda_infer(beta, corpus.doc_words(d), corpus.doc_counts(d), options, w.gamma, w);
-    gammas.row(d) = w.gamma.transpose().matrix();
+    Eigen::Map<Eigen::ArrayXd>(gammas.data() + d * beta.topics, beta.topics) = w.gamma;
   });
   return gammas;
 }

@@ -129,10 +129,10 @@ LdaBeta lda_exp_elog_beta(const Eigen::MatrixXd& lambda);
 void lda_infer(const LdaBeta& beta, std::span<const std::int32_t> ids, std::span<const std::int32_t> counts,
                const LdaOptions& options, Eigen::ArrayXd& gamma, LdaWorkspace& ws);
 
-/// γ of every document of `corpus` by lda_infer (row d: document d), the
-/// documents spread over ws.size() threads; the same whatever the thread count.
-Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> lda_infer_corpus(
-    const LdaBeta& beta, const io::Corpus& corpus, const LdaOptions& options, LdaWorkspaces& ws);
+/// γ of every document of `corpus` by lda_infer, document d's K values at [d·K, (d + 1)·K) (a row-major
+/// documents × K table), the documents spread over ws.size() threads; the same whatever the thread count.
+std::vector<double> lda_infer_corpus(const LdaBeta& beta, const io::Corpus& corpus, const LdaOptions& options,
+                                     LdaWorkspaces& ws);
 
 /// The document-completion split of a held-out document: its tokens expanded
 /// in increasing word-id order, position i held out when i % 5 == 4.
