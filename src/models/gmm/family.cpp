@@ -120,8 +120,11 @@ class GmmPredictor final : public Predictor {
     Eigen::MatrixXd r;
     model.responsibilities(columns_of(data), r);
     const Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rows = r;
-    return {{"responsibilities", model.components(), false, {rows.data(), rows.data() + rows.size()}},
-            {"row_ids", 0, true, {data.row_ids.begin(), data.row_ids.end()}}};
+    // Moved in one by one: a braced list's elements are copied.
+    std::vector<io::ItemTable> tables;
+    tables.push_back({"responsibilities", model.components(), false, {rows.data(), rows.data() + rows.size()}});
+    tables.push_back({"row_ids", 0, true, {data.row_ids.begin(), data.row_ids.end()}});
+    return tables;
   }
 
   io::Group theta_attributes(std::int64_t items) const override {

@@ -150,15 +150,17 @@ class HpfPredictor final : public Predictor {
     const auto rows = [](const Eigen::MatrixXd& m) {  // K × n to n rows of K
       return std::vector<double>(m.data(), m.data() + m.size());
     };
-    std::vector<io::ItemTable> tables = {{"theta", k, false, rows(theta)},
-                                         {"theta_shape", k, false, rows(shape)},
-                                         {"theta_rate", k, false, rows(rate)},
-                                         {"activity", 0, false, activity},
-                                         {"user_ids", 0, true, ids}};
-    if (users.named_docs) tables.push_back({"user_names", 0, true, names, users.doc_names});
+    // Moved in one by one: a braced list's elements are copied.
+    std::vector<io::ItemTable> tables;
+    tables.push_back({"theta", k, false, rows(theta)});
+    tables.push_back({"theta_shape", k, false, rows(shape)});
+    tables.push_back({"theta_rate", k, false, rows(rate)});
+    tables.push_back({"activity", 0, false, std::move(activity)});
+    tables.push_back({"user_ids", 0, true, std::move(ids)});
+    if (users.named_docs) tables.push_back({"user_names", 0, true, std::move(names), users.doc_names});
     tables.push_back({"recommended", top_, true, top});
     if (!vocab_.empty()) tables.push_back({"recommended_names", top_, true, top, vocab_});
-    tables.push_back({"recommended_scores", top_, false, top_scores});
+    tables.push_back({"recommended_scores", top_, false, std::move(top_scores)});
     return tables;
   }
 
