@@ -74,7 +74,9 @@ Eigen::VectorXd GlobalParams::take_dense() && {
 }
 
 void GlobalParams::add_base(Eigen::VectorXd& v) const {
-  for (Eigen::Index b = 0; b < num_blocks(); ++b) v.segment(b * block_size(), block_size()) += base_.segment(b * base_stride_, block_size());
+  for (Eigen::Index b = 0; b < num_blocks(); ++b) {
+    v.segment(b * block_size(), block_size()) += base_.segment(b * base_stride_, block_size());
+  }
   v.tail(tail_size()) += base_tail_;
 }
 

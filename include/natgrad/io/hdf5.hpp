@@ -177,13 +177,13 @@ void write_group(File& file, const Group& group);
 /// @throws natgrad::Error naming the file and the object it cannot read.
 Group read_group(const File& file, const std::string& root);
 
-/// A file written on disk piece by piece (when it need not fit in memory, as
-/// a corpus converted from text) under its temporary_path(path), and put in
-/// place by commit(): closed, synced to disk and renamed over `path`
-/// (io::rename_into_place), so a reader never sees it half-written. Destroyed
-/// without commit() (an error on the way), it removes the temporary file and
-/// leaves `path` as it was. Its datasets are checksummed as any (File::write,
-/// File::create_appendable).
+/// A file written on disk piece by piece (every file natgrad writes: a corpus
+/// converted from text as it streams, the others through write_file_atomically)
+/// under its temporary_path(path), and put in place by commit(): closed, synced
+/// to disk and renamed over `path` (io::rename_into_place), so a reader never
+/// sees it half-written. Destroyed without commit() (an error on the way), it
+/// removes the temporary file and leaves `path` as it was. Its datasets are
+/// checksummed as any (File::write, File::create_appendable).
 class AtomicFile {
  public:
   /// @throws natgrad::Error naming the path if the temporary file cannot be created.
@@ -206,8 +206,9 @@ class AtomicFile {
 
 /// Creates `path` atomically: `body` writes the file (an AtomicFile: on disk
 /// under a temporary name unique to this process, synced and renamed over
-/// `path`); on any error no temporary file is left and `path` is as it was. Datasets are written so that reading them
-/// verifies them (see File::write), and the file's metadata is checksummed.
+/// `path`); on any error no temporary file is left and `path` is as it was.
+/// Datasets are written so that reading them verifies them (see File::write),
+/// and the file's metadata is checksummed.
 /// @throws natgrad::Error naming the path and the cause if it cannot be written.
 void write_file_atomically(const std::string& path, const std::function<void(File&)>& body);
 

@@ -95,7 +95,8 @@ class LdaPredictor final : public Predictor {
     const Eigen::Index k = options_.topics;
     const Eigen::Map<const Rows> gamma(gammas.data(), corpus.num_docs(), k);
     std::vector<double> theta = huge_vector<double>(gammas.size());
-    Eigen::Map<Rows>(theta.data(), corpus.num_docs(), k) = (gamma.array().colwise() / gamma.rowwise().sum().array()).matrix();
+    Eigen::Map<Rows>(theta.data(), corpus.num_docs(), k) =
+        (gamma.array().colwise() / gamma.rowwise().sum().array()).matrix();
     std::vector<double> lengths;
     for (std::int64_t d = 0; d < corpus.num_docs(); ++d) {
       const auto counts = corpus.doc_counts(d);

@@ -71,7 +71,9 @@ void parallel_for(std::int64_t n, int threads, const Body& body) {
 }  // namespace
 
 LdaBeta::LdaBeta(Eigen::Index k, Eigen::Index vocab_size)
-    : topics(k), scaled(huge_array<Eigen::MatrixXf>(padded(k), vocab_size)), log_scale(Eigen::ArrayXd::Zero(vocab_size)) {
+    : topics(k),
+      scaled(huge_array<Eigen::MatrixXf>(padded(k), vocab_size)),
+      log_scale(Eigen::ArrayXd::Zero(vocab_size)) {
   scaled.setZero();  // its padding rows stay 0
 }
 
