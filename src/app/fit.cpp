@@ -374,8 +374,8 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
     }
     return {svi.take_lambda().take_dense(), svi.history(), false};
   }
-  // The run is over: λ in full in the solver's memory, not in a copy (on a VM a first touch of fresh memory
-  // costs as much as filling it).
+  // The run is over: λ in full in the solver's memory, not in a copy (on this project's VM a first touch of
+  // 55 MB of fresh memory took 160 ms, filling it again 3 ms).
   Eigen::VectorXd lambda = svi.take_lambda().take_dense();
   comm::agree(comm, [&] {
     if (!root) return;
