@@ -87,6 +87,31 @@ class MpiCommunicator final : public Communicator {
     if (length > 0) MPI_Bcast(text.data(), static_cast<int>(length), MPI_CHAR, root, comm_);
   }
 
+  void share_rows(std::span<double> data, std::int64_t block_size, std::int64_t tail_size) override {
+    if (size_ == 1) return;
+    const auto blocks = (static_cast<std::int64_t>(data.size()) - tail_size) / block_size;
+    for (int root = 0; root < size_; ++root) {
+      const auto [first, last] = shard_of(block_size, root, size_);
+      if (first == last) continue;
+      // Rank root's rows: runs of last − first entries, block_size apart, sent as they lie (a strided
+      // datatype, no copy of λ's size), in pieces of at most 2^27 entries.
+      const std::int64_t per_piece = std::max<std::int64_t>(1, (std::int64_t{1} << 27) / (last - first));
+      for (std::int64_t b = 0; b < blocks; b += per_piece) {
+        MPI_Datatype rows;
+        MPI_Type_vector(static_cast<int>(std::min(per_piece, blocks - b)), static_cast<int>(last - first),
+                        static_cast<int>(block_size), MPI_DOUBLE, &rows);
+        MPI_Type_commit(&rows);
+        MPI_Bcast(data.data() + b * block_size + first, 1, rows, root, comm_);
+        MPI_Type_free(&rows);
+      }
+    }
+    const std::span<double> tail = data.last(static_cast<std::size_t>(tail_size));
+    constexpr std::size_t kMaxChunk = std::size_t{1} << 30;
+    for (std::size_t done = 0; done < tail.size(); done += kMaxChunk) {
+      MPI_Bcast(tail.data() + done, static_cast<int>(std::min(kMaxChunk, tail.size() - done)), MPI_DOUBLE, 0, comm_);
+    }
+  }
+
   [[noreturn]] void abort(int code) override {
     MPI_Abort(comm_, code);
     std::_Exit(code);

@@ -45,10 +45,6 @@ void require_same_names(DataKind kind, const std::string& path, const DataInfo& 
   require_same_words(names, path, expected, other);
 }
 
-std::pair<std::int64_t, std::int64_t> shard_of(std::int64_t n, int rank, int size) {
-  return {n * rank / size, n * (rank + 1) / size};
-}
-
 void require_split_of(const std::string& heldout, const DataInfo& held, const std::string& key,
                       const std::string& train, std::uint64_t train_checksum) {
   if (!held.train_checksum.empty() && held.train_checksum != checksum_text(train_checksum)) {
@@ -67,7 +63,7 @@ void require_columns(DataKind kind, const std::string& path, std::int64_t found,
 }
 
 Shard read_shard(DataKind kind, const std::string& path, std::int64_t items, int rank, int size, bool with_names) {
-  const auto [begin, end] = shard_of(items, rank, size);
+  const auto [begin, end] = comm::shard_of(items, rank, size);
   if (kind == DataKind::kCorpus) return read_corpus(path, begin, end, with_names);
   return read_dense(path, begin, end);
 }

@@ -23,6 +23,14 @@ std::int64_t run_length(std::int64_t epochs, std::int64_t steps_per_epoch) {
   return epochs * steps_per_epoch;
 }
 
+// λ's start: each rank computes its part (Model::initial_global), and the ranks share them.
+Eigen::VectorXd initial_global(const models::Model& model, comm::Communicator& comm, std::uint64_t seed) {
+  Eigen::VectorXd lambda = model.initial_global(seed, comm.rank(), comm.size());
+  comm.share_rows(std::span(lambda.data(), static_cast<std::size_t>(lambda.size())), model.global_block_size(),
+                  model.global_tail_size());
+  return lambda;
+}
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -59,7 +67,7 @@ Svi::Svi(models::Model& model, comm::Communicator& comm, const config::SolverCon
       learned_(model.learned_names()),
       learned_stats_(model.learned_stats_size()),
       shortened_(learned_.size(), 0),
-      lambda_(model.prior(), model.initial_global(solver.seed), block_size_, tail_size_),
+      lambda_(model.prior(), initial_global(model, comm, solver.seed), block_size_, tail_size_),
       seen_(static_cast<std::size_t>(lambda_.num_blocks()), 0) {
   shifts_.assign(dependent_.size(), Eigen::VectorXd(lambda_.num_blocks()));
   if (solver.schedule == config::Schedule::kAdaptive) adaptive_.emplace(lambda_);

@@ -166,6 +166,30 @@ TEST_F(RankAgreement, ThreadsPerRankChangeNothing) {
   for (std::size_t i = 0; i < one.history.size(); ++i) EXPECT_EQ(three.history[i].heldout, one.history[i].heldout);
 }
 
+TEST(ShareRows, EveryRankEndsWithEachRanksRowsAndRankZerosTail) {
+  // Entry i of the whole is i + 0.5; each rank holds its rows and (rank 0) the tail, the rest
+  // -rank - 1. Blocks of 5 and of 3 (fewer rows than 4 ranks: a rank without rows), tails of 0 and 4.
+  comm::Communicator& world = testing::world();
+  for (const std::int64_t block : {5, 3}) {
+    for (const std::int64_t tail : {0, 4}) {
+      const std::int64_t blocks = 7;
+      std::vector<double> data(static_cast<std::size_t>(blocks * block + tail), -world.rank() - 1.0);
+      const auto [first, last] = comm::shard_of(block, world.rank(), world.size());
+      for (std::int64_t b = 0; b < blocks; ++b) {
+        for (std::int64_t p = first; p < last; ++p) data[static_cast<std::size_t>(b * block + p)] = b * block + p + 0.5;
+      }
+      if (world.rank() == 0) {
+        for (std::int64_t i = blocks * block; i < blocks * block + tail; ++i) data[static_cast<std::size_t>(i)] = i + 0.5;
+      }
+      world.share_rows(data, block, tail);
+      for (std::size_t i = 0; i < data.size(); ++i) {
+        EXPECT_EQ(data[i], static_cast<double>(i) + 0.5) << "entry " << i << ", blocks of " << block << ", tail "
+                                                         << tail << ", rank " << world.rank() << " of " << world.size();
+      }
+    }
+  }
+}
+
 TEST(Agree, AnErrorOnOneRankReachesEveryRank) {
   comm::Communicator& world = testing::world();
   const int culprit = world.size() - 1;

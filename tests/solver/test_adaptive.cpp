@@ -169,7 +169,7 @@ TEST(AdaptiveStep, TheSolverEqualsTheDenseLoop) {
 
   models::LdaModel reference(corpus(), std::nullopt, options);
   const Eigen::VectorXd eta = Eigen::VectorXd::Constant(reference.global_size(), options.eta);
-  Eigen::VectorXd lambda = reference.initial_global(solver.seed);
+  Eigen::VectorXd lambda = reference.initial_global(solver.seed, 0, 1);
   MinibatchSequence batches(solver.seed, reference.num_train(), solver.batch_size);
   DenseAverages dense;
   const double scale = static_cast<double>(reference.num_train()) / static_cast<double>(solver.batch_size);

@@ -34,7 +34,7 @@ TEST(BatchVariationalBayes, OneStepSetsLambdaToEtaPlusStatistics) {
   Svi svi(model, comm, batch_vb(40), 0, nullptr);
   // The statistics the first step will compute: same λ, same seed, same step.
   models::LdaModel twin(testing::synthetic_corpus(3, 50, 40, 60, 1), std::nullopt, options);
-  const models::GlobalParams lambda(twin.prior(), twin.initial_global(4), twin.global_block_size());
+  const models::GlobalParams lambda(twin.prior(), twin.initial_global(4, 0, 1), twin.global_block_size());
   twin.set_global(lambda);
   Eigen::VectorXd stats = Eigen::VectorXd::Zero(twin.global_size());
   std::vector<std::int64_t> all(40);

@@ -28,7 +28,7 @@ Eigen::VectorXd dense_reference(const config::SolverConfig& solver, const models
                                 std::int64_t steps, std::int64_t first = 0, Eigen::VectorXd start = {}) {
   models::LdaModel model(corpus(), std::nullopt, options);
   const Eigen::VectorXd eta = Eigen::VectorXd::Constant(model.global_size(), options.eta);
-  Eigen::VectorXd lambda = start.size() > 0 ? start : model.initial_global(solver.seed);
+  Eigen::VectorXd lambda = start.size() > 0 ? start : model.initial_global(solver.seed, 0, 1);
   MinibatchSequence batches(solver.seed, model.num_train(), solver.batch_size);
   for (std::int64_t t = first + 1; t <= first + steps; ++t) {
     // Base 0: the model sees λ exactly.
@@ -89,7 +89,7 @@ TEST(SparseUpdate, AContinuedRunGoesOnFromItsFirstStep) {
   models::LdaModel model(corpus(), std::nullopt, options);
   comm::SerialCommunicator comm;
   Svi svi(model, comm, solver, 0, nullptr);
-  const Eigen::VectorXd start = model.initial_global(11);  // another model's λ
+  const Eigen::VectorXd start = model.initial_global(11, 0, 1);  // another model's λ
   svi.restore({models::GlobalParams(model.prior(), start, 4), 25, 1000, 2.0, {}, 25, io::Group()});
   EXPECT_EQ(svi.first_step(), 25);
   EXPECT_EQ(svi.total_steps(), 25 + 15);  // one epoch of 120 documents in batches of 8

@@ -27,7 +27,7 @@ class PoisonedModel final : public models::Model {
   io::Group file_contents(const Eigen::VectorXd&) const override { return io::Group(); }
   std::string describe_index(Eigen::Index index) const override { return "entry " + std::to_string(index); }
   Eigen::VectorXd prior() const override { return Eigen::VectorXd::Constant(6, 0.5); }
-  Eigen::VectorXd initial_global(std::uint64_t) const override { return Eigen::VectorXd::Ones(6); }
+  Eigen::VectorXd initial_global(std::uint64_t, int, int) const override { return Eigen::VectorXd::Ones(6); }
   Eigen::Index global_block_size() const override { return 1; }
   void touched_blocks(std::span<const std::int64_t>, std::vector<std::int64_t>& blocks) const override {
     for (std::int64_t b = 5; b >= 0; --b) blocks.push_back(b);

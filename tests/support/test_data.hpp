@@ -1,9 +1,13 @@
 #pragma once
 // Locations of the corpora the tests read, and small helpers to make corpora.
 
+#include <bit>
+#include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
+#include "natgrad/comm/communicator.hpp"
 #include "natgrad/io/corpus.hpp"
 #include "natgrad/models/model.hpp"
 
@@ -53,6 +57,31 @@ inline std::vector<std::int64_t> all_blocks(const models::Model& model) {
       static_cast<std::size_t>((model.global_size() - model.global_tail_size()) / model.global_block_size()));
   for (std::size_t b = 0; b < blocks.size(); ++b) blocks[b] = static_cast<std::int64_t>(b);
   return blocks;
+}
+
+/// Whether λ's start put together from its parts (Model::initial_global at 2 to 7 parts: each part's
+/// rows of every block, part 0's tail; as Communicator::share_rows puts it together) is the start
+/// computed whole, bit for bit: what a fit starts from at every rank count.
+inline bool parts_make_the_start(const models::Model& model, std::uint64_t seed) {
+  const Eigen::VectorXd whole = model.initial_global(seed, 0, 1);
+  const Eigen::Index n = model.global_block_size();
+  const Eigen::Index tail = model.global_tail_size();
+  const Eigen::Index blocks = (whole.size() - tail) / n;
+  for (int parts = 2; parts <= 7; ++parts) {
+    Eigen::VectorXd joined = Eigen::VectorXd::Constant(whole.size(), std::numeric_limits<double>::quiet_NaN());
+    for (int part = 0; part < parts; ++part) {
+      const Eigen::VectorXd mine = model.initial_global(seed, part, parts);
+      const auto [first, last] = comm::shard_of(n, part, parts);
+      for (Eigen::Index b = 0; b < blocks; ++b) {
+        joined.segment(b * n + first, last - first) = mine.segment(b * n + first, last - first);
+      }
+      if (part == 0) joined.tail(tail) = mine.tail(tail);
+    }
+    for (Eigen::Index i = 0; i < whole.size(); ++i) {
+      if (std::bit_cast<std::uint64_t>(joined[i]) != std::bit_cast<std::uint64_t>(whole[i])) return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace natgrad::testing

@@ -9,11 +9,17 @@
 #include <functional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "natgrad/error.hpp"
 
 namespace natgrad::comm {
+
+/// Items [begin, end) of items [0, n) that rank `rank` of `size` holds: n·rank/size to n·(rank + 1)/size.
+inline std::pair<std::int64_t, std::int64_t> shard_of(std::int64_t n, int rank, int size) {
+  return {n * rank / size, n * (rank + 1) / size};
+}
 
 /// A group of ranks that run the same program on different shards of the data.
 class Communicator {
@@ -38,6 +44,10 @@ class Communicator {
   virtual std::vector<std::int64_t> allgather(std::span<const std::int64_t> mine) = 0;
   /// Copies `text` from rank `root` to every rank.
   virtual void broadcast(std::string& text, int root) = 0;
+  /// `data` is blocks of `block_size` entries, then `tail_size` entries. Each rank holds its rows right
+  /// (the positions shard_of(block_size, rank, size()) of every block) and rank 0 the tail; every rank
+  /// ends with all of them: each entry is copied from the rank that holds it, unchanged.
+  virtual void share_rows(std::span<double> data, std::int64_t block_size, std::int64_t tail_size) = 0;
   /// Ends every process of the job at once with `code`; for errors that the
   /// other ranks cannot be told about in an orderly way.
   [[noreturn]] virtual void abort(int code) = 0;
@@ -57,6 +67,7 @@ class SerialCommunicator final : public Communicator {
     return {mine.begin(), mine.end()};
   }
   void broadcast(std::string&, int) override {}
+  void share_rows(std::span<double>, std::int64_t, std::int64_t) override {}
   [[noreturn]] void abort(int code) override;
 };
 

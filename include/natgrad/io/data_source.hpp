@@ -52,9 +52,6 @@ struct DataInfo {
 /// @throws natgrad::Error naming the file (e.g. one of another kind).
 DataInfo read_info(DataKind kind, const std::string& path);
 
-/// Items [begin, end) of items [0, n) that rank `rank` of `size` holds.
-std::pair<std::int64_t, std::int64_t> shard_of(std::int64_t n, int rank, int size);
-
 /// Refuses held-out data (`heldout`, of `held` sizes) split by entries from
 /// training data of another checksum than `train_checksum`, that of `train`
 /// (given as `key`: "data.train", "--train"); data that names none passes.

@@ -96,8 +96,12 @@ class Model {
   /// that block and the tail (global_block_size() + global_tail_size() entries; a topic model: K
   /// values), the form GlobalParams keeps a base in.
   virtual Eigen::VectorXd prior() const = 0;
-  /// Initial λ; a function of the seed only, identical on every rank.
-  virtual Eigen::VectorXd initial_global(std::uint64_t seed) const = 0;
+  /// Initial λ, a function of the seed only, right at least in part `part` of `parts`: the positions
+  /// comm::shard_of(global_block_size(), part, parts) of every block, and the tail for part 0. The
+  /// other entries are ignored: each rank computes its part and Communicator::share_rows sends it to
+  /// the others, so that every rank has the same λ, bit for bit, at any number of ranks. A family
+  /// computes all of λ where that is cheap; a topic model draws the part's topics only.
+  virtual Eigen::VectorXd initial_global(std::uint64_t seed, int part, int parts) const = 0;
   /// Entries of λ per block, dividing global_size() − global_tail_size(): a topic model: K (the
   /// topics of one word); a model whose statistics fill all of λ at every step: global_size().
   virtual Eigen::Index global_block_size() const = 0;

@@ -214,7 +214,7 @@ GmmModel::GmmModel(io::DenseData train, std::optional<io::DenseData> heldout, Gm
       start_(std::move(start)),
       train_(std::move(train)),
       heldout_(std::move(heldout)) {
-  set_lambda(initial_global(0));
+  set_lambda(initial_global(0, 0, 1));
 }
 
 std::string GmmModel::describe_index(Eigen::Index index) const {
@@ -258,8 +258,9 @@ Eigen::VectorXd GmmModel::prior() const {
   return eta;
 }
 
-Eigen::VectorXd GmmModel::initial_global(std::uint64_t /*seed*/) const {
+Eigen::VectorXd GmmModel::initial_global(std::uint64_t /*seed*/, int /*part*/, int /*parts*/) const {
   // start_ was computed from the seed (gmm_start); the prior plus N/K pseudo-points per component.
+  // Every part is all of λ: there is little to compute.
   const double n = static_cast<double>(num_train()) / static_cast<double>(components_);
   const GmmViews& v = views_;
   Eigen::VectorXd lambda = prior();

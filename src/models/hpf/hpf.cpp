@@ -356,9 +356,10 @@ Eigen::VectorXd hpf_prior(Eigen::Index factors, Eigen::Index items, const HpfPri
 
 Eigen::VectorXd HpfModel::prior() const { return hpf_prior(factors_, items_, options_.prior); }
 
-Eigen::VectorXd HpfModel::initial_global(std::uint64_t seed) const {
+Eigen::VectorXd HpfModel::initial_global(std::uint64_t seed, int /*part*/, int /*parts*/) const {
   // λˢ_ik = c · (a draw from 1 ± 0.2): the factors start apart; the rates
-  // at the prior's mean popularity, h_i = d′ (g = 0: no user seen yet).
+  // at the prior's mean popularity, h_i = d′ (g = 0: no user seen yet). Uniform draws, one an
+  // entry: cheap enough that every part is all of λ.
   Eigen::VectorXd lambda = Eigen::VectorXd::Zero(global_size());
   for (Eigen::Index i = 0; i < items_; ++i) {
     expfam::CounterRng rng(seed, expfam::Purpose::kGlobalInit, static_cast<std::uint64_t>(i));

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "natgrad/comm/communicator.hpp"
 #include "natgrad/error.hpp"
 #include "natgrad/expfam/dirichlet.hpp"
 #include "natgrad/expfam/random.hpp"
@@ -268,11 +269,13 @@ double lda_auto_init_scale(std::int64_t docs, std::int64_t batch) {
   return static_cast<double>(docs) / (20.0 * static_cast<double>(std::min(batch, docs)));
 }
 
-Eigen::VectorXd LdaModel::initial_global(std::uint64_t seed) const {
+Eigen::VectorXd LdaModel::initial_global(std::uint64_t seed, int part, int parts) const {
   auto flat = huge_array<Eigen::VectorXd>(global_size());
   Eigen::Map<Eigen::MatrixXd> lambda(flat.data(), topics_, vocab_size_);
+  // The part's topics: each topic is drawn from its own stream.
+  const auto [first, last] = comm::shard_of(topics_, part, parts);
   const double scale = options_.init_scale;
-  for (Eigen::Index k = 0; k < topics_; ++k) {
+  for (Eigen::Index k = first; k < last; ++k) {
     expfam::CounterRng rng(seed, expfam::Purpose::kGlobalInit, static_cast<std::uint64_t>(k));
     for (Eigen::Index w = 0; w < vocab_size_; ++w) lambda(k, w) = rng.gamma(kInitShape) / kInitShape * scale;
   }

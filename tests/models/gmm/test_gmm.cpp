@@ -126,7 +126,7 @@ TEST(Gmm, ARankWithoutPointsInTheMinibatchAddsNothing) {
     synth.points = 50;
     GmmTruth truth;
     GmmModel model = make_model(gmm_synthesize(synth, truth), 2, diagonal, 1);
-    model.set_lambda(model.initial_global(1));
+    model.set_lambda(model.initial_global(1, 0, 1));
     Eigen::VectorXd stats = Eigen::VectorXd::Zero(model.global_size());
     model.add_local_stats({}, testing::all_blocks(model), stats);
     EXPECT_TRUE(stats.isZero());
@@ -144,7 +144,8 @@ TEST(Gmm, OneBatchStepSetsLambdaToEtaPlusStatistics) {
   GmmModel twin = make_model(data, 3, false, 5);
   comm::SerialCommunicator comm;
   solver::Svi svi(model, comm, batch_vb(300, 1), 0, nullptr);
-  twin.set_lambda(twin.initial_global(3));
+  EXPECT_TRUE(testing::parts_make_the_start(twin, 3));  // the start every rank count has
+  twin.set_lambda(twin.initial_global(3, 0, 1));
   Eigen::VectorXd stats = Eigen::VectorXd::Zero(twin.global_size());
   twin.add_local_stats(all_ids(300), testing::all_blocks(twin), stats);
   svi.step();

@@ -251,7 +251,7 @@ TEST(HpfModel, StatisticsHeldOutScoresAndElboAreTheSameAtAnyThreadCount) {
     o.threads = threads;
     o.top_k = 5;
     HpfModel model(s.train, s.test, o, s.train.num_tokens());
-    const GlobalParams lambda(model.prior(), model.initial_global(7), model.global_block_size(), model.global_tail_size());
+    const GlobalParams lambda(model.prior(), model.initial_global(7, 0, 1), model.global_block_size(), model.global_tail_size());
     model.set_global(lambda);
     Eigen::VectorXd st = Eigen::VectorXd::Zero(model.global_size());
     std::vector<std::int64_t> users(150);
@@ -365,7 +365,7 @@ TEST(HpfBatchVariationalBayes, OneStepSetsLambdaToTheCoordinateOptimum) {
   comm::SerialCommunicator comm;
   solver::Svi svi(model, comm, batch_vb(60, 1), 0, nullptr);
   HpfModel twin(s.train, std::nullopt, o);
-  const GlobalParams start(twin.prior(), twin.initial_global(4), twin.global_block_size(), twin.global_tail_size());
+  const GlobalParams start(twin.prior(), twin.initial_global(4, 0, 1), twin.global_block_size(), twin.global_tail_size());
   twin.set_global(start);
   Eigen::VectorXd stats = Eigen::VectorXd::Zero(twin.global_size());
   std::vector<std::int64_t> all(60);
@@ -375,6 +375,15 @@ TEST(HpfBatchVariationalBayes, OneStepSetsLambdaToTheCoordinateOptimum) {
   for (Eigen::Index i = 0; i < 30; ++i) expected[i * 4 + 3] += twin.item_sums().popularity[i];
   svi.step();
   EXPECT_LT((svi.lambda().dense() - expected).norm(), 1e-12 * expected.norm());
+}
+
+TEST(HpfModel, StartDrawnInPartsIsTheStartDrawnWhole) {
+  // Put together from parts, as the ranks do, the start is the start drawn whole, bit for bit.
+  Split s = synthetic_split(60, 30, 3, 5);
+  HpfOptions o;
+  o.factors = 3;
+  const HpfModel model(s.train, std::nullopt, o);
+  EXPECT_TRUE(testing::parts_make_the_start(model, 4));
 }
 
 TEST(HpfBatchVariationalBayes, ElboNeverDecreasesOnSyntheticCounts) {
@@ -403,7 +412,7 @@ TEST(HpfBatchVariationalBayes, ElboNeverDecreasesOnDebianDependencies) {
 Eigen::VectorXd dense_reference(const io::Corpus& train, const HpfOptions& o, const config::SolverConfig& solver,
                                 std::int64_t steps) {
   HpfModel model(train, std::nullopt, o);
-  Eigen::VectorXd lambda = model.initial_global(solver.seed);
+  Eigen::VectorXd lambda = model.initial_global(solver.seed, 0, 1);
   solver::MinibatchSequence batches(solver.seed, model.num_train(), solver.batch_size);
   const Eigen::Index block = o.factors + 1;
   for (std::int64_t t = 1; t <= steps; ++t) {

@@ -297,7 +297,7 @@ TEST(LdaModel, StatisticsAddUpToTheTokensOfTheBatch) {
   options.alpha = Eigen::ArrayXd::Constant(options.topics, 0.2);
   options.eta = 0.1;
   LdaModel model(std::move(corpus), std::nullopt, options);
-  const GlobalParams lambda(model.prior(), model.initial_global(5), model.global_block_size());
+  const GlobalParams lambda(model.prior(), model.initial_global(5, 0, 1), model.global_block_size());
   model.set_global(lambda);
   Eigen::VectorXd stats = Eigen::VectorXd::Zero(model.global_size());
   std::vector<std::int64_t> all(20);
@@ -317,10 +317,12 @@ TEST(LdaModel, InitialLambdaHasTheMeanOfInitScale) {
   const LdaModel plain(testing::synthetic_corpus(4, 3000, 10, 20, 6), std::nullopt, options);
   options.init_scale = 7.5;
   const LdaModel scaled(testing::synthetic_corpus(4, 3000, 10, 20, 6), std::nullopt, options);
-  const Eigen::VectorXd one = plain.initial_global(3);
-  const Eigen::VectorXd seven = scaled.initial_global(3);
+  const Eigen::VectorXd one = plain.initial_global(3, 0, 1);
+  const Eigen::VectorXd seven = scaled.initial_global(3, 0, 1);
   EXPECT_NEAR(one.mean(), 1.0, 0.002);  // 12,000 draws of standard deviation 0.1
   EXPECT_LT((seven - 7.5 * one).cwiseAbs().maxCoeff(), 1e-14 * 7.5);
+  // Drawn in parts (a part of the topics on each rank), the same start.
+  EXPECT_TRUE(testing::parts_make_the_start(scaled, 3));
   // auto: D / (20 |B|) with |B| capped at D.
   EXPECT_DOUBLE_EQ(lda_auto_init_scale(55338, 256), 55338.0 / 5120.0);
   EXPECT_DOUBLE_EQ(lda_auto_init_scale(100, 256), 0.05);
@@ -360,7 +362,7 @@ TEST(LdaModel, ThreadsChangeNothing) {
     options.threads = threads;
     LdaModel model(testing::synthetic_corpus(7, 300, 90, 80, 31), testing::synthetic_corpus(7, 300, 30, 80, 32),
                    options);
-    GlobalParams lambda(model.prior(), model.initial_global(3), model.global_block_size());
+    GlobalParams lambda(model.prior(), model.initial_global(3, 0, 1), model.global_block_size());
     Result r;
     r.stats = Eigen::VectorXd::Zero(model.global_size());
     std::vector<std::int64_t> batch;

@@ -143,7 +143,7 @@ class GmmModel final : public Model {
   void adopt(const io::ModelFile& file) override;
   std::string describe_index(Eigen::Index index) const override;
   Eigen::VectorXd prior() const override;
-  Eigen::VectorXd initial_global(std::uint64_t seed) const override;
+  Eigen::VectorXd initial_global(std::uint64_t seed, int part, int parts) const override;
   /// Every step touches all of λ: one block.
   Eigen::Index global_block_size() const override { return global_size(); }
   void touched_blocks(std::span<const std::int64_t> ids, std::vector<std::int64_t>& blocks) const override;

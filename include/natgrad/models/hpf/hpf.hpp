@@ -172,7 +172,7 @@ class HpfModel final : public Model {
   io::Group file_contents(const Eigen::VectorXd& lambda) const override;
   std::string describe_index(Eigen::Index index) const override;
   Eigen::VectorXd prior() const override;
-  Eigen::VectorXd initial_global(std::uint64_t seed) const override;
+  Eigen::VectorXd initial_global(std::uint64_t seed, int part, int parts) const override;
   Eigen::Index global_block_size() const override { return factors_ + 1; }
   Eigen::Index global_tail_size() const override { return factors_; }
   std::vector<Eigen::Index> dependent_prior_positions() const override { return {factors_}; }

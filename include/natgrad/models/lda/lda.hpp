@@ -184,7 +184,7 @@ class LdaModel final : public Model {
   void touched_blocks(std::span<const std::int64_t> ids, std::vector<std::int64_t>& blocks) const override;
   std::string describe_index(Eigen::Index index) const override;
   Eigen::VectorXd prior() const override;
-  Eigen::VectorXd initial_global(std::uint64_t seed) const override;
+  Eigen::VectorXd initial_global(std::uint64_t seed, int part, int parts) const override;
   void set_global(const GlobalParams& lambda) override;
   void add_local_stats(std::span<const std::int64_t> ids, std::span<const std::int64_t> blocks,
                        Eigen::Ref<Eigen::VectorXd> stats) override;
