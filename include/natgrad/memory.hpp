@@ -14,6 +14,12 @@
 
 namespace natgrad {
 
+/// Has malloc keep the memory that is freed, for the next allocation, rather than give it back to
+/// the kernel and fault it in again: blocks below 32 MB come from the heap, and the heap is not
+/// trimmed below 1 GB. For the buffers that MPI makes and frees in each collective of a step (the
+/// allreduce of its statistics); set by a communicator of more than one rank.
+void keep_freed_memory();
+
 /// Advises the kernel to back the whole 2 MB pages inside [p, p + bytes) with
 /// huge pages; does nothing for less than 4 MB, or where the kernel cannot.
 void advise_huge_pages(void* p, std::size_t bytes);

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <vector>
 
+#include "natgrad/memory.hpp"
+
 #if defined(__has_feature)
 #if __has_feature(address_sanitizer)
 #define NATGRAD_ASAN 1
@@ -43,6 +45,7 @@ class MpiCommunicator final : public Communicator {
     MPI_Comm_split_type(comm_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node);
     MPI_Comm_size(node, &node_size_);
     MPI_Comm_free(&node);
+    if (size_ > 1) keep_freed_memory();  // MPI's buffers of a step's collectives, kept for the next
   }
   int rank() const override { return rank_; }
   int size() const override { return size_; }
