@@ -40,4 +40,25 @@ std::vector<std::int64_t> MinibatchSequence::batch(std::int64_t step) {
   return ids;
 }
 
+void merge_increasing_lists(std::vector<std::int64_t>& ids) {
+  // Where a list ends, the next id is not larger (lists that happen to continue each other count as one).
+  std::vector<std::size_t> ends = {0};
+  for (std::size_t i = 1; i < ids.size(); ++i) {
+    if (ids[i] <= ids[i - 1]) ends.push_back(i);
+  }
+  ends.push_back(ids.size());
+  // Neighbouring lists merged two by two until one is left; an odd one out waits for the next round.
+  while (ends.size() > 2) {
+    std::vector<std::size_t> merged = {0};
+    for (std::size_t r = 0; r + 2 < ends.size(); r += 2) {
+      const auto at = [&](std::size_t k) { return ids.begin() + static_cast<std::ptrdiff_t>(ends[k]); };
+      std::inplace_merge(at(r), at(r + 1), at(r + 2));
+      merged.push_back(ends[r + 2]);
+    }
+    if (merged.back() != ids.size()) merged.push_back(ids.size());
+    ends = std::move(merged);
+  }
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+}
+
 }  // namespace natgrad::solver

@@ -110,7 +110,7 @@ void Svi::step(const RunControl& control) {
   const auto gather_start = std::chrono::steady_clock::now();
   touched_ = comm_.allgather(touched_);
   profile_.comm_seconds += seconds_since(gather_start);
-  sort_unique(touched_);
+  merge_increasing_lists(touched_);
   // s of the blocks U, one after the other, then of the tail, then of the learned priors; the adaptive
   // schedule's first step has one such s per part of its minibatch, one after the other; then the two flags.
   const auto m = static_cast<Eigen::Index>(touched_.size()) * block_size_ + tail_size_ + learned_stats_;

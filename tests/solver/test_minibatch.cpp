@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "natgrad/config/config.hpp"
+#include "natgrad/expfam/random.hpp"
 #include "natgrad/solver/minibatch.hpp"
 #include "natgrad/solver/schedule.hpp"
 
@@ -46,6 +47,30 @@ TEST(MinibatchSequence, BatchLargerThanDataIsTheWholeData) {
   MinibatchSequence seq(1, 10, 256);
   EXPECT_EQ(seq.steps_per_epoch(), 1);
   EXPECT_EQ(seq.batch(1).size(), 10u);
+}
+
+TEST(MergeIncreasingLists, IsTheSortedUnionWhateverTheNumberOfLists) {
+  // 0 to 9 lists of random increasing ids (some empty, some overlapping): the result is std::sort and
+  // std::unique of them all.
+  expfam::CounterRng rng(5, expfam::Purpose::kPermutation, 99);
+  for (int lists = 0; lists <= 9; ++lists) {
+    for (int trial = 0; trial < 20; ++trial) {
+      std::vector<std::int64_t> all;
+      for (int l = 0; l < lists; ++l) {
+        std::vector<std::int64_t> list;
+        const auto n = rng.below(12);
+        for (std::uint64_t i = 0; i < n; ++i) list.push_back(static_cast<std::int64_t>(rng.below(30)));
+        std::sort(list.begin(), list.end());
+        list.erase(std::unique(list.begin(), list.end()), list.end());
+        all.insert(all.end(), list.begin(), list.end());
+      }
+      std::vector<std::int64_t> expected = all;
+      std::sort(expected.begin(), expected.end());
+      expected.erase(std::unique(expected.begin(), expected.end()), expected.end());
+      solver::merge_increasing_lists(all);
+      EXPECT_EQ(all, expected) << lists << " lists, trial " << trial;
+    }
+  }
 }
 
 TEST(StepSize, RobbinsMonroAndConstant) {

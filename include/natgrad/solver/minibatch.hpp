@@ -32,4 +32,8 @@ class MinibatchSequence {
   std::vector<std::int64_t> order_;
 };
 
+/// `ids` is increasing lists one after the other (each rank's blocks of a step, allgathered): merges
+/// them into one increasing list without repeats, in O(n log lists) rather than a sort's O(n log n).
+void merge_increasing_lists(std::vector<std::int64_t>& ids);
+
 }  // namespace natgrad::solver
