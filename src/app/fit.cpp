@@ -65,12 +65,13 @@ void check_fits(const io::ModelFile& saved, const std::string& path, const confi
   differs("the checksum of " + n.content, io::checksum_text(saved.data.checksum), io::checksum_text(job.checksum));
 }
 
-// λ of a checkpoint in the solver's form: exactly as the run kept it, or, in a
+// λ of a checkpoint in the solver's form: exactly as the run kept it (M taken out of `saved`), or, in a
 // file from before /solver/lambda_offset, λ = η + 1 · (λ − η) (its two copies
 // of λ were cross-checked when it was read: models::load_model_file).
-models::GlobalParams saved_lambda(const io::ModelFile& saved, const models::Model& model, const std::string& path) {
-  const Eigen::VectorXd lambda = saved.lambda(model.layout());
-  if (saved.lambda_offset.size() == 0) return {model.prior(), lambda, model.global_block_size(), model.global_tail_size()};
+models::GlobalParams saved_lambda(io::ModelFile& saved, const models::Model& model, const std::string& path) {
+  if (saved.lambda_offset.size() == 0) {
+    return {model.prior(), saved.lambda(model.layout()), model.global_block_size(), model.global_tail_size()};
+  }
   // The base as kept (a file of schema 2 has none: it was η).
   if (saved.lambda_offset.size() != model.global_size() ||
       saved.lambda_offset_block_sum.size() != model.global_block_size() ||
@@ -82,8 +83,10 @@ models::GlobalParams saved_lambda(const io::ModelFile& saved, const models::Mode
                 " in blocks of " + std::to_string(model.global_block_size()) + " and a tail of " +
                 std::to_string(model.global_tail_size()));
   }
-  models::GlobalParams out(saved.lambda_base.size() == 0 ? model.prior() : saved.base(), saved.lambda_offset,
-                           saved.lambda_scale, saved.lambda_offset_block_sum, model.global_tail_size());
+  // The base as kept: one block and the tail, or all n entries (GlobalParams takes either).
+  models::GlobalParams out(saved.lambda_base.size() == 0 ? model.prior() : saved.lambda_base,
+                           std::move(saved.lambda_offset), saved.lambda_scale, saved.lambda_offset_block_sum,
+                           model.global_tail_size());
   if (saved.lambda_base.size() > 0) out.set_base_block_sum(saved.lambda_base_block_sum);
   return out;
 }
@@ -284,8 +287,24 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
   });
   comm.broadcast(restart, 0);
 
-  solver::Svi svi(model, comm, config.solver, config.eval.every_steps, root ? &out : nullptr);
-  if (continued) {
+  // A run that restarts from a checkpoint takes its λ from there, without drawing a start first.
+  std::optional<solver::Svi> made;
+  const auto make_svi = [&](std::optional<solver::SviState> state) {
+    made.emplace(model, comm, config.solver, config.eval.every_steps, root ? &out : nullptr, std::move(state));
+  };
+  if (restart.empty()) {
+    make_svi(std::nullopt);  // collective: the ranks share λ's start
+  } else {
+    comm::agree(comm, [&] {
+      io::ModelFile saved = models::load_model_file(restart).file;
+      check_fits(saved, restart, config, model, data, first_step);
+      model.adopt(saved);
+      make_svi(solver::SviState{saved_lambda(saved, model, restart), saved.step, saved.docs_seen, saved.train_seconds,
+                                std::move(saved.history), saved.first_step, std::move(saved.solver_state)});
+    });
+  }
+  solver::Svi& svi = *made;
+  if (continued && restart.empty()) {
     const io::ModelFile& old = continued->model.file;
     comm::agree(comm, [&] {
       model.adopt(old);  // λ is in the old model's terms (the mixture: its prior and coordinates)
@@ -294,15 +313,6 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
                    first_step,
                    config.reset_schedule ? 0 : old.docs_seen, config.reset_schedule ? 0.0 : old.train_seconds, {},
                    first_step, io::Group()});
-    });
-  }
-  if (!restart.empty()) {
-    comm::agree(comm, [&] {
-      io::ModelFile saved = models::load_model_file(restart).file;
-      check_fits(saved, restart, config, model, data, first_step);
-      model.adopt(saved);
-      svi.restore({saved_lambda(saved, model, restart), saved.step, saved.docs_seen, saved.train_seconds,
-                   std::move(saved.history), saved.first_step, std::move(saved.solver_state)});
     });
   }
   if (root) {

@@ -8,6 +8,7 @@
 #include "natgrad/error.hpp"
 #include "natgrad/io/corpus.hpp"
 #include "natgrad/io/hdf5.hpp"
+#include "natgrad/memory.hpp"
 
 namespace natgrad::io {
 
@@ -287,22 +288,19 @@ Eigen::VectorXd ModelFile::lambda(const Layout& expected) const {
       throw Error(model.file() + ": '/solver/lambda_offset' has " + std::to_string(lambda_offset.size()) +
                   " values; the layout of λ has " + std::to_string(expected.size));
     }
-    return lambda_scale * lambda_offset + base();
+    // Made in one array, the base added block by block (it is often one block and the tail).
+    auto out = huge_array<Eigen::VectorXd>(expected.size);
+    out = lambda_scale * lambda_offset;
+    const Eigen::Index n = lambda_offset.size();
+    if (lambda_base.size() == n) return out += lambda_base;
+    const Eigen::Index block = lambda_offset_block_sum.size();
+    for (Eigen::Index b = 0; b < (n - lambda_tail_size) / block; ++b) out.segment(b * block, block) += lambda_base.head(block);
+    out.tail(lambda_tail_size) += lambda_base.tail(lambda_tail_size);
+    return out;
   }
   Eigen::VectorXd flat(expected.size);
   for (const Tensor& t : expected.tensors) scatter(t, model.numbers(tensor_path(t), t.dims()), flat);
   return flat;
-}
-
-Eigen::VectorXd ModelFile::base() const {
-  const Eigen::Index n = lambda_offset.size();
-  const Eigen::Index block = lambda_offset_block_sum.size();
-  if (lambda_base.size() == n) return lambda_base;
-  // One block and the tail: the same block in every block (the reader checked the sizes).
-  Eigen::VectorXd out(n);
-  for (Eigen::Index b = 0; b < (n - lambda_tail_size) / block; ++b) out.segment(b * block, block) = lambda_base.head(block);
-  out.tail(lambda_tail_size) = lambda_base.tail(lambda_tail_size);
-  return out;
 }
 
 void ModelFile::set_lambda(const Layout& l, const Eigen::VectorXd& flat) {

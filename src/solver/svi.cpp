@@ -53,7 +53,7 @@ void Svi::sort_unique(std::vector<std::int64_t>& blocks) {
 }
 
 Svi::Svi(models::Model& model, comm::Communicator& comm, const config::SolverConfig& solver,
-         std::int64_t eval_every, std::ostream* progress)
+         std::int64_t eval_every, std::ostream* progress, std::optional<SviState> state)
     : model_(model),
       comm_(comm),
       solver_(solver),
@@ -67,7 +67,9 @@ Svi::Svi(models::Model& model, comm::Communicator& comm, const config::SolverCon
       learned_(model.learned_names()),
       learned_stats_(model.learned_stats_size()),
       shortened_(learned_.size(), 0),
-      lambda_(model.prior(), initial_global(model, comm, solver.seed), block_size_, tail_size_),
+      lambda_(state ? std::move(state->lambda)
+                    : models::GlobalParams(model.prior(), initial_global(model, comm, solver.seed), block_size_,
+                                           tail_size_)),
       seen_(static_cast<std::size_t>(lambda_.num_blocks()), 0) {
   shifts_.assign(dependent_.size(), Eigen::VectorXd(lambda_.num_blocks()));
   if (solver.schedule == config::Schedule::kAdaptive) adaptive_.emplace(lambda_);
@@ -76,7 +78,11 @@ Svi::Svi(models::Model& model, comm::Communicator& comm, const config::SolverCon
     prior_moves_ = prior_moves_ || model.learned_in_prior(j);
   }
   if (prior_moves_) prior_ = model.prior();
-  set_global("the start");
+  if (state) {
+    resume(std::move(*state));
+  } else {
+    set_global("the start");
+  }
 }
 
 bool Svi::run(const RunControl& control) {
@@ -363,6 +369,10 @@ double Svi::elbo() {
 
 void Svi::restore(SviState state) {
   lambda_ = std::move(state.lambda);
+  resume(std::move(state));
+}
+
+void Svi::resume(SviState state) {
   step_ = state.step;
   first_step_ = state.first_step;
   rho_ = step_ > 0 ? step_size(solver_, step_) : 0.0;

@@ -220,6 +220,14 @@ TEST(AdaptiveStep, ARestartFromItsStateContinuesBitForBit) {
                   first.solver_state()});
   for (int t = 12; t < 30; ++t) second.step();
   EXPECT_TRUE(second.lambda().dense() == straight.lambda().dense());
+  // The same state given to the constructor (a job's restart: no start of λ drawn first).
+  models::LdaModel third_model(corpus(), std::nullopt, options);
+  Svi third(third_model, comm, solver, 0, nullptr,
+            SviState{GlobalParams(third_model.prior(), kept.offset(), kept.scale(), kept.block_sum()), 12, 96, 0.0, {},
+                     0, first.solver_state()});
+  EXPECT_EQ(third.steps_done(), 12);
+  for (int t = 12; t < 30; ++t) third.step();
+  EXPECT_TRUE(third.lambda().dense() == straight.lambda().dense());
 }
 
 }  // namespace

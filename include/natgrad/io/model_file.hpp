@@ -114,9 +114,6 @@ struct ModelFile {
   /// which has none, from the solver's form, B + a · M.
   /// @throws natgrad::Error naming the file and the dataset that is missing or of another shape.
   Eigen::VectorXd lambda(const Layout& layout) const;
-  /// B of λ = B + a · M in full (n entries), from lambda_base (one block and the tail, or all n entries);
-  /// lambda_offset, lambda_offset_block_sum and lambda_tail_size as read.
-  Eigen::VectorXd base() const;
   /// Puts λ's tensors of `layout` into `model` and records the layout.
   void set_lambda(const Layout& layout, const Eigen::VectorXd& lambda);
 };

@@ -77,8 +77,11 @@ class Svi {
   static constexpr int kMostHalvings = 60;
 
   /// @param progress where rank 0 prints progress lines (null: silent)
+  /// @param state    the state of a checkpoint to continue from (as restore(), without drawing λ's
+  ///                 start first; then the constructor makes no collective call), or none: λ starts
+  ///                 at Model::initial_global (collective)
   Svi(models::Model& model, comm::Communicator& comm, const config::SolverConfig& solver,
-      std::int64_t eval_every, std::ostream* progress);
+      std::int64_t eval_every, std::ostream* progress, std::optional<SviState> state = std::nullopt);
 
   /// The step the run ends at: first_step() + solver.max_steps, or + solver.epochs passes.
   std::int64_t total_steps() const { return first_step_ + run_steps_; }
@@ -145,6 +148,8 @@ class Svi {
   [[noreturn]] void lambda_not_finite() const;
   /// The error for a non-finite `value` at entry `index` of `what` (λ or s), the same on every rank.
   comm::AgreedError not_finite(double value, Eigen::Index index, const char* what) const;
+  /// restore() but for λ, which is already in place.
+  void resume(SviState state);
   /// Has the model use λ (Model::set_global); an error there (a λ it cannot
   /// use) becomes an AgreedError naming `when`.
   void set_global(const std::string& when);

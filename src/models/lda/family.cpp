@@ -275,7 +275,7 @@ class Lda final : public Family {
 
   void check_file(const io::ModelFile& file) const override {
     const Sizes s = file_sizes(file);
-    const Eigen::MatrixXd lambda = file_topics(file);
+    const Eigen::VectorXd lambda = file.lambda(lda_layout(s.topics, s.vocab_size));  // flat: no copy made
     if (!(lambda.array() > 0).all()) throw Error(file.model.file() + ": '/model/lambda' has values that are not > 0");
     const auto k = static_cast<std::uint64_t>(s.topics);
     for (const double a : file.model.numbers("/model/alpha", {k})) {
