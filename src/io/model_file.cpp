@@ -292,9 +292,14 @@ Eigen::VectorXd ModelFile::lambda(const Layout& expected) const {
     auto out = huge_array<Eigen::VectorXd>(expected.size);
     out = lambda_scale * lambda_offset;
     const Eigen::Index n = lambda_offset.size();
-    if (lambda_base.size() == n) return out += lambda_base;
+    if (lambda_base.size() == n) {
+      out += lambda_base;
+      return out;
+    }
     const Eigen::Index block = lambda_offset_block_sum.size();
-    for (Eigen::Index b = 0; b < (n - lambda_tail_size) / block; ++b) out.segment(b * block, block) += lambda_base.head(block);
+    for (Eigen::Index b = 0; b < (n - lambda_tail_size) / block; ++b) {
+      out.segment(b * block, block) += lambda_base.head(block);
+    }
     out.tail(lambda_tail_size) += lambda_base.tail(lambda_tail_size);
     return out;
   }

@@ -179,7 +179,9 @@ TEST(ShareRows, EveryRankEndsWithEachRanksRowsAndRankZerosTail) {
         for (std::int64_t p = first; p < last; ++p) data[static_cast<std::size_t>(b * block + p)] = b * block + p + 0.5;
       }
       if (world.rank() == 0) {
-        for (std::int64_t i = blocks * block; i < blocks * block + tail; ++i) data[static_cast<std::size_t>(i)] = i + 0.5;
+        for (std::int64_t i = blocks * block; i < blocks * block + tail; ++i) {
+          data[static_cast<std::size_t>(i)] = i + 0.5;
+        }
       }
       world.share_rows(data, block, tail);
       for (std::size_t i = 0; i < data.size(); ++i) {

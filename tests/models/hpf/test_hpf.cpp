@@ -251,7 +251,8 @@ TEST(HpfModel, StatisticsHeldOutScoresAndElboAreTheSameAtAnyThreadCount) {
     o.threads = threads;
     o.top_k = 5;
     HpfModel model(s.train, s.test, o, s.train.num_tokens());
-    const GlobalParams lambda(model.prior(), model.initial_global(7, 0, 1), model.global_block_size(), model.global_tail_size());
+    const GlobalParams lambda(model.prior(), model.initial_global(7, 0, 1), model.global_block_size(),
+                              model.global_tail_size());
     model.set_global(lambda);
     Eigen::VectorXd st = Eigen::VectorXd::Zero(model.global_size());
     std::vector<std::int64_t> users(150);
@@ -365,7 +366,8 @@ TEST(HpfBatchVariationalBayes, OneStepSetsLambdaToTheCoordinateOptimum) {
   comm::SerialCommunicator comm;
   solver::Svi svi(model, comm, batch_vb(60, 1), 0, nullptr);
   HpfModel twin(s.train, std::nullopt, o);
-  const GlobalParams start(twin.prior(), twin.initial_global(4, 0, 1), twin.global_block_size(), twin.global_tail_size());
+  const GlobalParams start(twin.prior(), twin.initial_global(4, 0, 1), twin.global_block_size(),
+                           twin.global_tail_size());
   twin.set_global(start);
   Eigen::VectorXd stats = Eigen::VectorXd::Zero(twin.global_size());
   std::vector<std::int64_t> all(60);
