@@ -16,8 +16,11 @@ fit() { timeout 120 "$MPIEXEC" -np 2 "$NATGRAD" fit "${JOB[@]}" "$@"; }
 SLURM_JOB_ID=4242 "$MPIEXEC" -np 2 "$NATGRAD" fit "${JOB[@]}" --solver.seed 1 --solver.max_steps 100000 \
   --checkpoint.path ck --checkpoint.every_steps 20 --output.model long.h5 > long.log 2>&1 &
 long=$!
-for _ in $(seq 600); do ls ck/ckpt-*.h5 >/dev/null 2>&1 && break; sleep 0.1; done
-ls ck/ckpt-*.h5 >/dev/null 2>&1 || fail "the first job wrote no checkpoint: $(cat long.log)"
+# Whether ck holds a checkpoint: the folder's names, not `ls ck/ckpt-*.h5`, which fails when pruning
+# deletes a file between the glob and ls's look at it.
+has_checkpoint() { ls ck 2>/dev/null | grep -q '^ckpt-.*\.h5$'; }
+for _ in $(seq 600); do has_checkpoint && break; sleep 0.1; done
+has_checkpoint || fail "the first job wrote no checkpoint: $(cat long.log)"
 start=$(date +%s)
 status=0
 fit --solver.seed 1 --solver.max_steps 100000 --checkpoint.path ck --output.model second.h5 > second.log 2> second.err \
