@@ -256,9 +256,11 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
     }
   };
   // A checkpoint this job can continue from: of its run, readable, its family's and its own checks passed.
+  // The one chosen is kept, read, for rank 0's restart from it.
+  std::optional<io::ModelFile> chosen;
   const auto usable = [&](const std::string& path) {
     check_fits(io::read_model_header(path), path, config, model, data, first_step);
-    models::load_model_file(path);
+    chosen = models::load_model_file(path).file;
   };
   std::string restart = config.restart;
   comm::agree(comm, [&] {
@@ -296,7 +298,7 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
     make_svi(std::nullopt);  // collective: the ranks share λ's start
   } else {
     comm::agree(comm, [&] {
-      io::ModelFile saved = models::load_model_file(restart).file;
+      io::ModelFile saved = chosen ? std::move(*chosen) : models::load_model_file(restart).file;
       check_fits(saved, restart, config, model, data, first_step);
       model.adopt(saved);
       make_svi(solver::SviState{saved_lambda(saved, model, restart), saved.step, saved.docs_seen, saved.train_seconds,
