@@ -197,13 +197,13 @@ void print_summary(const solver::Svi& svi, const models::Model& model, const con
       << detail::format_double("%.0f", static_cast<double>(rss_min_kb) / 1024) << "–"
       << detail::format_double("%.0f", static_cast<double>(rss_max_kb) / 1024) << " MB; model written to "
       << config.output.model << "\n";
-  const double evaluating = outside.running - svi.profile().total_seconds;
+  const solver::Svi::StepProfile& p = svi.profile();
   out << "outside training (rank 0): reading the data " << detail::format_double("%.3f", outside.reading)
       << " s, building the model " << detail::format_double("%.3f", outside.building)
-      << " s, evaluations and checkpoints " << detail::format_double("%.3f", evaluating) << " s, writing the model " << detail::format_double("%.3f", outside.writing) << " s"
+      << " s, evaluations and checkpoints " << detail::format_double("%.3f", outside.running - p.total_seconds)
+      << " s, writing the model " << detail::format_double("%.3f", outside.writing) << " s"
       << (config.output.theta.empty() ? "" : ", output.theta " + detail::format_double("%.3f", outside.theta) + " s")
       << "\n";
-  const solver::Svi::StepProfile& p = svi.profile();
   if (p.steps == 0) return;
   const double n = static_cast<double>(p.steps);
   const double blocks = static_cast<double>(p.touched_blocks) / n;

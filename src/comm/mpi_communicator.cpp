@@ -109,10 +109,9 @@ class MpiCommunicator final : public Communicator {
       }
     }
     const std::span<double> tail = data.last(static_cast<std::size_t>(tail_size));
-    constexpr std::size_t kMaxChunk = std::size_t{1} << 30;
-    for (std::size_t done = 0; done < tail.size(); done += kMaxChunk) {
-      MPI_Bcast(tail.data() + done, static_cast<int>(std::min(kMaxChunk, tail.size() - done)), MPI_DOUBLE, 0, comm_);
-    }
+    in_pieces(tail.size(), [&](std::size_t done, int count) {
+      MPI_Bcast(tail.data() + done, count, MPI_DOUBLE, 0, comm_);
+    });
   }
 
   [[noreturn]] void abort(int code) override {
@@ -121,14 +120,21 @@ class MpiCommunicator final : public Communicator {
   }
 
  private:
+  // MPI counts are int: calls piece(done, count) for the pieces [done, done + count) of n values, each
+  // of at most 2^30.
+  template <class Piece>
+  static void in_pieces(std::size_t n, const Piece& piece) {
+    constexpr std::size_t kMaxChunk = std::size_t{1} << 30;
+    for (std::size_t done = 0; done < n; done += kMaxChunk) {
+      piece(done, static_cast<int>(std::min(kMaxChunk, n - done)));
+    }
+  }
+
   template <class T>
   void sum_in_place(std::span<T> data, MPI_Datatype type) {
-    // MPI counts are int: reduce very large buffers in pieces.
-    constexpr std::size_t kMaxChunk = std::size_t{1} << 30;
-    for (std::size_t done = 0; done < data.size(); done += kMaxChunk) {
-      const auto count = static_cast<int>(std::min(kMaxChunk, data.size() - done));
+    in_pieces(data.size(), [&](std::size_t done, int count) {
       MPI_Allreduce(MPI_IN_PLACE, data.data() + done, count, type, MPI_SUM, comm_);
-    }
+    });
   }
 
   MPI_Comm comm_;
