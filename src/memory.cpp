@@ -20,8 +20,8 @@ void keep_freed_memory() {
   // glibc's default: blocks of 128 KB and more are mapped afresh (or its threshold follows the largest
   // freed block), and the top of the heap is given back beyond twice that threshold. OpenMPI's allreduce
   // of a step's statistics takes a buffer of their size each time, and faults it in again: at batch 1024
-  // on the Debian descriptions (4.5 MB), 2 ranks on this project's VM, 3.2 ms against 2.5 ms with the
-  // memory kept (11 rounds, 2026-12-06).
+  // on the Debian descriptions (4.5 MB), 2 ranks on this project's VM, a step's communication took 3.1 ms
+  // against 2.6 ms with the memory kept (7 rounds, 2026-12-06).
   ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
   ::mallopt(M_TRIM_THRESHOLD, 1 << 30);
 }
