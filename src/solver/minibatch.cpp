@@ -40,6 +40,31 @@ std::vector<std::int64_t> MinibatchSequence::batch(std::int64_t step) {
   return ids;
 }
 
+DistinctBlocks::DistinctBlocks(std::int64_t num_blocks) : seen_(static_cast<std::size_t>(num_blocks), 0) {}
+
+void DistinctBlocks::sort_unique(std::vector<std::int64_t>& blocks) {
+  // Repeats dropped first, by marking: a minibatch names each of its words many times.
+  ++mark_;
+  auto out = blocks.begin();
+  for (const std::int64_t b : blocks) {
+    auto& seen = seen_[static_cast<std::size_t>(b)];
+    if (seen == mark_) continue;
+    seen = mark_;
+    *out++ = b;
+  }
+  blocks.erase(out, blocks.end());
+  // Many distinct blocks of few (a minibatch of 1024 Debian descriptions names 5,679 of 13,184 words):
+  // reading the marks in order is cheaper than sorting them.
+  if (blocks.size() * 8 < seen_.size()) {
+    std::sort(blocks.begin(), blocks.end());
+    return;
+  }
+  out = blocks.begin();
+  for (std::size_t b = 0; b < seen_.size(); ++b) {
+    if (seen_[b] == mark_) *out++ = static_cast<std::int64_t>(b);
+  }
+}
+
 void merge_increasing_lists(std::vector<std::int64_t>& ids) {
   // Where a list ends, the next id is not larger (lists that happen to continue each other count as one).
   std::vector<std::size_t> ends = {0};

@@ -37,21 +37,6 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 }  // namespace
 
-void Svi::sort_unique(std::vector<std::int64_t>& blocks) {
-  // Repeats dropped first, by marking (O(n)), so that only the distinct blocks
-  // are sorted: a minibatch names each of its words many times.
-  ++mark_;
-  auto out = blocks.begin();
-  for (const std::int64_t b : blocks) {
-    auto& seen = seen_[static_cast<std::size_t>(b)];
-    if (seen == mark_) continue;
-    seen = mark_;
-    *out++ = b;
-  }
-  blocks.erase(out, blocks.end());
-  std::sort(blocks.begin(), blocks.end());
-}
-
 Svi::Svi(models::Model& model, comm::Communicator& comm, const config::SolverConfig& solver,
          std::int64_t eval_every, std::ostream* progress, std::optional<SviState> state)
     : model_(model),
@@ -70,7 +55,7 @@ Svi::Svi(models::Model& model, comm::Communicator& comm, const config::SolverCon
       lambda_(state ? std::move(state->lambda)
                     : models::GlobalParams(model.prior(), initial_global(model, comm, solver.seed), block_size_,
                                            tail_size_)),
-      seen_(static_cast<std::size_t>(lambda_.num_blocks()), 0) {
+      distinct_(lambda_.num_blocks()) {
   shifts_.assign(dependent_.size(), Eigen::VectorXd(lambda_.num_blocks()));
   if (solver.schedule == config::Schedule::kAdaptive) adaptive_.emplace(lambda_);
   for (std::size_t j = 0; j < learned_.size(); ++j) {
@@ -112,7 +97,7 @@ void Svi::step(const RunControl& control) {
   // U, the same on every rank: s is zero outside it, so only U is summed and updated.
   touched_.clear();
   model_.touched_blocks(mine, touched_);
-  sort_unique(touched_);
+  distinct_.sort_unique(touched_);
   const auto gather_start = std::chrono::steady_clock::now();
   touched_ = comm_.allgather(touched_);
   profile_.comm_seconds += seconds_since(gather_start);

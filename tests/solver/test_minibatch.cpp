@@ -49,6 +49,24 @@ TEST(MinibatchSequence, BatchLargerThanDataIsTheWholeData) {
   EXPECT_EQ(seq.batch(1).size(), 10u);
 }
 
+TEST(DistinctBlocks, SortsAndDropsRepeatsCallAfterCall) {
+  // Lists of 0 to 400 random ids in [0, 100), some with few distinct ids (sorted) and some with many
+  // (read off the marks), one call after the other on the same object: std::sort and std::unique each time.
+  expfam::CounterRng rng(6, expfam::Purpose::kPermutation, 98);
+  solver::DistinctBlocks distinct(100);
+  for (int trial = 0; trial < 200; ++trial) {
+    std::vector<std::int64_t> ids;
+    const auto n = rng.below(401);
+    const auto range = 1 + rng.below(100);
+    for (std::uint64_t i = 0; i < n; ++i) ids.push_back(static_cast<std::int64_t>(rng.below(range)));
+    std::vector<std::int64_t> expected = ids;
+    std::sort(expected.begin(), expected.end());
+    expected.erase(std::unique(expected.begin(), expected.end()), expected.end());
+    distinct.sort_unique(ids);
+    EXPECT_EQ(ids, expected) << "trial " << trial;
+  }
+}
+
 TEST(MergeIncreasingLists, IsTheSortedUnionWhateverTheNumberOfLists) {
   // 0 to 9 lists of random increasing ids (some empty, some overlapping): the result is std::sort and
   // std::unique of them all.

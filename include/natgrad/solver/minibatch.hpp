@@ -32,6 +32,18 @@ class MinibatchSequence {
   std::vector<std::int64_t> order_;
 };
 
+/// Sorts block ids in [0, n) and drops repeats, call after call. Each block met is marked (O(n)), then
+/// the distinct blocks are sorted, or read off the marks in order where they are many of the n.
+class DistinctBlocks {
+ public:
+  explicit DistinctBlocks(std::int64_t num_blocks);
+  void sort_unique(std::vector<std::int64_t>& blocks);
+
+ private:
+  std::vector<std::uint64_t> seen_;  ///< per block: the mark_ of the last call that met it
+  std::uint64_t mark_ = 0;
+};
+
 /// `ids` is increasing lists one after the other (each rank's blocks of a step, allgathered): merges
 /// them into one increasing list without repeats, in O(n log lists) rather than a sort's O(n log n).
 void merge_increasing_lists(std::vector<std::int64_t>& ids);

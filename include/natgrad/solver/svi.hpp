@@ -153,8 +153,6 @@ class Svi {
   /// Has the model use λ (Model::set_global); an error there (a λ it cannot
   /// use) becomes an AgreedError naming `when`.
   void set_global(const std::string& when);
-  /// Sorts block ids and drops repeats.
-  void sort_unique(std::vector<std::int64_t>& blocks);
   /// The learned priors' steps, from their statistics in s (summed over `batch` data).
   void learn_priors(std::span<const double> stats, double batch);
   /// The step size of this step, for the statistics of its `parts` parts (one, but for the adaptive
@@ -186,8 +184,7 @@ class Svi {
   models::GlobalParams lambda_;
   std::vector<std::int64_t> touched_;      ///< U: the blocks of λ the last step touched, increasing
   std::vector<double> reduced_;            ///< s of the blocks U, then the two flags (keeps its capacity)
-  std::vector<std::uint64_t> seen_;        ///< per block: the mark_ of the last sort_unique that met it
-  std::uint64_t mark_ = 0;
+  DistinctBlocks distinct_;                ///< sorts each step's blocks and drops repeats
   std::int64_t step_ = 0;
   double rho_ = 0.0;                       ///< step size of the last step
   double train_seconds_ = 0.0;             ///< time spent in step()
