@@ -331,9 +331,9 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
     io::ModelFile contents;
     contents.type = model.type();
     contents.model = model.file_contents(dense);
+    contents.layout = model.layout();
     if (checkpoint) {
       const models::GlobalParams& lambda = svi.lambda();
-      contents.layout = model.layout();
       contents.lambda_scale = lambda.scale();
       contents.lambda_offset = lambda.offset();
       contents.lambda_offset_block_sum = lambda.block_sum();
@@ -341,8 +341,6 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
       contents.lambda_base = lambda.compact_base();
       contents.lambda_base_block_sum = lambda.base_block_sum();
       contents.solver_state = svi.solver_state();
-    } else {
-      contents.set_lambda(model.layout(), dense);
     }
     contents.vocab = data.column_names();
     contents.config = config::resolved(config, models::catalog());
@@ -392,7 +390,7 @@ FitResult run_fit(const config::FitConfig& config, comm::Communicator& comm, std
   comm::agree(comm, [&] {
     if (!root) return;
     const Doing writing("writing the model " + config.output.model);
-    io::write_model_file(config.output.model, snapshot(lambda, false));
+    io::write_model_file(config.output.model, snapshot(lambda, false), lambda);  // λ's tensors from λ itself
   });
   outside.writing = lap();
   if (!config.output.theta.empty()) {

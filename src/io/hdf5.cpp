@@ -238,6 +238,45 @@ void File::write(const std::string& name, std::span<const T> data, const std::ve
   }
 }
 
+void File::write_rows(const std::string& name, const std::vector<std::uint64_t>& dims,
+                      const std::function<void(std::uint64_t, std::uint64_t, std::span<double>)>& fill) {
+  const std::uint64_t row = std::accumulate(dims.begin() + (dims.empty() ? 0 : 1), dims.end(), std::uint64_t{1},
+                                            std::multiplies<>());
+  if (dims.empty() || row * dims[0] == 0) {  // a scalar, or nothing: at once
+    std::vector<double> all(dims.empty() ? 1 : 0);
+    fill(0, dims.empty() ? 1 : dims[0], all);
+    if (dims.empty()) write_scalar(name, all[0]);
+    else write<double>(name, all, dims);
+    return;
+  }
+  std::vector<hsize_t> hdims(dims.begin(), dims.end());
+  Handle space(H5Screate_simple(static_cast<int>(hdims.size()), hdims.data(), nullptr), H5Sclose);
+  const Handle dcpl = checked_layout(hdims, sizeof(double));
+  std::vector<hsize_t> chunk(hdims.size());
+  H5Pget_chunk(dcpl.get(), static_cast<int>(chunk.size()), chunk.data());
+  Handle set(H5Dcreate2(handle_.get(), name.c_str(), H5T_NATIVE_DOUBLE, space.get(), H5P_DEFAULT, dcpl.get(),
+                        H5P_DEFAULT),
+             H5Dclose);
+  if (set.get() < 0) fail("cannot create dataset '" + name + "'");
+  constexpr std::uint64_t kBlockBytes = std::uint64_t{4} << 20;
+  const std::uint64_t rows = chunk[0] * std::max<std::uint64_t>(1, kBlockBytes / (chunk[0] * row * sizeof(double)));
+  std::vector<double> block(std::min<std::uint64_t>(rows, dims[0]) * row);
+  for (std::uint64_t first = 0; first < dims[0]; first += rows) {
+    const std::uint64_t count = std::min(rows, dims[0] - first);
+    const std::span<double> out(block.data(), count * row);
+    fill(first, count, out);
+    std::vector<hsize_t> start(hdims.size(), 0), extent = hdims;
+    start[0] = first;
+    extent[0] = count;
+    H5Sselect_hyperslab(space.get(), H5S_SELECT_SET, start.data(), nullptr, extent.data(), nullptr);
+    Handle memory(H5Screate_simple(static_cast<int>(extent.size()), extent.data(), nullptr), H5Sclose);
+    errno = 0;
+    if (H5Dwrite(set.get(), H5T_NATIVE_DOUBLE, memory.get(), space.get(), H5P_DEFAULT, out.data()) < 0) {
+      fail_write("cannot write dataset '" + name + "'");
+    }
+  }
+}
+
 template <class T>
 void File::write_scalar(const std::string& name, T value) {
   Handle space(H5Screate(H5S_SCALAR), H5Sclose);

@@ -110,8 +110,18 @@ void Layout::check(const std::string& what) const {
 
 std::vector<double> gather(const Tensor& t, const Eigen::Ref<const Eigen::VectorXd>& flat) {
   std::vector<double> out = huge_vector<double>(static_cast<std::size_t>(t.size()));
-  for_each_entry(t, [&](std::int64_t k, std::int64_t i) { out[static_cast<std::size_t>(k)] = flat[i]; });
+  gather_rows(t, flat, 0, t.shape.empty() ? 1 : t.shape[0], out);
   return out;
+}
+
+void gather_rows(const Tensor& t, const Eigen::Ref<const Eigen::VectorXd>& flat, std::int64_t first,
+                 std::int64_t count, std::span<double> out) {
+  Tensor rows = t;  // the rows alone: a tensor of `count` rows, from the first one's place in λ
+  if (!rows.shape.empty()) {
+    rows.shape[0] = count;
+    rows.offset += first * t.strides[0];
+  }
+  for_each_entry(rows, [&](std::int64_t k, std::int64_t i) { out[static_cast<std::size_t>(k)] = flat[i]; });
 }
 
 void scatter(const Tensor& t, const std::vector<double>& values, Eigen::Ref<Eigen::VectorXd> flat) {

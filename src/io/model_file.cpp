@@ -46,13 +46,20 @@ void write_layout(h5::File& file, const Layout& layout) {
   write("/layout/strides", strides);
 }
 
-void write_contents(h5::File& file, const ModelFile& c) {
+void write_contents(h5::File& file, const ModelFile& c, const Eigen::VectorXd* lambda) {
   file.set_attr("/", "format", std::string(kModelFormat));
   file.set_attr("/", "schema_version", kModelSchemaVersion);
   file.set_attr("/", "natgrad_version", std::string(NATGRAD_VERSION));
 
   file.create_group("/model");
   h5::write_group(file, c.model);
+  if (lambda != nullptr) {
+    for (const Tensor& t : c.layout.tensors) {
+      file.write_rows(tensor_path(t), t.dims(), [&](std::uint64_t first, std::uint64_t count, std::span<double> out) {
+        gather_rows(t, *lambda, static_cast<std::int64_t>(first), static_cast<std::int64_t>(count), out);
+      });
+    }
+  }
   file.set_attr("/model", "type", c.type);
   write_layout(file, c.layout);
   if (!c.vocab.empty()) file.write_strings("/vocab", c.vocab);
@@ -320,7 +327,11 @@ std::string checksum_text(std::uint64_t checksum) {
 }
 
 void write_model_file(const std::string& path, const ModelFile& contents) {
-  h5::write_file_atomically(path, [&](h5::File& file) { write_contents(file, contents); });
+  h5::write_file_atomically(path, [&](h5::File& file) { write_contents(file, contents, nullptr); });
+}
+
+void write_model_file(const std::string& path, const ModelFile& contents, const Eigen::VectorXd& lambda) {
+  h5::write_file_atomically(path, [&](h5::File& file) { write_contents(file, contents, &lambda); });
 }
 
 namespace {

@@ -129,6 +129,29 @@ TEST(ModelFile, KeepsTensorsContentAndHistoryColumns) {
   EXPECT_NE(error_of([&] { back.lambda(other); }).find("layout of λ in '/layout' is not the one"), std::string::npos);
 }
 
+// The fit's model file: λ's tensors written from λ itself, a block of rows at a time. A transposed
+// tensor of 5.9 MB (rows of 160 KB, so blocks of whole chunks and a last one that is not full), one
+// of three dimensions and one of none read back as gather makes them, and λ whole, bit for bit.
+TEST(ModelFile, WritesTensorsFromLambdaInBlocksOfRows) {
+  const std::int64_t k = 37, v = 20000;
+  const Layout layout{{{"transposed", {k, v}, 0, {1, k}}, {"cube", {2, 3, 70}, k * v, {210, 70, 1}},
+                       {"scalar", {}, k * v + 420, {}}},
+                      k * v + 421};
+  layout.check("test");
+  const Eigen::VectorXd flat = Eigen::VectorXd::LinSpaced(layout.size, 0.5, 7.25);
+  ModelFile c = example();  // as a model file, not a checkpoint: no solver's form of λ
+  c.model = Group();
+  c.layout = layout;
+  c.lambda_offset.resize(0);
+  c.lambda_offset_block_sum.resize(0);
+  const std::string path = testing::temp_dir("model_file_rows") + "/m.h5";
+  write_model_file(path, c, flat);
+  const ModelFile back = read_model_file(path);
+  EXPECT_TRUE(back.layout == layout);
+  for (const Tensor& t : layout.tensors) EXPECT_EQ(back.model.numbers("/model/" + t.name, t.dims()), gather(t, flat)) << t.name;
+  EXPECT_TRUE(back.lambda(layout) == flat);
+}
+
 TEST(ModelFile, RefusesAFirstStepAfterTheStep) {
   const std::string path = testing::temp_dir("model_file_first_step") + "/m.h5";
   ModelFile bad = example();

@@ -8,6 +8,7 @@
 #include <Eigen/Core>
 #include <cstdint>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -45,6 +46,10 @@ struct Layout {
 
 /// The entries of tensor t of the flat λ, row-major.
 std::vector<double> gather(const Tensor& t, const Eigen::Ref<const Eigen::VectorXd>& flat);
+/// The entries of rows [first, first + count) of t's first dimension (of a tensor of rank 0: its entry),
+/// row-major, into `out`, which holds as many.
+void gather_rows(const Tensor& t, const Eigen::Ref<const Eigen::VectorXd>& flat, std::int64_t first,
+                 std::int64_t count, std::span<double> out);
 /// Writes row-major `values` (t.size() of them) into tensor t of the flat λ.
 void scatter(const Tensor& t, const std::vector<double>& values, Eigen::Ref<Eigen::VectorXd> flat);
 

@@ -122,6 +122,9 @@ struct ModelFile {
 /// file unique to the process, synced, renamed to `path`).
 /// @throws natgrad::Error naming the path and the cause if it cannot be written.
 void write_model_file(const std::string& path, const ModelFile& contents);
+/// The same, with λ's tensors of `contents.layout` (which `contents.model` does not hold) written from
+/// the flat `lambda` as /model/<name>, a few MB at a time: no λ-sized array of them is made.
+void write_model_file(const std::string& path, const ModelFile& contents, const Eigen::VectorXd& lambda);
 
 /// Reads and checks the generic part of a model file or checkpoint of schema
 /// version 1 or 2: everything the family put under /model is read as it is
