@@ -258,9 +258,11 @@ void File::write_rows(const std::string& name, const std::vector<std::uint64_t>&
                         H5P_DEFAULT),
              H5Dclose);
   if (set.get() < 0) fail("cannot create dataset '" + name + "'");
-  constexpr std::uint64_t kBlockBytes = std::uint64_t{4} << 20;
+  // Blocks of some 8 MB, in huge pages: in 4 KB pages, the first touch of a block cost as much as
+  // the array of all the values did in huge pages (on this project's VM).
+  constexpr std::uint64_t kBlockBytes = std::uint64_t{8} << 20;
   const std::uint64_t rows = chunk[0] * std::max<std::uint64_t>(1, kBlockBytes / (chunk[0] * row * sizeof(double)));
-  std::vector<double> block(std::min<std::uint64_t>(rows, dims[0]) * row);
+  std::vector<double> block = huge_vector<double>(std::min<std::uint64_t>(rows, dims[0]) * row);
   for (std::uint64_t first = 0; first < dims[0]; first += rows) {
     const std::uint64_t count = std::min(rows, dims[0] - first);
     const std::span<double> out(block.data(), count * row);

@@ -81,7 +81,7 @@ class File {
   template <class T>
   void write(const std::string& name, std::span<const T> data, const std::vector<std::uint64_t>& dims);
   /// Writes a float64 dataset of `dims` as write() does, a block of its leading rows at a time (whole
-  /// chunks, some 4 MB): fill(first, count, out) puts rows [first, first + count) in `out`, row-major.
+  /// chunks, some 8 MB): fill(first, count, out) puts rows [first, first + count) in `out`, row-major.
   /// For values made as they are written, without an array of all of them.
   void write_rows(const std::string& name, const std::vector<std::uint64_t>& dims,
                   const std::function<void(std::uint64_t first, std::uint64_t count, std::span<double> out)>& fill);
