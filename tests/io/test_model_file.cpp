@@ -130,10 +130,10 @@ TEST(ModelFile, KeepsTensorsContentAndHistoryColumns) {
 }
 
 // The fit's model file: λ's tensors written from λ itself, a block of rows at a time. A transposed
-// tensor of 5.9 MB (rows of 160 KB, so blocks of whole chunks and a last one that is not full), one
-// of three dimensions and one of none read back as gather makes them, and λ whole, bit for bit.
+// tensor of 11.8 MB (rows of 320 KB in chunks of 2: a block of 26 rows and a last one of 11), one of
+// three dimensions and one of none read back as gather makes them, and λ whole, bit for bit.
 TEST(ModelFile, WritesTensorsFromLambdaInBlocksOfRows) {
-  const std::int64_t k = 37, v = 20000;
+  const std::int64_t k = 37, v = 40000;
   const Layout layout{{{"transposed", {k, v}, 0, {1, k}}, {"cube", {2, 3, 70}, k * v, {210, 70, 1}},
                        {"scalar", {}, k * v + 420, {}}},
                       k * v + 421};
