@@ -113,8 +113,8 @@ const std::vector<Bound>& generic_keys() {
                             "is below this"),
                      &FitConfig::solver, &SolverConfig::local_tol));
     k.push_back(bind(option("solver.threads", T::kInteger, std::int64_t{1}, integer_in(1, kMaxThreads),
-                            "OpenMP threads per rank for the local steps (for models that use them); results "
-                            "are the same, bit for bit, whatever the number"),
+                            "OpenMP threads per rank for the local steps and the start of λ (for models that use "
+                            "them); results are the same, bit for bit, whatever the number"),
                      &FitConfig::solver, &SolverConfig::threads));
     k.push_back(bind(option("eval.every_steps", T::kInteger, std::int64_t{10}, at_least(0),
                             "steps between held-out evaluations (0: at the start and the end only)"),

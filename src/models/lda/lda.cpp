@@ -272,13 +272,17 @@ double lda_auto_init_scale(std::int64_t docs, std::int64_t batch) {
 Eigen::VectorXd LdaModel::initial_global(std::uint64_t seed, int part, int parts) const {
   auto flat = huge_array<Eigen::VectorXd>(global_size());
   Eigen::Map<Eigen::MatrixXd> lambda(flat.data(), topics_, vocab_size_);
-  // The part's topics: each topic is drawn from its own stream.
+  // The part's topics: each topic is drawn from its own stream, so that the threads, each with a run of
+  // neighbouring topics (which share few cache lines with the next thread's), draw the same λ.
   const auto [first, last] = comm::shard_of(topics_, part, parts);
   const double scale = options_.init_scale;
-  for (Eigen::Index k = first; k < last; ++k) {
-    expfam::CounterRng rng(seed, expfam::Purpose::kGlobalInit, static_cast<std::uint64_t>(k));
-    for (Eigen::Index w = 0; w < vocab_size_; ++w) lambda(k, w) = rng.gamma(kInitShape) / kInitShape * scale;
-  }
+  parallel_for(options_.threads, options_.threads, [&](std::int64_t thread, std::size_t) {
+    const auto [from, to] = comm::shard_of(last - first, static_cast<int>(thread), options_.threads);
+    for (Eigen::Index k = first + from; k < first + to; ++k) {
+      expfam::CounterRng rng(seed, expfam::Purpose::kGlobalInit, static_cast<std::uint64_t>(k));
+      for (Eigen::Index w = 0; w < vocab_size_; ++w) lambda(k, w) = rng.gamma(kInitShape) / kInitShape * scale;
+    }
+  });
   return flat;
 }
 

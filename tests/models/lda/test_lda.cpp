@@ -344,10 +344,12 @@ TEST(LdaModel, PerplexityOfUniformTopicsIsTheVocabularySize) {
 }
 
 TEST(LdaModel, ThreadsChangeNothing) {
-  // The statistics, held-out score, ELBO, inferred γ and the work counted are
-  // the same, bit for bit, on 1, 2, 3 and 4 threads: documents are spread over
-  // threads, but their results are added in document order.
+  // λ's start, the statistics, held-out score, ELBO, inferred γ and the work
+  // counted are the same, bit for bit, on 1, 2, 3 and 4 threads: topics and
+  // documents are spread over threads, but each topic has its own random stream
+  // and the documents' results are added in document order.
   struct Result {
+    Eigen::VectorXd start;
     Eigen::VectorXd stats;
     ScoreSum heldout;
     double elbo = 0.0;
@@ -362,8 +364,9 @@ TEST(LdaModel, ThreadsChangeNothing) {
     options.threads = threads;
     LdaModel model(testing::synthetic_corpus(7, 300, 90, 80, 31), testing::synthetic_corpus(7, 300, 30, 80, 32),
                    options);
-    GlobalParams lambda(model.prior(), model.initial_global(3, 0, 1), model.global_block_size());
     Result r;
+    r.start = model.initial_global(3, 0, 1);
+    GlobalParams lambda(model.prior(), r.start, model.global_block_size());
     r.stats = Eigen::VectorXd::Zero(model.global_size());
     std::vector<std::int64_t> batch;
     for (std::int64_t id = 0; id < 90; id += 2) batch.push_back(id);
@@ -400,6 +403,7 @@ TEST(LdaModel, ThreadsChangeNothing) {
   // threads after a smaller one (LeakSanitizer), which a job, at one count, never does.
   for (const int threads : {2, 3, 4}) {
     const Result many = run(threads);
+    EXPECT_TRUE(many.start == one.start) << threads << " threads";
     EXPECT_TRUE(many.stats == one.stats) << threads << " threads";
     EXPECT_EQ(many.heldout.log_score, one.heldout.log_score) << threads << " threads";
     EXPECT_EQ(many.heldout.count, one.heldout.count) << threads << " threads";
