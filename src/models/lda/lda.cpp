@@ -274,7 +274,8 @@ Eigen::VectorXd LdaModel::initial_global(std::uint64_t seed, int part, int parts
   Eigen::Map<Eigen::MatrixXd> lambda(flat.data(), topics_, vocab_size_);
   // The part's topics: each topic is drawn from its own stream, so that the threads, each with a run of
   // neighbouring topics (which share few cache lines with the next thread's), draw the same λ.
-  const auto [first, last] = comm::shard_of(topics_, part, parts);
+  const std::pair<std::int64_t, std::int64_t> topics = comm::shard_of(topics_, part, parts);
+  const std::int64_t first = topics.first, last = topics.second;  // clang 14 lambdas cannot take structured bindings
   const double scale = options_.init_scale;
   parallel_for(options_.threads, options_.threads, [&](std::int64_t thread, std::size_t) {
     const auto [from, to] = comm::shard_of(last - first, static_cast<int>(thread), options_.threads);
