@@ -54,7 +54,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from bench_common import mpi_env
+from bench_common import convert_uci_split, mpi_env
 
 ROOT = Path(__file__).resolve().parents[2]
 BATCH, TAU0, KAPPA = 256, 10.0, 0.7
@@ -279,9 +279,7 @@ def main():
         data = ROOT / "jobs" / "data" / name
     work = Path(tempfile.mkdtemp(prefix=f"natgrad_bench_{name}_"))
     train, test = work / "train.h5", work / "test.h5"
-    subprocess.run([args.natgrad, "convert", "uci", str(data / f"docword.{name}.txt.gz"),
-                    str(data / f"vocab.{name}.txt"), "--out", str(train), "--split-every", "10",
-                    "--heldout-out", str(test)], check=True, capture_output=True)
+    convert_uci_split(args.natgrad, str(data), name, train, test)
     _, _, _, d, v, tokens = load_csr(train)
     print(f"{name}: {d} training documents, {v} words, {tokens} tokens; K = {k}, batch {BATCH}, tau0 {TAU0}, "
           f"kappa {KAPPA}, alpha = eta = 1/K (but where learned), seeds {args.seeds}; the peers see the training "

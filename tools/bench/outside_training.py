@@ -22,16 +22,14 @@ import os
 import re
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 
 import h5py
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, HERE)
-from bench_common import mpi_env  # noqa: E402
+from bench_common import convert_uci_split, mpi_env  # the script's folder is on sys.path
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 PARTS = re.compile(r"^outside training \(rank 0\): reading the data ([0-9.]+) s, building the model ([0-9.]+) s, "
                    r"evaluations and checkpoints [0-9.]+ s, writing the model ([0-9.]+) s", re.M)
@@ -43,13 +41,12 @@ def make_corpora(natgrad, data, work, names):
     for name in names:
         out, heldout = os.path.join(work, name + ".h5"), os.path.join(work, name + "_test.h5")
         if name == "debdesc":
-            cmd = [natgrad, "convert", "uci", os.path.join(data, "debdesc", "docword.debdesc.txt.gz"),
-                   os.path.join(data, "debdesc", "vocab.debdesc.txt")]
+            convert_uci_split(natgrad, os.path.join(data, "debdesc"), "debdesc", out, heldout)
         else:
-            cmd = [natgrad, "convert", "text", os.path.join(data, "debdesc", "descriptions.debdesc.jsonl.gz"),
-                   "--field", "text", "--stop-words", os.path.join(data, "stopwords", "english.txt")]
-        subprocess.run(cmd + ["--split-every", "10", "--out", out, "--heldout-out", heldout], check=True,
-                       stdout=subprocess.DEVNULL, env=mpi_env())
+            subprocess.run([natgrad, "convert", "text", os.path.join(data, "debdesc", "descriptions.debdesc.jsonl.gz"),
+                            "--field", "text", "--stop-words", os.path.join(data, "stopwords", "english.txt"),
+                            "--split-every", "10", "--out", out, "--heldout-out", heldout], check=True,
+                           stdout=subprocess.DEVNULL, env=mpi_env())
         made[name] = out
     return made
 

@@ -18,15 +18,13 @@ import os
 import re
 import statistics
 import subprocess
-import sys
 import tempfile
 
 import h5py
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, HERE)
-from bench_common import mpi_env  # noqa: E402
+from bench_common import convert_uci_split, mpi_env  # the script's folder is on sys.path
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 SPLIT = re.compile(r"^per step \(rank 0, \d+ steps\): ([0-9.]+) s = local step ([0-9.]+) s \+ allgather and "
                    r"allreduce ([0-9.]+) s \+ the rest ([0-9.]+) s", re.M)
@@ -35,10 +33,7 @@ SPLIT = re.compile(r"^per step \(rank 0, \d+ steps\): ([0-9.]+) s = local step (
 def make_corpus(natgrad, data, work, name):
     """The training part of corpus `name`, as a natgrad corpus file in work, and its number of documents."""
     out = os.path.join(work, name + ".h5")
-    subprocess.run([natgrad, "convert", "uci", os.path.join(data, name, f"docword.{name}.txt.gz"),
-                    os.path.join(data, name, f"vocab.{name}.txt"), "--split-every", "10", "--out", out,
-                    "--heldout-out", os.path.join(work, name + "_test.h5")],
-                   check=True, stdout=subprocess.DEVNULL, env=mpi_env())
+    convert_uci_split(natgrad, os.path.join(data, name), name, out, os.path.join(work, name + "_test.h5"))
     with h5py.File(out, "r") as f:
         return out, int(f.attrs["num_docs"])
 
